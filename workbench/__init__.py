@@ -1,0 +1,1 @@
+"""A workbench for aligning French originals with their English translations."""

@@ -1,0 +1,295 @@
+"""The SQLite store: documents, sentences, links and the embedding cache.
+
+Schema changes are named migrations, applied once each and recorded in the
+`migrations` table, so an old database upgrades itself when opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from workbench.segment import Sentence
+
+DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
+SOURCE, TARGET = "source", "target"
+AUTO, CONFIRMED, EDITED = "auto", "confirmed", "edited"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("WORKBENCH_DB") or DEFAULT_DB_PATH)
+
+
+# --- migrations -------------------------------------------------------------
+
+
+def _create_core_tables(db: sqlite_utils.Database) -> None:
+    db["documents"].create(
+        {
+            "id": int, "name": str, "source_lang": str, "target_lang": str,
+            "source_path": str, "target_path": str, "version": int,
+            "created": str, "updated": str,
+        },
+        pk="id", not_null={"name", "source_lang", "target_lang"}, defaults={"version": 0},
+    )
+    db["documents"].create_index(["name"], unique=True)
+    db["sentences"].create(
+        {
+            "id": int, "document_id": int, "side": str, "position": int,
+            "paragraph": int, "text": str,
+        },
+        pk="id", foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "side", "position", "text"},
+    )
+    db["sentences"].create_index(["document_id", "side", "position"])
+    db["links"].create(
+        {
+            "id": int, "document_id": int, "position": int, "source_ids": str,
+            "target_ids": str, "score": float, "status": str, "created": str,
+            "updated": str, "updated_by": str,
+        },
+        pk="id", foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "position", "source_ids", "target_ids", "status"},
+        defaults={"status": AUTO},
+    )
+    db["links"].create_index(["document_id", "position"])
+    db["embeddings"].create(
+        {"model": str, "key": str, "dimension": int, "vector": bytes},
+        pk=("model", "key"),
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_core_tables", _create_core_tables),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not seen yet; return their names."""
+    if "migrations" not in db.table_names():
+        db["migrations"].create({"name": str, "applied": str}, pk="name")
+    done = {row["name"] for row in db["migrations"].rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            step(db)
+            db["migrations"].insert({"name": name, "applied": now()})
+        applied.append(name)
+    return applied
+
+
+def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
+    """Open (creating it if needed) and migrate the workbench database."""
+    path = Path(path) if path is not None else default_db_path()
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA busy_timeout = 5000")
+    migrate(db)
+    return db
+
+
+# --- documents and sentences ------------------------------------------------
+
+
+class DocumentExists(ValueError):
+    """A document of that name is already in the database."""
+
+
+def create_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: Sequence[Sentence],
+    target: Sequence[Sentence],
+    *,
+    source_lang: str = "fr",
+    target_lang: str = "en",
+    source_path: str | None = None,
+    target_path: str | None = None,
+) -> int:
+    """Insert a document with its sentences in one transaction; return its id."""
+    if get_document(db, name) is not None:
+        raise DocumentExists(f"a document named {name!r} is already imported")
+    stamp = now()
+    with db.conn:
+        document_id = db["documents"].insert(
+            {
+                "name": name, "source_lang": source_lang, "target_lang": target_lang,
+                "source_path": source_path, "target_path": target_path, "version": 0,
+                "created": stamp, "updated": stamp,
+            }
+        ).last_pk
+        db["sentences"].insert_all(
+            [
+                {
+                    "document_id": document_id, "side": side, "position": position,
+                    "paragraph": sentence.paragraph, "text": sentence.text,
+                }
+                for side, sentences in ((SOURCE, source), (TARGET, target))
+                for position, sentence in enumerate(sentences)
+            ]
+        )
+    return document_id
+
+
+def get_document(db: sqlite_utils.Database, name: str) -> dict | None:
+    rows = list(db["documents"].rows_where("name = ?", [name]))
+    return rows[0] if rows else None
+
+
+def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
+    with db.conn:
+        db["links"].delete_where("document_id = ?", [document_id])
+        db["sentences"].delete_where("document_id = ?", [document_id])
+        db["documents"].delete_where("id = ?", [document_id])
+
+
+def sentences(db: sqlite_utils.Database, document_id: int, side: str) -> list[dict]:
+    """A side's sentences in reading order."""
+    return list(
+        db["sentences"].rows_where(
+            "document_id = ? and side = ?", [document_id, side], order_by="position"
+        )
+    )
+
+
+def list_documents(db: sqlite_utils.Database) -> list[dict]:
+    """Every document with its sentence and review counts."""
+    return list(
+        db.query(
+            """
+            select d.*,
+              (select count(*) from sentences s
+                 where s.document_id = d.id and s.side = 'source') as source_sentences,
+              (select count(*) from sentences s
+                 where s.document_id = d.id and s.side = 'target') as target_sentences,
+              (select count(*) from links l where l.document_id = d.id) as links,
+              (select count(*) from links l
+                 where l.document_id = d.id and l.status != 'auto') as reviewed
+            from documents d order by d.name
+            """
+        )
+    )
+
+
+# --- links ------------------------------------------------------------------
+
+
+def replace_links(
+    db: sqlite_utils.Database,
+    document_id: int,
+    links: Iterable[dict],
+    *,
+    user: str | None = None,
+) -> int:
+    """Replace all of a document's links.
+
+    Each link is a dict with `source_ids` and `target_ids` (sentence row ids),
+    `score` and optionally `status`.
+    """
+    stamp = now()
+    rows = [
+        {
+            "document_id": document_id, "position": position,
+            "source_ids": json.dumps(list(link["source_ids"])),
+            "target_ids": json.dumps(list(link["target_ids"])),
+            "score": float(link.get("score") or 0.0), "status": link.get("status", AUTO),
+            "created": stamp, "updated": stamp, "updated_by": user,
+        }
+        for position, link in enumerate(links)
+    ]
+    with db.conn:
+        db["links"].delete_where("document_id = ?", [document_id])
+        db["links"].insert_all(rows)
+        db.execute(
+            "update documents set version = version + 1, updated = ? where id = ?",
+            [stamp, document_id],
+        )
+    return len(rows)
+
+
+def links(db: sqlite_utils.Database, document_id: int) -> list[dict]:
+    """A document's links in order, with their sentence id lists decoded."""
+    rows = []
+    for row in db["links"].rows_where("document_id = ?", [document_id], order_by="position"):
+        row["source_ids"] = json.loads(row["source_ids"])
+        row["target_ids"] = json.loads(row["target_ids"])
+        rows.append(row)
+    return rows
+
+
+def pairs(db: sqlite_utils.Database, document_id: int) -> list[dict]:
+    """Links with their sentences attached, ready to show side by side."""
+    by_id = {
+        row["id"]: row
+        for row in db["sentences"].rows_where("document_id = ?", [document_id])
+    }
+    result = []
+    for link in links(db, document_id):
+        link["source"] = [by_id[i] for i in link["source_ids"]]
+        link["target"] = [by_id[i] for i in link["target_ids"]]
+        result.append(link)
+    return result
+
+
+def status_summary(db: sqlite_utils.Database) -> dict:
+    documents = list_documents(db)
+    total = sum(d["links"] for d in documents)
+    reviewed = sum(d["reviewed"] for d in documents)
+    return {
+        "documents": len(documents),
+        "links": total,
+        "reviewed": reviewed,
+        "progress": reviewed / total if total else 0.0,
+    }
+
+
+# --- embedding cache ----------------------------------------------------------
+
+
+class SqliteEmbeddingCache:
+    """The embedding cache of `workbench.embed`, kept in the `embeddings` table."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def get_vectors(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, vector in self.db.execute(
+                f"select key, vector from embeddings where model = ? and key in ({marks})",
+                [model, *chunk],
+            ).fetchall():
+                found[key] = np.frombuffer(vector, dtype=np.float32)
+        return found
+
+    def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.db.conn:
+            self.db["embeddings"].upsert_all(
+                [
+                    {
+                        "model": model, "key": key, "dimension": int(vector.shape[0]),
+                        "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+                    }
+                    for key, vector in vectors.items()
+                ],
+                pk=("model", "key"),
+            )
