@@ -69,8 +69,24 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_review_history(db: sqlite_utils.Database) -> None:
+    """One row per review edit, with the before/after rows that undo and redo need."""
+    db["history"].create(
+        {
+            "id": int, "document_id": int, "seq": int, "op": str, "summary": str,
+            "user": str, "time": str, "state": str, "undone_by": str, "undone_at": str,
+            "focus_link": int, "before": str, "after": str,
+        },
+        pk="id", foreign_keys=[("document_id", "documents", "id")],
+        not_null={"document_id", "seq", "op", "state", "before", "after"},
+        defaults={"state": "done"},
+    )
+    db["history"].create_index(["document_id", "seq"], unique=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
+    ("0002_review_history", _create_review_history),
 ]
 
 
@@ -156,6 +172,7 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
     with db.conn:
         db["links"].delete_where("document_id = ?", [document_id])
         db["sentences"].delete_where("document_id = ?", [document_id])
+        db.execute("delete from history where document_id = ?", [document_id])
         db["documents"].delete_where("id = ?", [document_id])
 
 
@@ -216,6 +233,8 @@ def replace_links(
     with db.conn:
         db["links"].delete_where("document_id = ?", [document_id])
         db["links"].insert_all(rows)
+        # New link ids: earlier review edits can no longer be undone.
+        db.execute("update history set state = 'dropped' where document_id = ?", [document_id])
         db.execute(
             "update documents set version = version + 1, updated = ? where id = ?",
             [stamp, document_id],

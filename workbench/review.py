@@ -1,0 +1,676 @@
+"""Correcting a stored alignment: every edit is one transaction with an undo record.
+
+An operation rewrites a *region*: a run of consecutive links (by position) and,
+when it splits or joins sentences, a run of consecutive sentences on one side.
+The history keeps the rows of each region as they were before and after, and
+where the region ended; what lies past a region only moves up or down. So undo
+and redo are one and the same step, run in opposite directions: delete the
+region, shift what follows, insert the other rows. Restoring is exact, row ids,
+statuses, timestamps and any column another module added included.
+
+Concurrency is optimistic: each edit names the document version it was made
+on, and a stale version raises `Conflict` instead of overwriting someone
+else's work. Nothing here knows about Flask.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from workbench import store
+from workbench.align import AlignSettings, Link, align
+from workbench.embed import CachedEmbedder, Embedder
+
+SIDES = (store.SOURCE, store.TARGET)
+STATUSES = (store.AUTO, store.CONFIRMED, store.EDITED)
+UP, DOWN = "up", "down"
+DONE, UNDONE, DROPPED = "done", "undone", "dropped"
+ANONYMOUS = "anonymous"
+SIDE_NAMES = {store.SOURCE: "French", store.TARGET: "English"}
+
+
+class ReviewError(ValueError):
+    """The edit makes no sense here (nothing to merge, nothing to split...); says why."""
+
+
+class NotFound(ReviewError):
+    """A document, link or sentence id that is not (or no longer) there."""
+
+
+class Conflict(RuntimeError):
+    """Someone else changed the document since the version the edit was made on."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(
+            f"This document was changed by someone else (version {current}, your page shows "
+            f"version {expected}). Your edit was not applied: reload to see the latest pairs."
+        )
+        self.expected = expected
+        self.current = current
+
+
+# --- regions ----------------------------------------------------------------------
+
+
+@dataclass
+class Region:
+    """A run of rows in `table` (one `side` for sentences) starting at `start`."""
+
+    table: str
+    side: str | None
+    start: int
+    stop_before: int
+    stop_after: int = -1
+    before: list[dict] = field(default_factory=list)
+    after: list[dict] | None = None
+
+    def to_json(self, rows: list[dict], stop: int) -> dict:
+        return {"table": self.table, "side": self.side, "start": self.start, "stop": stop,
+                "rows": rows}
+
+
+@dataclass(frozen=True)
+class Span:
+    """What one applied edit moved, for a client that keeps its own copy of the rows.
+
+    Links at positions `start`..`stop_before` were replaced by the ones now at
+    `start`..`stop_after`; on each side in `shifts`, sentence positions at or
+    past `from` moved by `delta`.
+    """
+
+    start: int
+    stop_before: int
+    stop_after: int
+    shifts: tuple[tuple[str, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """The result of an operation, an undo or a redo."""
+
+    version: int
+    op: str
+    summary: str
+    links: Span | None
+    focus_link: int | None
+    seq: int | None = None
+
+
+def _where(table: str, side: str | None) -> str:
+    return "document_id = ?" + (" and side = ?" if table == "sentences" and side else "")
+
+
+def _params(document_id: int, side: str | None) -> list:
+    return [document_id] + ([side] if side else [])
+
+
+def _encode(table: str, row: dict) -> dict:
+    if table != "links":
+        return row
+    return {**row, "source_ids": json.dumps(row["source_ids"]),
+            "target_ids": json.dumps(row["target_ids"])}
+
+
+def _decode(table: str, row: dict) -> dict:
+    if table == "links":
+        row["source_ids"] = json.loads(row["source_ids"])
+        row["target_ids"] = json.loads(row["target_ids"])
+    return row
+
+
+def _read(db, document_id: int, table: str, side: str | None, start: int, stop: int):
+    where = _where(table, side)
+    return [
+        _decode(table, dict(row))
+        for row in db[table].rows_where(
+            f"{where} and position >= ? and position < ?",
+            [*_params(document_id, side), start, stop], order_by="position",
+        )
+    ]
+
+
+def _apply(db, document_id: int, snapshot: dict, stop_now: int) -> None:
+    """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`."""
+    table, side, start = snapshot["table"], snapshot["side"], snapshot["start"]
+    where, params = _where(table, side), _params(document_id, side)
+    db.execute(
+        f"delete from {table} where {where} and position >= ? and position < ?",
+        [*params, start, stop_now],
+    )
+    delta = snapshot["stop"] - stop_now
+    if delta:
+        db.execute(
+            f"update {table} set position = position + ? where {where} and position >= ?",
+            [delta, *params, stop_now],
+        )
+    rows = [_encode(table, row) for row in snapshot["rows"]]
+    if rows:
+        columns = list(rows[0])
+        db.conn.executemany(
+            f"insert into {table} ({', '.join(columns)}) "
+            f"values ({', '.join('?' * len(columns))})",
+            [[row.get(c) for c in columns] for row in rows],
+        )
+
+
+# --- one edit = one transaction --------------------------------------------------
+
+
+class Edit:
+    """The open transaction of one operation: read regions, give their new rows, done."""
+
+    def __init__(self, db, document_id: int, user: str, version: int) -> None:
+        self.db, self.document_id, self.user, self.version = db, document_id, user, version
+        self.stamp = store.now()
+        self.regions: list[Region] = []
+        self._next_ids: dict[str, int] = {}
+
+    def links(self, start: int, stop: int) -> list[dict]:
+        """The links at positions start..stop (clipped to the document), as a new region."""
+        start = max(start, 0)
+        rows = _read(self.db, self.document_id, "links", None, start, stop)
+        self.regions.append(Region("links", None, start, start + len(rows), before=rows))
+        return [dict(row, source_ids=list(row["source_ids"]),
+                     target_ids=list(row["target_ids"])) for row in rows]
+
+    def sentences(self, side: str, start: int, stop: int) -> list[dict]:
+        rows = _read(self.db, self.document_id, "sentences", side, start, stop)
+        self.regions.append(Region("sentences", side, start, start + len(rows), before=rows))
+        return [dict(row) for row in rows]
+
+    def replace(self, table: str, rows: list[dict], side: str | None = None) -> None:
+        """Give the new rows of the region read from `table` (and `side`), in order."""
+        region = next(r for r in self.regions if r.table == table and r.side == side)
+        region.after = [dict(row, position=region.start + i) for i, row in enumerate(rows)]
+        region.stop_after = region.start + len(rows)
+
+    def new_id(self, table: str) -> int:
+        if table not in self._next_ids:
+            (highest,) = self.db.execute(f"select coalesce(max(id), 0) from {table}").fetchone()
+            self._next_ids[table] = highest + 1
+        self._next_ids[table] += 1
+        return self._next_ids[table] - 1
+
+    def touched(self, link: dict, status: str = store.EDITED) -> dict:
+        """A link changed by hand now: it is reviewed, by this user, at this time."""
+        return dict(link, status=status, updated=self.stamp, updated_by=self.user)
+
+    def new_link(self, source_ids: Sequence[int], target_ids: Sequence[int],
+                 status: str = store.EDITED, score: float | None = None) -> dict:
+        return {
+            "id": self.new_id("links"), "document_id": self.document_id, "position": 0,
+            "source_ids": list(source_ids), "target_ids": list(target_ids), "score": score,
+            "status": status, "created": self.stamp, "updated": self.stamp,
+            "updated_by": self.user,
+        }
+
+
+def _claim(db, document_id: int, expected: int | None) -> int:
+    """Bump the document's version if it is still `expected`; this takes the write lock."""
+    if expected is None:
+        cursor = db.execute(
+            "update documents set version = version + 1, updated = ? where id = ?",
+            [store.now(), document_id],
+        )
+    else:
+        cursor = db.execute(
+            "update documents set version = version + 1, updated = ? "
+            "where id = ? and version = ?",
+            [store.now(), document_id, expected],
+        )
+    if cursor.rowcount == 0:
+        row = db.execute("select version from documents where id = ?", [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        raise Conflict(expected, row[0])
+    return db.execute("select version from documents where id = ?", [document_id]).fetchone()[0]
+
+
+@contextmanager
+def _transaction(db) -> Iterator[None]:
+    with db.conn:
+        yield
+
+
+def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
+    links_region, shifts = None, []
+    for region in regions:
+        stop_from = stops[(region["table"], region["side"])]
+        if region["table"] == "links":
+            links_region = Span(region["start"], stop_from, region["stop"])
+        elif region["stop"] != stop_from:
+            shifts.append((region["side"], stop_from, region["stop"] - stop_from))
+    if links_region is None:
+        return None
+    return Span(links_region.start, links_region.stop_before, links_region.stop_after,
+                tuple(shifts))
+
+
+def run(
+    db: sqlite_utils.Database,
+    document_id: int,
+    op: str,
+    work,
+    *,
+    user: str | None = None,
+    version: int | None = None,
+) -> Change:
+    """Run `work(edit) -> (summary, focus_link_id)` as one recorded, undoable edit."""
+    user = (user or "").strip() or ANONYMOUS
+    with _transaction(db):
+        new_version = _claim(db, document_id, version)
+        edit = Edit(db, document_id, user, new_version)
+        summary, focus = work(edit)
+        before, after, stops = [], [], {}
+        for region in edit.regions:
+            if region.after is None:
+                region.after, region.stop_after = region.before, region.stop_before
+            before.append(region.to_json(region.before, region.stop_before))
+            after.append(region.to_json(region.after, region.stop_after))
+            stops[(region.table, region.side)] = region.stop_before
+        for snapshot in after:
+            _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
+        db.execute(
+            "update history set state = ? where document_id = ? and state = ?",
+            [DROPPED, document_id, UNDONE],
+        )
+        (seq,) = db.execute(
+            "select coalesce(max(seq), 0) + 1 from history where document_id = ?",
+            [document_id],
+        ).fetchone()
+        db.execute(
+            "insert into history (document_id, seq, op, summary, user, time, state, "
+            "focus_link, before, after) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [document_id, seq, op, summary, user, edit.stamp, DONE, focus,
+             json.dumps(before), json.dumps(after)],
+        )
+    return Change(new_version, op, summary, _links_span(after, stops), focus, seq)
+
+
+def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
+    user = (user or "").strip() or ANONYMOUS
+    with _transaction(db):
+        new_version = _claim(db, document_id, version)
+        cursor = db.execute(
+            "select * from history where document_id = ? and state = ? "
+            f"order by seq {'desc' if undo else 'asc'} limit 1",
+            [document_id, DONE if undo else UNDONE],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise ReviewError("nothing to undo" if undo else "nothing to redo")
+        entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        before, after = json.loads(entry["before"]), json.loads(entry["after"])
+        target, current = (before, after) if undo else (after, before)
+        stops = {(r["table"], r["side"]): r["stop"] for r in current}
+        for snapshot in target:
+            _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
+        db.execute(
+            "update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
+            [UNDONE if undo else DONE, user if undo else None,
+             store.now() if undo else None, entry["id"]],
+        )
+    span = _links_span(target, stops)
+    focus = None
+    if span is not None and span.stop_after > span.start:
+        focus = _link_at(db, document_id, span.start)["id"]
+    verb = "Undid" if undo else "Redid"
+    summary = entry["summary"] or entry["op"]
+    return Change(new_version, "undo" if undo else "redo",
+                  f"{verb}: {summary[0].lower()}{summary[1:]}", span, focus, entry["seq"])
+
+
+def undo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
+    """Put back the rows of the document's latest edit that is not undone yet."""
+    return _replay(db, document_id, undo=True, user=user, version=version)
+
+
+def redo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
+    """Apply again the edit undone most recently (until a new edit drops it)."""
+    return _replay(db, document_id, undo=False, user=user, version=version)
+
+
+def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
+    """The latest edits, newest first: who did what, when, and whether it is undone."""
+    return list(db.query(
+        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
+        "from history where document_id = ? order by seq desc limit ?",
+        [document_id, limit],
+    ))
+
+
+def can_undo_redo(db: sqlite_utils.Database, document_id: int) -> dict:
+    counts = dict(db.execute(
+        "select state, count(*) from history where document_id = ? group by state",
+        [document_id],
+    ).fetchall())
+    return {"undo": counts.get(DONE, 0), "redo": counts.get(UNDONE, 0)}
+
+
+# --- lookups ------------------------------------------------------------------------
+
+
+def _link_at(db, document_id: int, position: int) -> dict:
+    rows = _read(db, document_id, "links", None, position, position + 1)
+    if not rows:
+        raise NotFound(f"no row {position + 1}")
+    return rows[0]
+
+
+def _link(db, document_id: int, link_id: int) -> dict:
+    row = db.execute(
+        "select position from links where id = ? and document_id = ?", [link_id, document_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"link {link_id} is not in this document (it may have been merged away)")
+    return _link_at(db, document_id, row[0])
+
+
+def _sentence(db, document_id: int, sentence_id: int) -> dict:
+    rows = list(db["sentences"].rows_where(
+        "id = ? and document_id = ?", [sentence_id, document_id]))
+    if not rows:
+        raise NotFound(f"sentence {sentence_id} is not in this document")
+    return rows[0]
+
+
+def _link_holding(db, document_id: int, sentence: dict) -> dict:
+    column = "source_ids" if sentence["side"] == store.SOURCE else "target_ids"
+    row = db.execute(
+        f"select position from links where document_id = ? and exists "
+        f"(select 1 from json_each(links.{column}) where value = ?)",
+        [document_id, sentence["id"]],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"sentence {sentence['id']} belongs to no link: re-align the document")
+    return _link_at(db, document_id, row[0])
+
+
+def _ids(link: dict, side: str) -> list[int]:
+    return link["source_ids" if side == store.SOURCE else "target_ids"]
+
+
+def _with_ids(link: dict, side: str, ids: list[int]) -> dict:
+    return dict(link, **{("source_ids" if side == store.SOURCE else "target_ids"): ids})
+
+
+def _check_side(side: str) -> None:
+    if side not in SIDES:
+        raise ReviewError(f"side must be 'source' or 'target', not {side!r}")
+
+
+def _is_empty(link: dict) -> bool:
+    return not link["source_ids"] and not link["target_ids"]
+
+
+# --- the operations -------------------------------------------------------------------
+
+
+def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
+               *, user: str | None = None, version: int | None = None) -> Change:
+    """Confirm a row (or put it back to automatic, or mark it edited)."""
+    if status not in STATUSES:
+        raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
+    position = _link(db, document_id, link_id)["position"]
+
+    def work(edit: Edit):
+        (link,) = edit.links(position, position + 1)
+        edit.replace("links", [edit.touched(link, status)])
+        return f"Marked row {position + 1} {status}", link_id
+
+    return run(db, document_id, "status", work, user=user, version=version)
+
+
+def confirm_through(db, document_id: int, link_id: int, *, user: str | None = None,
+                    version: int | None = None) -> Change:
+    """Confirm this row and every automatic row above it (edited rows stay edited)."""
+    position = _link(db, document_id, link_id)["position"]
+
+    def work(edit: Edit):
+        rows = edit.links(0, position + 1)
+        changed = [edit.touched(r, store.CONFIRMED) if r["status"] == store.AUTO else r
+                   for r in rows]
+        edit.replace("links", changed)
+        count = sum(r["status"] == store.AUTO for r in rows)
+        return f"Confirmed rows 1–{position + 1} ({count} changed)", link_id
+
+    return run(db, document_id, "confirm_through", work, user=user, version=version)
+
+
+def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
+          user: str | None = None, version: int | None = None) -> Change:
+    """Merge a row with the next one (`down`) or the previous one (`up`)."""
+    position = _link(db, document_id, link_id)["position"]
+    first = position if direction == DOWN else position - 1
+    if first < 0:
+        raise ReviewError("the first row has no row above to merge with")
+
+    def work(edit: Edit):
+        rows = edit.links(first, first + 2)
+        if len(rows) < 2:
+            raise ReviewError("the last row has no row below to merge with")
+        upper, lower = rows
+        merged = edit.touched(dict(
+            upper, source_ids=upper["source_ids"] + lower["source_ids"],
+            target_ids=upper["target_ids"] + lower["target_ids"], score=None,
+        ))
+        edit.replace("links", [merged])
+        return f"Merged rows {first + 1} and {first + 2}", merged["id"]
+
+    return run(db, document_id, "merge", work, user=user, version=version)
+
+
+def split(db, document_id: int, link_id: int, *, user: str | None = None,
+          version: int | None = None) -> Change:
+    """Split a multi-sentence row into one row per sentence, paired in order."""
+    position = _link(db, document_id, link_id)["position"]
+
+    def work(edit: Edit):
+        (link,) = edit.links(position, position + 1)
+        sources, targets = link["source_ids"], link["target_ids"]
+        count = max(len(sources), len(targets))
+        if count < 2:
+            raise ReviewError(f"row {position + 1} holds one sentence per side: nothing to split")
+        rows = [edit.touched(dict(link, source_ids=sources[:1], target_ids=targets[:1],
+                                  score=None))]
+        for k in range(1, count):
+            rows.append(edit.new_link(sources[k : k + 1], targets[k : k + 1]))
+        edit.replace("links", rows)
+        return f"Split row {position + 1} into {count} rows", link_id
+
+    return run(db, document_id, "split", work, user=user, version=version)
+
+
+def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
+          user: str | None = None, version: int | None = None) -> Change:
+    """Move one sentence of `side` to the neighbouring row.
+
+    `up` moves the row's first sentence to the end of the row above; `down`
+    moves its last sentence to the start of the row below. At the edge of the
+    document the sentence gets a row of its own; a row left empty disappears.
+    """
+    _check_side(side)
+    if direction not in (UP, DOWN):
+        raise ReviewError("direction must be 'up' or 'down'")
+    position = _link(db, document_id, link_id)["position"]
+
+    def work(edit: Edit):
+        first = position - 1 if direction == UP else position
+        rows = edit.links(first, first + 2)
+        index = rows.index(next(r for r in rows if r["id"] == link_id))
+        link = rows[index]
+        ids = _ids(link, side)
+        if not ids:
+            raise ReviewError(f"row {position + 1} has no {SIDE_NAMES[side]} sentence to shift")
+        moved = ids[0] if direction == UP else ids[-1]
+        rest = ids[1:] if direction == UP else ids[:-1]
+        new_rows = list(rows)
+        new_rows[index] = edit.touched(_with_ids(link, side, rest))
+        neighbour = index - 1 if direction == UP else index + 1
+        if 0 <= neighbour < len(rows):
+            other = rows[neighbour]
+            other_ids = _ids(other, side) + [moved] if direction == UP \
+                else [moved] + _ids(other, side)
+            new_rows[neighbour] = edit.touched(_with_ids(other, side, other_ids))
+        else:
+            alone = edit.new_link([moved] if side == store.SOURCE else [],
+                                  [moved] if side == store.TARGET else [])
+            new_rows.insert(0 if direction == UP else len(new_rows), alone)
+            neighbour = 0 if direction == UP else len(new_rows) - 1
+        focus = new_rows[neighbour]["id"]
+        edit.replace("links", [r for r in new_rows if not _is_empty(r)])
+        where = "above" if direction == UP else "below"
+        return f"Shifted a {SIDE_NAMES[side]} sentence of row {position + 1} {where}", focus
+
+    return run(db, document_id, "shift", work, user=user, version=version)
+
+
+def insert_empty(db, document_id: int, link_id: int, side: str, *,
+                 user: str | None = None, version: int | None = None) -> Change:
+    """Give this row's `side` text an empty counterpart (a 1-0 or 0-1 row).
+
+    The other side's text moves to a new row just below, still unreviewed, so
+    that it can be merged or shifted where it belongs.
+    """
+    _check_side(side)
+    position = _link(db, document_id, link_id)["position"]
+
+    def work(edit: Edit):
+        (link,) = edit.links(position, position + 1)
+        other = store.TARGET if side == store.SOURCE else store.SOURCE
+        if not _ids(link, side) or not _ids(link, other):
+            raise ReviewError(f"row {position + 1} already has an empty side")
+        alone = edit.touched(dict(_with_ids(link, other, []), score=None))
+        pushed = edit.new_link([], [], status=store.AUTO)
+        pushed = _with_ids(pushed, other, _ids(link, other))
+        edit.replace("links", [alone, pushed])
+        return (f"Gave the {SIDE_NAMES[side]} text of row {position + 1} an empty counterpart",
+                link_id)
+
+    return run(db, document_id, "insert_empty", work, user=user, version=version)
+
+
+def edit_text(db, document_id: int, sentence_id: int, text: str, *,
+              user: str | None = None, version: int | None = None) -> Change:
+    """Correct a sentence's text; its row counts as edited by hand."""
+    text = " ".join(text.split())
+    if not text:
+        raise ReviewError("a sentence cannot be empty: join it with its neighbour instead")
+    sentence = _sentence(db, document_id, sentence_id)
+    holder = _link_holding(db, document_id, sentence)
+
+    def work(edit: Edit):
+        (row,) = edit.sentences(sentence["side"], sentence["position"],
+                                sentence["position"] + 1)
+        edit.replace("sentences", [dict(row, text=text)], sentence["side"])
+        (link,) = edit.links(holder["position"], holder["position"] + 1)
+        edit.replace("links", [edit.touched(link)])
+        return (f"Edited {SIDE_NAMES[sentence['side']]} sentence {sentence['position'] + 1}",
+                link["id"])
+
+    return run(db, document_id, "edit_text", work, user=user, version=version)
+
+
+def split_sentence(db, document_id: int, sentence_id: int, offset: int, *,
+                   user: str | None = None, version: int | None = None) -> Change:
+    """Cut a sentence in two at character `offset`; both halves stay in its row."""
+    sentence = _sentence(db, document_id, sentence_id)
+    head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
+    if offset <= 0 or not head or not tail:
+        raise ReviewError("put the cursor inside the sentence, between the two parts")
+    holder = _link_holding(db, document_id, sentence)
+    side, position = sentence["side"], sentence["position"]
+
+    def work(edit: Edit):
+        (row,) = edit.sentences(side, position, position + 1)
+        second = dict(row, id=edit.new_id("sentences"), text=tail)
+        edit.replace("sentences", [dict(row, text=head), second], side)
+        (link,) = edit.links(holder["position"], holder["position"] + 1)
+        ids = _ids(link, side)
+        ids.insert(ids.index(row["id"]) + 1, second["id"])
+        edit.replace("links", [edit.touched(_with_ids(link, side, ids))])
+        return f"Split {SIDE_NAMES[side]} sentence {position + 1} in two", link["id"]
+
+    return run(db, document_id, "split_sentence", work, user=user, version=version)
+
+
+def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None = None,
+                   version: int | None = None) -> Change:
+    """Join a sentence with the next one on its side, into the first one's row."""
+    sentence = _sentence(db, document_id, sentence_id)
+    side, position = sentence["side"], sentence["position"]
+    following = _read(db, document_id, "sentences", side, position + 1, position + 2)
+    if not following:
+        raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
+    first_holder = _link_holding(db, document_id, sentence)
+    second_holder = _link_holding(db, document_id, following[0])
+
+    def work(edit: Edit):
+        first, second = edit.sentences(side, position, position + 2)
+        joined = dict(first, text=f"{first['text']} {second['text']}")
+        edit.replace("sentences", [joined], side)
+        rows = edit.links(first_holder["position"], second_holder["position"] + 1)
+        new_rows = []
+        for row in rows:
+            ids = [i for i in _ids(row, side) if i != second["id"]]
+            if row["id"] == first_holder["id"] or ids != _ids(row, side):
+                row = edit.touched(_with_ids(row, side, ids))
+            if not _is_empty(row):
+                new_rows.append(row)
+        edit.replace("links", new_rows)
+        return (f"Joined {SIDE_NAMES[side]} sentences {position + 1} and {position + 2}",
+                first_holder["id"])
+
+    return run(db, document_id, "join_sentences", work, user=user, version=version)
+
+
+def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | None = None,
+            *, user: str | None = None, version: int | None = None) -> Change:
+    """Re-align every automatic row; confirmed and edited rows are fixed anchors.
+
+    Rows that come out the same keep their ids, so links to them stay valid.
+    """
+    source = store.sentences(db, document_id, store.SOURCE)
+    target = store.sentences(db, document_id, store.TARGET)
+    source_index = {row["id"]: i for i, row in enumerate(source)}
+    target_index = {row["id"]: j for j, row in enumerate(target)}
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+
+    def work(edit: Edit):
+        rows = edit.links(0, 1 << 62)
+        anchors, anchor_rows = [], {}
+        for row in rows:
+            if row["status"] == store.AUTO:
+                continue
+            anchor = Link(tuple(source_index[i] for i in row["source_ids"]),
+                          tuple(target_index[j] for j in row["target_ids"]), row["score"] or 0)
+            anchors.append(anchor)
+            anchor_rows[(anchor.source, anchor.target)] = row
+        result = align(
+            [r["text"] for r in source], [r["text"] for r in target], cached, settings,
+            source_paragraphs=[r["paragraph"] for r in source],
+            target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
+        )
+        previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r for r in rows}
+        new_rows, changed = [], 0
+        for link in result:
+            if (link.source, link.target) in anchor_rows:
+                new_rows.append(anchor_rows[(link.source, link.target)])
+                continue
+            source_ids = [source[i]["id"] for i in link.source]
+            target_ids = [target[j]["id"] for j in link.target]
+            old = previous.get((tuple(source_ids), tuple(target_ids)))
+            if old is not None and old["status"] == store.AUTO:
+                new_rows.append(dict(old, score=link.score))
+            else:
+                new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO, link.score))
+                changed += 1
+        edit.replace("links", new_rows)
+        return f"Re-aligned the unconfirmed rows ({changed} new)", None
+
+    return run(db, document_id, "realign", work, user=user, version=version)
