@@ -1,0 +1,804 @@
+// The alignment editor: renders the pairs, sends each edit to the JSON API and patches
+// the rows it changed. Plain browser JavaScript, no library.
+(function () {
+  "use strict";
+
+  var LOW = 0.5, HIGH = 0.8, POLL_MS = 15000;
+  var SIDES = ["source", "target"];
+  var SIDE_NAMES = { source: "French", target: "English" };
+  var FILTERS = ["all", "unconfirmed", "non11", "low"];
+
+  var state = JSON.parse(document.getElementById("editor-state").textContent);
+  var pairs = state.pairs;
+  var api = state.api;
+  var version = state.document.version;
+  var counts = { undo: state.undo.undo, redo: state.undo.redo };
+  var index = new Map();
+  var cur = 0, side = "source", busy = false, editing = null, filter = "all";
+  var mapGrid = null;
+
+  var rowsEl = document.getElementById("rows");
+  var messageEl = document.getElementById("message");
+  var helpEl = document.getElementById("help");
+  var searchEl = document.getElementById("search");
+  var gotoEl = document.getElementById("goto");
+  var filterEl = document.getElementById("filter");
+  var canvas = document.getElementById("map");
+
+  // --- rendering -------------------------------------------------------------------
+
+  function esc(text) {
+    return String(text).replace(/[&<>"]/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
+    });
+  }
+
+  function level(pair) {
+    if (pair.score === null || pair.score === undefined) return "none";
+    return pair.score >= HIGH ? "high" : pair.score >= LOW ? "mid" : "low";
+  }
+
+  function scoreColour(score) {
+    if (score === null || score === undefined) return "#9aa5b1";
+    var hue = Math.round(Math.max(0, Math.min(1, (score - 0.2) / 0.7)) * 120);
+    return "hsl(" + hue + ", 65%, 40%)";
+  }
+
+  var STATUS_LABEL = { auto: "auto", confirmed: "✓ confirmed", edited: "✎ edited" };
+
+  // The paragraph of the sentence just before row i on each side, to mark breaks.
+  function previousParagraph(i, s) {
+    for (var k = i - 1; k >= 0; k--) {
+      var list = pairs[k][s];
+      if (list.length) return list[list.length - 1].paragraph;
+    }
+    return null;
+  }
+
+  function cellHtml(pair, s, prevPara) {
+    var out = "";
+    var para = prevPara;
+    var startsPara = false;
+    pair[s].forEach(function (sentence, k) {
+      var brk = para !== null && sentence.paragraph !== para;
+      if (brk && k === 0) startsPara = true;
+      if (brk && k > 0) out += '<span class="pbreak" title="New paragraph"></span>';
+      out += '<span class="s" data-sentence="' + sentence.id + '">' +
+        '<span class="ref" title="Paragraph ' + (sentence.paragraph + 1) + ", sentence " +
+        (sentence.position + 1) + '">' + (brk || para === null ? "¶" : "") +
+        (sentence.paragraph + 1) + "·" + (sentence.position + 1) + "</span>" +
+        esc(sentence.text) + "</span> ";
+      para = sentence.paragraph;
+    });
+    if (!pair[s].length) out = '<span class="empty-side">∅ no counterpart</span>';
+    return { html: out, para: para, startsPara: startsPara };
+  }
+
+  function rowHtml(pair, i, paras) {
+    var src = cellHtml(pair, "source", paras.source);
+    var tgt = cellHtml(pair, "target", paras.target);
+    paras.source = src.para;
+    paras.target = tgt.para;
+    var shape = pair.source.length + "-" + pair.target.length;
+    var score = pair.score === null || pair.score === undefined ? "–" : pair.score.toFixed(2);
+    var who = pair.updated_by ? " by " + pair.updated_by : "";
+    return '<div class="row ' + pair.status + " " + level(pair) + (shape !== "1-1" ? " odd" : "") +
+      '" id="link-' + pair.id + '" data-link="' + pair.id + '" style="--conf:' +
+      scoreColour(pair.score) + '">' +
+      '<div class="n">' + (i + 1) + "</div>" +
+      '<div class="cell source' + (src.startsPara ? " para" : "") + '" data-side="source" lang="' +
+      state.document.source_lang + '">' + src.html + "</div>" +
+      '<div class="cell target' + (tgt.startsPara ? " para" : "") + '" data-side="target" lang="' +
+      state.document.target_lang + '">' + tgt.html + "</div>" +
+      '<div class="meta"><span class="score">' + score + "</span>" +
+      '<span class="status" title="' + esc(pair.status + who) + '">' + STATUS_LABEL[pair.status] +
+      "</span>" + (shape !== "1-1" ? '<span class="shape">' + shape + "</span>" : "") +
+      "</div></div>";
+  }
+
+  function renderRange(start, stop) {
+    var paras = { source: previousParagraph(start, "source"),
+                  target: previousParagraph(start, "target") };
+    var html = [];
+    for (var i = start; i < stop; i++) html.push(rowHtml(pairs[i], i, paras));
+    return html.join("");
+  }
+
+  function renderAll() {
+    rowsEl.innerHTML = renderRange(0, pairs.length);
+    reindex();
+    applyFilter();
+    select(Math.min(cur, pairs.length - 1), { scroll: false });
+    updateProgress();
+  }
+
+  function reindex() {
+    index = new Map();
+    pairs.forEach(function (pair, i) { index.set(pair.id, i); });
+  }
+
+  function rowEl(i) { return rowsEl.children[i]; }
+
+  // Replace rows start..stopBefore of the DOM by the new pairs start..stopAfter.
+  function patchRows(start, stopBefore, stopAfter, shifts) {
+    for (var k = stopBefore - 1; k >= start; k--) rowsEl.removeChild(rowsEl.children[k]);
+    var stop = Math.min(stopAfter + 1, pairs.length);
+    if (stopAfter < pairs.length) rowsEl.removeChild(rowsEl.children[start]);
+    var holder = document.createElement("div");
+    holder.innerHTML = renderRange(start, stop);
+    var before = rowsEl.children[start] || null;
+    while (holder.firstChild) rowsEl.insertBefore(holder.firstChild, before);
+    if (stopAfter !== stopBefore || shifts.length) {
+      for (var i = stop; i < pairs.length; i++) {
+        var el = rowsEl.children[i];
+        el.firstChild.textContent = i + 1;
+        shifts.forEach(function (shift) {
+          var list = pairs[i][shift.side];
+          el.querySelectorAll(".cell." + shift.side + " .ref").forEach(function (ref, k) {
+            ref.textContent = ref.textContent.replace(/\d+$/, String(list[k].position + 1));
+          });
+        });
+      }
+    }
+    reindex();
+    applyFilter();
+  }
+
+  function updateProgress() {
+    var reviewed = 0;
+    for (var i = 0; i < pairs.length; i++) if (pairs[i].status !== "auto") reviewed++;
+    var share = pairs.length ? reviewed / pairs.length : 0;
+    var bar = document.getElementById("progress-bar");
+    bar.max = pairs.length || 1;
+    bar.value = reviewed;
+    document.getElementById("progress-text").textContent =
+      "Reviewed " + reviewed + " / " + pairs.length + " (" + Math.floor(share * 100) + "%)";
+    document.getElementById("undo-button").disabled = !counts.undo;
+    document.getElementById("redo-button").disabled = !counts.redo;
+    drawMap();
+  }
+
+  // --- selection and navigation ---------------------------------------------------
+
+  function visible(i) {
+    var el = rowEl(i);
+    return el && !el.classList.contains("hidden");
+  }
+
+  function select(i, options) {
+    options = options || {};
+    if (!pairs.length) return;
+    i = Math.max(0, Math.min(pairs.length - 1, i));
+    var old = rowsEl.querySelector(".row.current");
+    if (old) old.classList.remove("current", "side-source", "side-target");
+    cur = i;
+    var el = rowEl(i);
+    el.classList.add("current", "side-" + side);
+    if (options.scroll !== false) scrollToRow(i, options.top);
+    drawMap();
+  }
+
+  function scrollToRow(i, top) {
+    var el = rowEl(i);
+    var box = rowsEl.getBoundingClientRect();
+    var r = el.getBoundingClientRect();
+    if (top) {
+      rowsEl.scrollTop += r.top - box.top - box.height * 0.25;
+    } else if (r.top < box.top + 4 || r.bottom > box.bottom - 4) {
+      el.scrollIntoView({ block: r.top < box.top ? "start" : "end" });
+      if (r.top >= box.top) rowsEl.scrollTop += 0;
+    }
+  }
+
+  function setSide(s) {
+    side = s;
+    select(cur, { scroll: false });
+  }
+
+  function move(step) {
+    for (var i = cur + step; i >= 0 && i < pairs.length; i += step) {
+      if (visible(i)) { select(i); return; }
+    }
+  }
+
+  function findFrom(step, test, wrapMessage) {
+    var n = pairs.length;
+    for (var k = 1; k <= n; k++) {
+      var i = ((cur + step * k) % n + n) % n;
+      if (test(pairs[i], i)) {
+        if ((step > 0 && i <= cur) || (step < 0 && i >= cur)) say(wrapMessage || "Wrapped around.");
+        select(i, { top: true });
+        flash(i);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function nextUnconfirmed(step) {
+    if (!findFrom(step, function (p) { return p.status === "auto"; })) {
+      say("Every row is reviewed.");
+    }
+  }
+
+  // Unconfirmed rows from the least confident up; each press goes one further.
+  function leastConfident() {
+    var order = [];
+    pairs.forEach(function (p, i) { if (p.status === "auto") order.push(i); });
+    if (!order.length) { say("Every row is reviewed."); return; }
+    var sc = function (i) { var s = pairs[i].score; return s === null || s === undefined ? -1 : s; };
+    order.sort(function (a, b) { return sc(a) - sc(b) || a - b; });
+    var at = order.indexOf(cur);
+    var next = order[(at + 1) % order.length];
+    if (at < 0) next = order[0];
+    select(next, { top: true });
+    flash(next);
+    var s = pairs[next].score;
+    say("Least confident unconfirmed: row " + (next + 1) + " (score " +
+        (s === null || s === undefined ? "none" : s.toFixed(2)) + ")");
+  }
+
+  function flash(i) {
+    var el = rowEl(i);
+    el.classList.remove("flash");
+    void el.offsetWidth;
+    el.classList.add("flash");
+  }
+
+  function normalise(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function search(step) {
+    var query = normalise(searchEl.value.trim());
+    if (!query) return;
+    var found = findFrom(step, function (p) {
+      return p.source.concat(p.target).some(function (s) {
+        return normalise(s.text).indexOf(query) >= 0;
+      });
+    }, "Search wrapped around.");
+    if (!found) say("No row contains “" + searchEl.value.trim() + "”.", true);
+    else say("Row " + (cur + 1) + " matches “" + searchEl.value.trim() + "”.");
+  }
+
+  function matchesFilter(p) {
+    if (filter === "unconfirmed") return p.status === "auto";
+    if (filter === "non11") return p.source.length !== 1 || p.target.length !== 1;
+    if (filter === "low") return p.score === null || p.score === undefined || p.score < LOW;
+    return true;
+  }
+
+  function applyFilter() {
+    rowsEl.classList.toggle("filtered", filter !== "all");
+    if (filter === "all") {
+      rowsEl.querySelectorAll(".row.hidden").forEach(function (el) { el.classList.remove("hidden"); });
+      return;
+    }
+    for (var i = 0; i < pairs.length; i++) {
+      rowEl(i).classList.toggle("hidden", !matchesFilter(pairs[i]));
+    }
+  }
+
+  function setFilter(value) {
+    filter = value;
+    filterEl.value = value;
+    applyFilter();
+    if (!visible(cur)) move(1);
+    var shown = rowsEl.querySelectorAll(".row:not(.hidden)").length;
+    say(value === "all" ? "Showing every row." : "Showing " + shown + " of " + pairs.length + " rows.");
+  }
+
+  function gotoRow(n) {
+    if (!(n >= 1 && n <= pairs.length)) { say("There is no row " + n + ".", true); return; }
+    if (!visible(n - 1)) setFilter("all");
+    select(n - 1, { top: true });
+    flash(n - 1);
+  }
+
+  // --- talking to the server -------------------------------------------------------
+
+  var messageTimer = null;
+  function say(text, isError) {
+    messageEl.textContent = text;
+    messageEl.classList.toggle("error", !!isError);
+    clearTimeout(messageTimer);
+    if (!isError) messageTimer = setTimeout(function () { messageEl.textContent = ""; }, 6000);
+  }
+
+  function request(method, path, body) {
+    return fetch(path, {
+      method: method,
+      headers: { "Content-Type": "application/json", "X-Workbench-User": window.workbenchUser() },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return { status: response.status, data: data };
+      });
+    });
+  }
+
+  // Send one edit; on success patch the rows it changed, on a conflict reload.
+  function send(path, body) {
+    if (busy) return Promise.resolve(null);
+    busy = true;
+    document.body.classList.add("busy");
+    body = Object.assign({ version: version }, body || {});
+    return request("POST", api + path, body).then(function (answer) {
+      if (answer.status === 409) {
+        say(answer.data.message + " Reloaded.", true);
+        return reload().then(function () { return null; });
+      }
+      if (answer.status !== 200) {
+        say(answer.data.message || "The server refused the edit (" + answer.status + ").", true);
+        return null;
+      }
+      applyChange(answer.data);
+      say(answer.data.summary + (window.workbenchUser() ? "" : " (set your name at the top right)"));
+      return answer.data;
+    }).catch(function (error) {
+      say("Could not reach the server: " + error.message, true);
+      return null;
+    }).finally(function () {
+      busy = false;
+      document.body.classList.remove("busy");
+    });
+  }
+
+  function applyChange(change) {
+    version = change.version;
+    counts.undo = change.undo;
+    counts.redo = change.redo;
+    var span = change.links;
+    if (span) {
+      var keepId = pairs[cur] && pairs[cur].id;
+      change.shifts.forEach(function (shift) {
+        pairs.forEach(function (p, i) {
+          if (i >= span.start && i < span.stop_before) return;
+          p[shift.side].forEach(function (s) {
+            if (s.position >= shift.from) s.position += shift.delta;
+          });
+        });
+      });
+      Array.prototype.splice.apply(pairs, [span.start, span.stop_before - span.start].concat(change.pairs));
+      patchRows(span.start, span.stop_before, span.stop_after, change.shifts);
+      var target = change.focus_link !== null && index.has(change.focus_link)
+        ? index.get(change.focus_link)
+        : (index.has(keepId) ? index.get(keepId) : span.start);
+      select(target);
+    }
+    updateProgress();
+  }
+
+  function reload() {
+    return request("GET", api + "/state.json").then(function (answer) {
+      if (answer.status !== 200) { say("Could not reload the document.", true); return; }
+      var keepId = pairs[cur] && pairs[cur].id;
+      state = answer.data;
+      pairs = state.pairs;
+      version = state.document.version;
+      counts = { undo: state.undo.undo, redo: state.undo.redo };
+      reindex();
+      if (index.has(keepId)) cur = index.get(keepId);
+      renderAll();
+      select(cur, { top: true });
+    });
+  }
+
+  // Someone else's edit: reload quietly when idle, so the page never shows stale rows for long.
+  function poll() {
+    if (busy || editing || document.hidden) return;
+    request("GET", api + "/version.json").then(function (answer) {
+      if (answer.status !== 200 || answer.data.version === version || busy || editing) return;
+      var last = answer.data.last_change;
+      reload().then(function () {
+        if (last) say("Updated with " + last.user + "’s change: " + last.summary);
+      });
+    }).catch(function () { /* offline for a moment: try again later */ });
+  }
+
+  // --- operations -------------------------------------------------------------------
+
+  function current() { return pairs[cur]; }
+
+  var actions = {
+    "confirm": function () {
+      var p = current();
+      var status = p.status === "auto" ? "confirmed" : "auto";
+      return send("/links/" + p.id + "/status", { status: status }).then(function (done) {
+        if (done && status === "confirmed") move(1);
+      });
+    },
+    "confirm-through": function () { return send("/links/" + current().id + "/confirm-through"); },
+    "merge-up": function () { return send("/links/" + current().id + "/merge", { direction: "up" }); },
+    "merge-down": function () { return send("/links/" + current().id + "/merge", { direction: "down" }); },
+    "split": function () { return send("/links/" + current().id + "/split"); },
+    "shift-up": function () {
+      return send("/links/" + current().id + "/shift", { side: side, direction: "up" });
+    },
+    "shift-down": function () {
+      return send("/links/" + current().id + "/shift", { side: side, direction: "down" });
+    },
+    "insert-empty": function () { return send("/links/" + current().id + "/insert-empty", { side: side }); },
+    "edit": function () { startEdit(cur, side); },
+    "undo": function () { return send("/undo"); },
+    "redo": function () { return send("/redo"); },
+    "realign": function () {
+      say("Re-aligning the unconfirmed rows…");
+      return send("/realign");
+    },
+    "prev-unconfirmed": function () { nextUnconfirmed(-1); },
+    "next-unconfirmed": function () { nextUnconfirmed(1); },
+    "least-confident": leastConfident,
+    "help": function () { helpEl.hidden = false; helpEl.querySelector("button").focus(); },
+    "help-close": function () { helpEl.hidden = true; rowsEl.focus(); },
+  };
+
+  // --- editing text ---------------------------------------------------------------------
+
+  function startEdit(i, s, sentenceId) {
+    if (editing) cancelEdit();
+    var pair = pairs[i];
+    if (!pair[s].length) { say("This side is empty: there is no text to edit here.", true); return; }
+    side = s;
+    select(i);
+    var cell = rowEl(i).querySelector(".cell." + s);
+    editing = { row: i, side: s, cell: cell };
+    cell.classList.add("editing");
+    cell.innerHTML = pair[s].map(function (sentence) {
+      return '<div class="sentence-editor" data-sentence="' + sentence.id + '">' +
+        '<span class="ref">' + (sentence.paragraph + 1) + "·" + (sentence.position + 1) + "</span>" +
+        '<textarea rows="2" aria-label="' + SIDE_NAMES[s] + " sentence " + (sentence.position + 1) +
+        '">' + esc(sentence.text) + "</textarea>" +
+        '<div class="edit-actions">' +
+        '<button type="button" data-edit="save" title="Enter">Save</button>' +
+        '<button type="button" data-edit="split" title="Ctrl+Enter">Split at cursor</button>' +
+        '<button type="button" data-edit="join" title="Ctrl+J">Join with next</button>' +
+        '<button type="button" data-edit="cancel" title="Esc">Cancel</button></div></div>';
+    }).join("");
+    var areas = cell.querySelectorAll("textarea");
+    areas.forEach(function (area) { fit(area); area.addEventListener("input", function () { fit(area); }); });
+    var focusArea = areas[0];
+    if (sentenceId) {
+      var chosen = cell.querySelector('.sentence-editor[data-sentence="' + sentenceId + '"] textarea');
+      if (chosen) focusArea = chosen;
+    }
+    focusArea.focus();
+    focusArea.setSelectionRange(focusArea.value.length, focusArea.value.length);
+  }
+
+  function fit(area) {
+    area.style.height = "auto";
+    area.style.height = area.scrollHeight + 2 + "px";
+  }
+
+  function cancelEdit() {
+    if (!editing) return;
+    var i = editing.row;
+    editing = null;
+    patchRows(i, i + 1, i + 1, []);
+    select(i, { scroll: false });
+    rowsEl.focus({ preventScroll: true });
+  }
+
+  function sentenceOf(area) {
+    var id = Number(area.closest(".sentence-editor").dataset.sentence);
+    var list = pairs[editing.row][editing.side];
+    for (var k = 0; k < list.length; k++) if (list[k].id === id) return list[k];
+    return null;
+  }
+
+  // Save every changed sentence of the cell, one edit each; resolves when all are done.
+  function saveEdits() {
+    var areas = Array.prototype.slice.call(editing.cell.querySelectorAll("textarea"));
+    var changes = areas.map(function (area) {
+      return { sentence: sentenceOf(area), text: area.value };
+    }).filter(function (c) {
+      return c.sentence && c.text.replace(/\s+/g, " ").trim() !== c.sentence.text;
+    });
+    var row = editing.row;
+    editing = null;
+    var chain = Promise.resolve(true);
+    changes.forEach(function (c) {
+      chain = chain.then(function (ok) {
+        if (!ok) return false;
+        return send("/sentences/" + c.sentence.id + "/text", { text: c.text }).then(Boolean);
+      });
+    });
+    return chain.then(function (ok) {
+      if (!changes.length) { patchRows(row, row + 1, row + 1, []); select(row, { scroll: false }); }
+      rowsEl.focus({ preventScroll: true });
+      return ok;
+    });
+  }
+
+  function editCommand(command, area) {
+    if (!editing) return;
+    if (command === "cancel") { cancelEdit(); return; }
+    var sentence = sentenceOf(area);
+    var offset = area.selectionStart;
+    var text = area.value;
+    if (command === "save") { saveEdits(); return; }
+    if (command === "next") {
+      var s = editing.side, row = editing.row;
+      saveEdits().then(function () {
+        for (var i = row + 1; i < pairs.length; i++) {
+          if (pairs[i][s].length && visible(i)) { startEdit(i, s); return; }
+        }
+      });
+      return;
+    }
+    editing = null;
+    var first = Promise.resolve(true);
+    if (text.replace(/\s+/g, " ").trim() !== sentence.text) {
+      // split where the cursor is in the corrected text
+      first = send("/sentences/" + sentence.id + "/text", { text: text }).then(Boolean);
+    }
+    first.then(function (ok) {
+      if (!ok) return;
+      if (command === "split") {
+        var head = text.slice(0, offset).replace(/\s+/g, " ").replace(/^\s+/, "");
+        send("/sentences/" + sentence.id + "/split", { offset: head.length });
+      } else if (command === "join") {
+        send("/sentences/" + sentence.id + "/join");
+      }
+    }).then(function () { rowsEl.focus({ preventScroll: true }); });
+  }
+
+  rowsEl.addEventListener("keydown", function (event) {
+    var area = event.target.closest && event.target.closest("textarea");
+    if (!area) return;
+    event.stopPropagation();
+    if (event.key === "Escape") { event.preventDefault(); editCommand("cancel", area); }
+    else if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault(); editCommand("split", area);
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault(); editCommand("save", area);
+    } else if ((event.key === "j" || event.key === "J") && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault(); editCommand("join", area);
+    } else if (event.key === "Tab" && !event.shiftKey) {
+      var areas = editing.cell.querySelectorAll("textarea");
+      if (area === areas[areas.length - 1]) { event.preventDefault(); editCommand("next", area); }
+    }
+  }, true);
+
+  // --- overview map ---------------------------------------------------------------------
+
+  function loadMap() {
+    request("GET", api + "/map.json").then(function (answer) {
+      if (answer.status === 200) { mapGrid = answer.data; drawMap(); }
+    });
+  }
+
+  var mapCache = null;
+  function drawMap() {
+    if (!canvas) return;
+    var width = canvas.clientWidth, height = canvas.clientHeight;
+    if (!width || !height) return;
+    var ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+    if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
+    var ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    var nS = 0, nT = 0;
+    pairs.forEach(function (p) { nS += p.source.length; nT += p.target.length; });
+    if (!nS || !nT) return;
+    var strip = 10, plotW = width - strip - 2;
+    var sy = height / nS, sx = plotW / nT;
+    if (mapGrid && mapGrid.cells) {
+      if (!mapCache) {
+        var off = document.createElement("canvas");
+        off.width = mapGrid.cols; off.height = mapGrid.rows;
+        var octx = off.getContext("2d");
+        var image = octx.createImageData(mapGrid.cols, mapGrid.rows);
+        for (var c = 0; c < mapGrid.cells.length; c++) {
+          var v = mapGrid.cells[c] / 255;
+          var ink = Math.round(255 - 255 * Math.pow(Math.max(0, (v - 0.15) / 0.85), 2));
+          image.data[4 * c] = ink; image.data[4 * c + 1] = ink;
+          image.data[4 * c + 2] = Math.min(255, ink + 20); image.data[4 * c + 3] = 255;
+        }
+        octx.putImageData(image, 0, 0);
+        mapCache = off;
+      }
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(mapCache, strip + 2, 0, plotW, height);
+    }
+    // the path, and a strip at the left that marks unconfirmed and low-confidence stretches
+    var s = 0, t = 0;
+    ctx.lineWidth = 2;
+    pairs.forEach(function (p) {
+      var y0 = s * sy, y1 = (s + p.source.length) * sy;
+      var x0 = strip + 2 + t * sx, x1 = strip + 2 + (t + p.target.length) * sx;
+      var colour = p.status === "confirmed" ? "#2f8a4c" : p.status === "edited" ? "#2458a6"
+        : level(p) === "low" || level(p) === "none" ? "#d0342c" : "#e0a100";
+      ctx.strokeStyle = colour;
+      ctx.beginPath();
+      ctx.moveTo(x0, y0);
+      ctx.lineTo(Math.max(x1, x0 + 0.5), Math.max(y1, y0 + 0.5));
+      ctx.stroke();
+      ctx.fillStyle = colour;
+      ctx.fillRect(0, y0, strip, Math.max(y1 - y0, 1));
+      s += p.source.length; t += p.target.length;
+    });
+    // where the view is, and the current row
+    var first = firstVisibleRow(), last = lastVisibleRow();
+    var top = sourceBefore(first) * sy, bottom = sourceBefore(last + 1) * sy;
+    ctx.fillStyle = "rgba(36, 88, 166, 0.12)";
+    ctx.fillRect(0, top, width, Math.max(bottom - top, 2));
+    ctx.strokeStyle = "#2458a6";
+    ctx.lineWidth = 1;
+    ctx.strokeRect(0.5, top + 0.5, width - 1, Math.max(bottom - top, 2));
+  }
+
+  function sourceBefore(i) {
+    var n = 0;
+    for (var k = 0; k < i && k < pairs.length; k++) n += pairs[k].source.length;
+    return n;
+  }
+
+  function rowAtY(y) {
+    var box = rowsEl.getBoundingClientRect();
+    var el = document.elementFromPoint(box.left + 40, y);
+    var row = el && el.closest && el.closest(".row");
+    return row ? index.get(Number(row.dataset.link)) : null;
+  }
+
+  function firstVisibleRow() {
+    var box = rowsEl.getBoundingClientRect();
+    var i = rowAtY(box.top + 2);
+    return i === null || i === undefined ? cur : i;
+  }
+
+  function lastVisibleRow() {
+    var box = rowsEl.getBoundingClientRect();
+    var i = rowAtY(box.bottom - 2);
+    return i === null || i === undefined ? Math.min(pairs.length - 1, firstVisibleRow() + 10) : i;
+  }
+
+  if (canvas) {
+    canvas.addEventListener("click", function (event) {
+      var box = canvas.getBoundingClientRect();
+      var nS = 0;
+      pairs.forEach(function (p) { nS += p.source.length; });
+      var wanted = (event.clientY - box.top) / box.height * nS;
+      var seen = 0;
+      for (var i = 0; i < pairs.length; i++) {
+        seen += pairs[i].source.length;
+        if (seen > wanted) break;
+      }
+      i = Math.min(i, pairs.length - 1);
+      if (!visible(i)) setFilter("all");
+      select(i, { top: true });
+      flash(i);
+    });
+    var scrollTimer = null;
+    rowsEl.addEventListener("scroll", function () {
+      if (scrollTimer) return;
+      scrollTimer = requestAnimationFrame(function () { scrollTimer = null; drawMap(); });
+    });
+    window.addEventListener("resize", function () { drawMap(); });
+  }
+
+  // --- mouse and keyboard -------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-action]");
+    if (button) {
+      event.preventDefault();
+      if (editing && button.dataset.action !== "help") cancelEdit();
+      var run = actions[button.dataset.action];
+      if (run) run();
+      return;
+    }
+    var editButton = event.target.closest("[data-edit]");
+    if (editButton && editing) {
+      var area = editButton.closest(".sentence-editor").querySelector("textarea");
+      editCommand(editButton.dataset.edit, area);
+      return;
+    }
+    if (event.target === helpEl) { actions["help-close"](); return; }
+    var row = event.target.closest(".row");
+    if (row && !event.target.closest(".editing")) {
+      var cell = event.target.closest(".cell");
+      if (cell) side = cell.dataset.side;
+      select(index.get(Number(row.dataset.link)), { scroll: false });
+      rowsEl.focus({ preventScroll: true });
+    }
+  });
+
+  rowsEl.addEventListener("dblclick", function (event) {
+    var cell = event.target.closest(".cell");
+    if (!cell || cell.classList.contains("editing")) return;
+    var row = cell.closest(".row");
+    var sentence = event.target.closest(".s");
+    startEdit(index.get(Number(row.dataset.link)), cell.dataset.side,
+              sentence ? Number(sentence.dataset.sentence) : null);
+  });
+
+  searchEl.addEventListener("keydown", function (event) {
+    event.stopPropagation();
+    if (event.key === "Enter") { event.preventDefault(); search(event.shiftKey ? -1 : 1); }
+    if (event.key === "Escape") { searchEl.blur(); rowsEl.focus({ preventScroll: true }); }
+  });
+  gotoEl.addEventListener("keydown", function (event) {
+    event.stopPropagation();
+    if (event.key === "Enter") {
+      event.preventDefault();
+      gotoRow(Number(gotoEl.value));
+      gotoEl.value = "";
+      rowsEl.focus({ preventScroll: true });
+    }
+    if (event.key === "Escape") { gotoEl.value = ""; rowsEl.focus({ preventScroll: true }); }
+  });
+  filterEl.addEventListener("change", function () {
+    setFilter(filterEl.value);
+    rowsEl.focus({ preventScroll: true });
+  });
+  filterEl.addEventListener("keydown", function (event) { event.stopPropagation(); });
+
+  var KEYS = {
+    "ArrowDown": function () { move(1); }, "j": function () { move(1); },
+    "ArrowUp": function () { move(-1); }, "k": function () { move(-1); },
+    "ArrowLeft": function () { setSide("source"); }, "ArrowRight": function () { setSide("target"); },
+    "c": actions.confirm, " ": actions.confirm, "C": actions["confirm-through"],
+    "m": actions["merge-down"], "M": actions["merge-up"], "x": actions.split,
+    "i": actions["insert-empty"], "e": actions.edit, "F2": actions.edit,
+    "n": actions["next-unconfirmed"], "p": actions["prev-unconfirmed"],
+    "l": actions["least-confident"], "R": actions.realign, "?": actions.help,
+    "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
+    "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
+    "Home": function () { select(0); }, "End": function () { select(pairs.length - 1); },
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (!helpEl.hidden) {
+      if (event.key === "Escape" || event.key === "?") { event.preventDefault(); actions["help-close"](); }
+      return;
+    }
+    var tag = event.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || editing) return;
+    var ctrl = event.ctrlKey || event.metaKey;
+    var run = null;
+    if (ctrl) {
+      var key = event.key.toLowerCase();
+      if (key === "z" && !event.shiftKey) run = actions.undo;
+      else if (key === "y" || (key === "z" && event.shiftKey)) run = actions.redo;
+      else if (event.key === "ArrowUp") run = actions["shift-up"];
+      else if (event.key === "ArrowDown") run = actions["shift-down"];
+      else if (event.key === "Backspace") run = actions["merge-up"];
+      else if (event.key === "Enter") run = actions["insert-empty"];
+    } else if (!event.altKey) {
+      run = KEYS[event.key];
+    }
+    if (!run) return;
+    event.preventDefault();
+    run();
+  });
+
+  // --- start ----------------------------------------------------------------------------
+
+  function linkFromUrl() {
+    var match = /^#link-(\d+)$/.exec(location.hash);
+    var id = match ? Number(match[1]) : Number(new URLSearchParams(location.search).get("link"));
+    return id && index.has(id) ? index.get(id) : null;
+  }
+
+  renderAll();
+  performance.mark("rows-rendered");
+  var wanted = linkFromUrl();
+  if (wanted !== null) {
+    select(wanted, { top: true });
+    flash(wanted);
+  } else if (location.hash || new URLSearchParams(location.search).get("link")) {
+    say("That pair is no longer in this document (it may have been merged or re-aligned).", true);
+  }
+  window.addEventListener("hashchange", function () {
+    var i = linkFromUrl();
+    if (i !== null) { select(i, { top: true }); flash(i); }
+  });
+  rowsEl.focus({ preventScroll: true });
+  document.body.classList.add("ready");
+  loadMap();
+  setInterval(poll, POLL_MS);
+})();

@@ -1,0 +1,321 @@
+"""The JSON API of the alignment editor: one endpoint per operation, plus undo, redo,
+re-alignment, history and the overview map.
+
+Every POST takes a JSON body with the document `version` the page shows (a stale
+one is answered 409) and reads the translator's name from `X-Workbench-User`.
+The answer says which rows changed, so the page patches itself without reloading.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from flask import Blueprint, Flask, abort, current_app, jsonify, request
+
+from workbench import review, store
+from workbench.embed import DEFAULT_MODEL, Embedder, load_embedder, text_key
+from workbench.web.db import get_db
+
+bp = Blueprint("review", __name__)
+
+USER_HEADER = "X-Workbench-User"
+MAP_CELLS = 240
+EMBEDDER_KEY = "workbench.embedder"
+
+
+def embedder(app: Flask) -> Embedder:
+    """The app's embedder: `EMBEDDER` from the config, else `EMBEDDER_MODEL`, made once."""
+    if EMBEDDER_KEY not in app.extensions:
+        configured = app.config.get("EMBEDDER")
+        app.extensions[EMBEDDER_KEY] = configured or load_embedder(
+            app.config.get("EMBEDDER_MODEL", DEFAULT_MODEL))
+    return app.extensions[EMBEDDER_KEY]
+
+
+# --- JSON shapes ------------------------------------------------------------------------
+
+
+def sentence_json(row: dict) -> dict:
+    return {"id": row["id"], "position": row["position"], "paragraph": row["paragraph"],
+            "text": row["text"]}
+
+
+def pair_json(link: dict, by_id: dict[int, dict]) -> dict:
+    return {
+        "id": link["id"],
+        "score": link["score"],
+        "status": link["status"],
+        "updated": link["updated"],
+        "updated_by": link["updated_by"],
+        "source": [sentence_json(by_id[i]) for i in link["source_ids"]],
+        "target": [sentence_json(by_id[i]) for i in link["target_ids"]],
+    }
+
+
+def pairs_json(pairs: list[dict]) -> list[dict]:
+    """`store.pairs` rows (sentences attached) in the editor's shape."""
+    return [
+        {
+            "id": p["id"], "score": p["score"], "status": p["status"], "updated": p["updated"],
+            "updated_by": p["updated_by"],
+            "source": [sentence_json(s) for s in p["source"]],
+            "target": [sentence_json(s) for s in p["target"]],
+        }
+        for p in pairs
+    ]
+
+
+def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
+    links = [
+        dict(row, source_ids=json.loads(row["source_ids"]),
+             target_ids=json.loads(row["target_ids"]))
+        for row in db["links"].rows_where(
+            "document_id = ? and position >= ? and position < ?",
+            [document_id, start, stop], order_by="position")
+    ]
+    ids = sorted({i for link in links for i in link["source_ids"] + link["target_ids"]})
+    by_id = {}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk : chunk + 500]
+        marks = ",".join("?" * len(part))
+        for row in db["sentences"].rows_where(f"id in ({marks})", part):
+            by_id[row["id"]] = row
+    return [pair_json(link, by_id) for link in links]
+
+
+def _counts(db, document_id: int) -> dict:
+    total, reviewed = db.execute(
+        "select count(*), coalesce(sum(status != 'auto'), 0) from links where document_id = ?",
+        [document_id],
+    ).fetchone()
+    return {"total": total, "reviewed": reviewed, **review.can_undo_redo(db, document_id)}
+
+
+def change_json(db, document_id: int, change: review.Change) -> dict:
+    body = {
+        "version": change.version, "op": change.op, "summary": change.summary,
+        "focus_link": change.focus_link, "links": None, "pairs": [], "shifts": [],
+        **_counts(db, document_id),
+    }
+    if change.links is not None:
+        span = change.links
+        body["links"] = {"start": span.start, "stop_before": span.stop_before,
+                         "stop_after": span.stop_after}
+        body["pairs"] = _pairs_between(db, document_id, span.start, span.stop_after)
+        body["shifts"] = [{"side": side, "from": at, "delta": delta}
+                          for side, at, delta in span.shifts]
+    return body
+
+
+def page_state(document: dict, pairs: list[dict]) -> dict:
+    """What the editor page starts from (embedded in the HTML, so the first paint is fast)."""
+    db = get_db()
+    return {
+        "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
+                                               "version", "updated")},
+        "pairs": pairs_json(pairs),
+        "undo": review.can_undo_redo(db, document["id"]),
+        "api": f"/documents/{document['name']}",
+    }
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+def _document(name: str) -> dict:
+    document = store.get_document(get_db(), name)
+    if document is None:
+        abort(404, description=f"No document named {name!r}.")
+    return document
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _user() -> str | None:
+    return request.headers.get(USER_HEADER) or _body().get("user")
+
+
+def _version() -> int | None:
+    version = _body().get("version")
+    if version is None:
+        return None
+    try:
+        return int(version)
+    except (TypeError, ValueError):
+        abort(400, description="`version` must be the document version number")
+
+
+def _field(name: str, kind=str):
+    value = _body().get(name)
+    if value is None:
+        raise review.ReviewError(f"the JSON body needs `{name}`")
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as error:
+        raise review.ReviewError(f"`{name}` must be a {kind.__name__}") from error
+
+
+def _run(name: str, operation):
+    """Call `operation(db, document_id, user=, version=)` and answer with what changed."""
+    document = _document(name)
+    db = get_db()
+    try:
+        change = operation(db, document["id"], user=_user(), version=_version())
+    except review.Conflict as error:
+        return jsonify({"error": "conflict", "message": str(error),
+                        "version": error.current}), 409
+    except review.NotFound as error:
+        return jsonify({"error": "not_found", "message": str(error)}), 404
+    except review.ReviewError as error:
+        return jsonify({"error": "invalid", "message": str(error)}), 400
+    return jsonify(change_json(db, document["id"], change))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/status")
+def set_status(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.set_status(
+        db, doc, link_id, _body().get("status", store.CONFIRMED), **kw))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/confirm-through")
+def confirm_through(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.confirm_through(db, doc, link_id, **kw))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/merge")
+def merge(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.merge(
+        db, doc, link_id, _body().get("direction", review.DOWN), **kw))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/split")
+def split(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.split(db, doc, link_id, **kw))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/shift")
+def shift(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.shift(
+        db, doc, link_id, _field("side"), _field("direction"), **kw))
+
+
+@bp.post("/documents/<name>/links/<int:link_id>/insert-empty")
+def insert_empty(name: str, link_id: int):
+    return _run(name, lambda db, doc, **kw: review.insert_empty(
+        db, doc, link_id, _field("side"), **kw))
+
+
+@bp.post("/documents/<name>/sentences/<int:sentence_id>/text")
+def edit_text(name: str, sentence_id: int):
+    return _run(name, lambda db, doc, **kw: review.edit_text(
+        db, doc, sentence_id, _field("text"), **kw))
+
+
+@bp.post("/documents/<name>/sentences/<int:sentence_id>/split")
+def split_sentence(name: str, sentence_id: int):
+    return _run(name, lambda db, doc, **kw: review.split_sentence(
+        db, doc, sentence_id, _field("offset", int), **kw))
+
+
+@bp.post("/documents/<name>/sentences/<int:sentence_id>/join")
+def join_sentences(name: str, sentence_id: int):
+    return _run(name, lambda db, doc, **kw: review.join_sentences(
+        db, doc, sentence_id, **kw))
+
+
+@bp.post("/documents/<name>/undo")
+def undo(name: str):
+    return _run(name, review.undo)
+
+
+@bp.post("/documents/<name>/redo")
+def redo(name: str):
+    return _run(name, review.redo)
+
+
+@bp.post("/documents/<name>/realign")
+def realign(name: str):
+    model = embedder(current_app)
+    return _run(name, lambda db, doc, **kw: review.realign(db, doc, model, **kw))
+
+
+@bp.get("/documents/<name>/state.json")
+def state(name: str):
+    """The editor's whole starting state again: the page reloads it after a conflict."""
+    document = _document(name)
+    return jsonify(page_state(document, store.pairs(get_db(), document["id"])))
+
+
+@bp.get("/documents/<name>/history.json")
+def history(name: str):
+    document = _document(name)
+    db = get_db()
+    return jsonify({"document": name, "version": document["version"],
+                    "history": review.history(db, document["id"]),
+                    **review.can_undo_redo(db, document["id"])})
+
+
+@bp.get("/documents/<name>/version.json")
+def version(name: str):
+    """Cheap to poll: the page compares it with its own version to spot others' edits."""
+    document = _document(name)
+    latest = review.history(get_db(), document["id"], limit=1)
+    return jsonify({"version": document["version"], "updated": document["updated"],
+                    "last_change": latest[0] if latest else None})
+
+
+@bp.get("/documents/<name>/map.json")
+def similarity_map(name: str):
+    """The sentence-similarity matrix, max-pooled to at most MAP_CELLS² cells (0–255)."""
+    document = _document(name)
+    db = get_db()
+    model = embedder(current_app).name
+    source = store.sentences(db, document["id"], store.SOURCE)
+    target = store.sentences(db, document["id"], store.TARGET)
+    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target])
+    return jsonify({
+        "model": model, "source_count": len(source), "target_count": len(target),
+        **grid,
+    })
+
+
+def similarity_grid(db, model: str, source: list[str], target: list[str],
+                    cells: int = MAP_CELLS) -> dict:
+    """Max-pool the cosine similarities of cached vectors onto a grid of bins.
+
+    Nothing is embedded here: without cached vectors for every sentence the
+    answer has no matrix and the page draws the alignment path alone.
+    """
+    rows, cols = min(cells, len(source)), min(cells, len(target))
+    empty = {"rows": rows, "cols": cols, "cells": None}
+    if not rows or not cols:
+        return empty
+    cache = store.SqliteEmbeddingCache(db)
+    keys_s, keys_t = [text_key(t) for t in source], [text_key(t) for t in target]
+    found = cache.get_vectors(model, sorted(set(keys_s) | set(keys_t)))
+    if any(k not in found for k in keys_s) or any(k not in found for k in keys_t):
+        return empty
+    vs = np.stack([found[k] for k in keys_s])
+    vt = np.stack([found[k] for k in keys_t])
+    col_starts = (np.arange(cols) * len(target)) // cols
+    row_starts = (np.arange(rows) * len(source)) // rows
+    grid = np.empty((rows, cols), dtype=np.float32)
+    for r in range(rows):
+        stop = row_starts[r + 1] if r + 1 < rows else len(source)
+        block = vs[row_starts[r] : stop] @ vt.T
+        grid[r] = np.maximum.reduceat(block.max(axis=0), col_starts)
+    scaled = np.clip(grid, 0.0, 1.0) * 255
+    return {"rows": rows, "cols": cols,
+            "cells": scaled.round().astype(np.uint8).ravel().tolist()}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def editor_state():
+        return {"review_page_state": page_state}
