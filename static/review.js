@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var LOW = 0.5, HIGH = 0.8, POLL_MS = 15000;
+  var LOW = 0.5, HIGH = 0.8, POLL_MS = 15000, FIRST_SCREEN = 40;
   var SIDES = ["source", "target"];
   var SIDE_NAMES = { source: "French", target: "English" };
   var FILTERS = ["all", "unconfirmed", "non11", "low"];
@@ -106,10 +106,32 @@
 
   function renderAll() {
     rowsEl.innerHTML = renderRange(0, pairs.length);
+    finishRender();
+  }
+
+  function finishRender() {
     reindex();
     applyFilter();
     select(Math.min(cur, pairs.length - 1), { scroll: false });
     updateProgress();
+  }
+
+  // First paint: the rows of the first screen now, the rest right after the browser has
+  // shown them (a long document takes a few hundred milliseconds to build).
+  function renderInTwoSteps(done) {
+    var first = Math.min(FIRST_SCREEN, pairs.length);
+    rowsEl.innerHTML = renderRange(0, first);
+    reindex();
+    select(0, { scroll: false });
+    updateProgress();
+    if (first === pairs.length) { finishRender(); done(); return; }
+    requestAnimationFrame(function () {
+      setTimeout(function () {
+        rowsEl.insertAdjacentHTML("beforeend", renderRange(first, pairs.length));
+        finishRender();
+        done();
+      }, 0);
+    });
   }
 
   function reindex() {
@@ -684,6 +706,7 @@
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-action]");
+    if (button && !ready) return;
     if (button) {
       event.preventDefault();
       if (editing && button.dataset.action !== "help") cancelEdit();
@@ -752,6 +775,7 @@
   };
 
   document.addEventListener("keydown", function (event) {
+    if (!ready) return;
     if (!helpEl.hidden) {
       if (event.key === "Escape" || event.key === "?") { event.preventDefault(); actions["help-close"](); }
       return;
@@ -784,21 +808,25 @@
     return id && index.has(id) ? index.get(id) : null;
   }
 
-  renderAll();
+  var ready = false;
+  renderInTwoSteps(function () {
+    ready = true;
+    performance.mark("all-rows-rendered");
+    var wanted = linkFromUrl();
+    if (wanted !== null) {
+      select(wanted, { top: true });
+      flash(wanted);
+    } else if (location.hash || new URLSearchParams(location.search).get("link")) {
+      say("That pair is no longer in this document (it may have been merged or re-aligned).", true);
+    }
+    rowsEl.focus({ preventScroll: true });
+    document.body.classList.add("ready");
+    loadMap();
+  });
   performance.mark("rows-rendered");
-  var wanted = linkFromUrl();
-  if (wanted !== null) {
-    select(wanted, { top: true });
-    flash(wanted);
-  } else if (location.hash || new URLSearchParams(location.search).get("link")) {
-    say("That pair is no longer in this document (it may have been merged or re-aligned).", true);
-  }
   window.addEventListener("hashchange", function () {
     var i = linkFromUrl();
     if (i !== null) { select(i, { top: true }); flash(i); }
   });
-  rowsEl.focus({ preventScroll: true });
-  document.body.classList.add("ready");
-  loadMap();
   setInterval(poll, POLL_MS);
 })();

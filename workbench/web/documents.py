@@ -57,8 +57,8 @@ def _sentence_json(sentence: dict) -> dict:
 @bp.get("/documents/<name>")
 def document(name: str):
     document = _document_or_404(name)
-    pairs = store.pairs(get_db(), document["id"])
-    return render_template("document.html", document=document, pairs=pairs)
+    # the editor's rows come from `review_page_state` (workbench.web.review)
+    return render_template("document.html", document=document)
 
 
 @bp.get("/documents/<name>.json")

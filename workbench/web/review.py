@@ -12,6 +12,8 @@ import json
 
 import numpy as np
 from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, load_embedder, text_key
@@ -21,6 +23,7 @@ bp = Blueprint("review", __name__)
 
 USER_HEADER = "X-Workbench-User"
 MAP_CELLS = 240
+EXACT_MAP_LIMIT = 1_500_000
 EMBEDDER_KEY = "workbench.embedder"
 
 
@@ -51,19 +54,6 @@ def pair_json(link: dict, by_id: dict[int, dict]) -> dict:
         "source": [sentence_json(by_id[i]) for i in link["source_ids"]],
         "target": [sentence_json(by_id[i]) for i in link["target_ids"]],
     }
-
-
-def pairs_json(pairs: list[dict]) -> list[dict]:
-    """`store.pairs` rows (sentences attached) in the editor's shape."""
-    return [
-        {
-            "id": p["id"], "score": p["score"], "status": p["status"], "updated": p["updated"],
-            "updated_by": p["updated_by"],
-            "source": [sentence_json(s) for s in p["source"]],
-            "target": [sentence_json(s) for s in p["target"]],
-        }
-        for p in pairs
-    ]
 
 
 def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
@@ -108,16 +98,45 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
     return body
 
 
-def page_state(document: dict, pairs: list[dict]) -> dict:
+def all_pairs_json(db, document_id: int) -> list[dict]:
+    """Every pair of a document in the editor's shape; raw queries, as it runs on every load."""
+    by_id = {
+        row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3]}
+        for row in db.execute(
+            "select id, position, paragraph, text from sentences where document_id = ?",
+            [document_id],
+        )
+    }
+    loads = json.loads
+    return [
+        {
+            "id": link_id, "score": score, "status": status, "updated": updated,
+            "updated_by": updated_by,
+            "source": [by_id[i] for i in loads(source_ids)],
+            "target": [by_id[i] for i in loads(target_ids)],
+        }
+        for link_id, source_ids, target_ids, score, status, updated, updated_by in db.execute(
+            "select id, source_ids, target_ids, score, status, updated, updated_by from links "
+            "where document_id = ? order by position", [document_id],
+        )
+    ]
+
+
+def page_state(document: dict) -> dict:
     """What the editor page starts from (embedded in the HTML, so the first paint is fast)."""
     db = get_db()
     return {
         "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
                                                "version", "updated")},
-        "pairs": pairs_json(pairs),
+        "pairs": all_pairs_json(db, document["id"]),
         "undo": review.can_undo_redo(db, document["id"]),
         "api": f"/documents/{document['name']}",
     }
+
+
+def page_state_json(document: dict) -> Markup:
+    """`page_state` as JSON that is safe inside a <script> element."""
+    return Markup(htmlsafe_json_dumps(page_state(document), separators=(",", ":")))
 
 
 # --- requests -------------------------------------------------------------------------
@@ -247,7 +266,7 @@ def realign(name: str):
 def state(name: str):
     """The editor's whole starting state again: the page reloads it after a conflict."""
     document = _document(name)
-    return jsonify(page_state(document, store.pairs(get_db(), document["id"])))
+    return jsonify(page_state(document))
 
 
 @bp.get("/documents/<name>/history.json")
@@ -285,7 +304,7 @@ def similarity_map(name: str):
 
 def similarity_grid(db, model: str, source: list[str], target: list[str],
                     cells: int = MAP_CELLS) -> dict:
-    """Max-pool the cosine similarities of cached vectors onto a grid of bins.
+    """Pool the cosine similarities of cached vectors onto a grid of at most `cells`² bins.
 
     Nothing is embedded here: without cached vectors for every sentence the
     answer has no matrix and the page draws the alignment path alone.
@@ -303,14 +322,26 @@ def similarity_grid(db, model: str, source: list[str], target: list[str],
     vt = np.stack([found[k] for k in keys_t])
     col_starts = (np.arange(cols) * len(target)) // cols
     row_starts = (np.arange(rows) * len(source)) // rows
-    grid = np.empty((rows, cols), dtype=np.float32)
-    for r in range(rows):
-        stop = row_starts[r + 1] if r + 1 < rows else len(source)
-        block = vs[row_starts[r] : stop] @ vt.T
-        grid[r] = np.maximum.reduceat(block.max(axis=0), col_starts)
+    if len(source) * len(target) > EXACT_MAP_LIMIT:
+        # Long documents: compare the centroids of the bins instead (cheap, and a
+        # stretch of translated sentences still stands out against unrelated ones).
+        grid = _centroids(vs, row_starts) @ _centroids(vt, col_starts).T
+    else:
+        grid = np.empty((rows, cols), dtype=np.float32)
+        for r in range(rows):
+            stop = row_starts[r + 1] if r + 1 < rows else len(source)
+            block = vs[row_starts[r] : stop] @ vt.T
+            grid[r] = np.maximum.reduceat(block.max(axis=0), col_starts)
     scaled = np.clip(grid, 0.0, 1.0) * 255
     return {"rows": rows, "cols": cols,
             "cells": scaled.round().astype(np.uint8).ravel().tolist()}
+
+
+def _centroids(vectors: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    sums = np.add.reduceat(vectors, starts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return sums / norms
 
 
 def init_app(app: Flask) -> None:
@@ -318,4 +349,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def editor_state():
-        return {"review_page_state": page_state}
+        return {"review_page_state": page_state_json}
