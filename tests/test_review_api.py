@@ -1,0 +1,151 @@
+"""The editor's JSON API: one endpoint per operation, conflicts, undo, history, the map."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import sentences
+from workbench import store
+from workbench.embed import CachedEmbedder
+from workbench.web import create_app
+
+USER = {"X-Workbench-User": "ana"}
+
+
+def version(client):
+    return client.get("/documents/sample.json").get_json()["document"]["version"]
+
+
+def link_ids(db, document_id):
+    return [link["id"] for link in store.links(db, document_id)]
+
+
+def post(client, path, **body):
+    body.setdefault("version", version(client))
+    return client.post(f"/documents/sample{path}", json=body, headers=USER)
+
+
+def test_confirm_answers_with_the_changed_rows_and_the_new_version(client, db, sample_document):
+    first = link_ids(db, sample_document)[0]
+    before = version(client)
+    answer = post(client, f"/links/{first}/status", status="confirmed")
+    assert answer.status_code == 200
+    data = answer.get_json()
+    assert data["version"] == before + 1
+    assert data["links"] == {"start": 0, "stop_before": 1, "stop_after": 1}
+    assert data["pairs"][0]["status"] == "confirmed"
+    assert data["pairs"][0]["updated_by"] == "ana"
+    assert data["pairs"][0]["source"][0]["text"] == "Le roi est mort."
+    assert (data["reviewed"], data["total"], data["undo"], data["redo"]) == (1, 3, 1, 0)
+
+
+def test_every_operation_has_an_endpoint(client, db, sample_document):
+    ids = link_ids(db, sample_document)
+    source = store.sentences(db, sample_document, store.SOURCE)
+    assert post(client, f"/links/{ids[0]}/confirm-through").status_code == 200
+    assert post(client, f"/links/{ids[1]}/merge", direction="down").status_code == 200
+    assert post(client, f"/links/{ids[1]}/split").status_code == 200
+    assert post(client, f"/links/{ids[1]}/shift", side="target",
+                direction="up").status_code == 200
+    assert post(client, f"/links/{ids[0]}/insert-empty", side="source").status_code == 200
+    assert post(client, f"/sentences/{source[0]['id']}/text",
+                text="Le roi est mort !").status_code == 200
+    answer = post(client, f"/sentences/{source[0]['id']}/split", offset=11)
+    assert answer.status_code == 200
+    assert answer.get_json()["shifts"] == [{"side": "source", "from": 1, "delta": 1}]
+    assert post(client, f"/sentences/{source[0]['id']}/join").status_code == 200
+    assert post(client, "/undo").status_code == 200
+    assert post(client, "/redo").status_code == 200
+    history = client.get("/documents/sample/history.json").get_json()
+    assert [e["op"] for e in history["history"]][:3] == [
+        "join_sentences", "split_sentence", "edit_text"]
+    assert {e["user"] for e in history["history"]} == {"ana"}
+
+
+def test_a_stale_version_is_answered_409_with_a_clear_message(client, db, sample_document):
+    ids = link_ids(db, sample_document)
+    stale = version(client)
+    assert post(client, f"/links/{ids[0]}/status", version=stale).status_code == 200
+    answer = post(client, f"/links/{ids[1]}/merge", version=stale)
+    assert answer.status_code == 409
+    data = answer.get_json()
+    assert data["error"] == "conflict"
+    assert "changed by someone else" in data["message"]
+    assert data["version"] == stale + 1
+    assert len(store.links(db, sample_document)) == 3
+
+
+def test_impossible_edits_are_400_and_unknown_ids_404(client, db, sample_document):
+    ids = link_ids(db, sample_document)
+    answer = post(client, f"/links/{ids[0]}/split")
+    assert answer.status_code == 400
+    assert "nothing to split" in answer.get_json()["message"]
+    assert post(client, f"/links/{ids[0]}/shift", side="target").status_code == 400
+    assert post(client, "/links/99999/merge").status_code == 404
+    assert client.post("/documents/nope/undo", json={}).status_code == 404
+    assert post(client, "/redo").get_json()["message"] == "nothing to redo"
+
+
+def test_undo_answers_with_the_rows_it_restored(client, db, sample_document):
+    ids = link_ids(db, sample_document)
+    post(client, f"/links/{ids[0]}/merge", direction="down")
+    data = post(client, "/undo").get_json()
+    assert data["links"] == {"start": 0, "stop_before": 1, "stop_after": 2}
+    assert [p["id"] for p in data["pairs"]] == ids[:2]
+    assert data["summary"].startswith("Undid: merged rows 1 and 2")
+
+
+def test_the_editor_page_embeds_its_state_and_the_json_twin_stays(client, sample_document):
+    html = client.get("/documents/sample").get_data(as_text=True)
+    assert 'id="editor-state"' in html and "Le roi est mort." in html
+    assert "/documents/sample.json" in html
+    state = client.get("/documents/sample/state.json").get_json()
+    assert [p["score"] for p in state["pairs"]] == [0.95, 0.6, 0.3]
+    assert state["undo"] == {"undo": 0, "redo": 0}
+
+
+def test_version_endpoint_names_the_last_change(client, db, sample_document):
+    post(client, f"/links/{link_ids(db, sample_document)[0]}/status")
+    data = client.get("/documents/sample/version.json").get_json()
+    assert data["version"] == version(client)
+    assert data["last_change"]["user"] == "ana"
+
+
+def test_map_draws_the_path_alone_without_cached_vectors(client, sample_document):
+    data = client.get("/documents/sample/map.json").get_json()
+    assert (data["rows"], data["cols"], data["cells"]) == (3, 3, None)
+
+
+def test_map_pools_the_cached_similarities(db_path, db, fake_embedder):
+    source = sentences("le chat dort", "le chien court", "la pluie tombe")
+    document_id = store.create_document(db, "cats", source, source)
+    texts = [s.text for s in source]
+    CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(texts)
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+    data = app.test_client().get("/documents/cats/map.json").get_json()
+    assert data["model"] == fake_embedder.name and document_id
+    cells = data["cells"]
+    assert len(cells) == 9
+    assert cells[0] == cells[4] == cells[8] == 255
+    assert max(cells[1], cells[2], cells[5]) < 200
+
+
+def test_realign_uses_the_app_embedder(db_path, db, fake_embedder):
+    texts = ("le chat dort", "le chien court", "la pluie tombe")
+    document_id = store.create_document(db, "cats", sentences(*texts), sentences(*texts))
+    src = store.sentences(db, document_id, store.SOURCE)
+    tgt = store.sentences(db, document_id, store.TARGET)
+    store.replace_links(db, document_id, [
+        {"source_ids": [src[0]["id"], src[1]["id"]], "target_ids": [tgt[0]["id"]]},
+        {"source_ids": [src[2]["id"]], "target_ids": [tgt[1]["id"], tgt[2]["id"]]},
+    ])
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+    answer = app.test_client().post("/documents/cats/realign", json={})
+    assert answer.status_code == 200
+    assert answer.get_json()["links"] == {"start": 0, "stop_before": 2, "stop_after": 3}
+    assert fake_embedder.calls > 0
+
+
+@pytest.mark.parametrize("path", ["/", "/documents/sample"])
+def test_every_page_has_the_display_name_control(client, sample_document, path):
+    assert 'id="user-name"' in client.get(path).get_data(as_text=True)
