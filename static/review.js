@@ -243,16 +243,18 @@
     }
   }
 
-  // Unconfirmed rows from the least confident up; each press goes one further.
+  // The least confident unconfirmed row; pressed again there, the next least confident.
+  var lastLeastId = null;
   function leastConfident() {
     var order = [];
     pairs.forEach(function (p, i) { if (p.status === "auto") order.push(i); });
     if (!order.length) { say("Every row is reviewed."); return; }
     var sc = function (i) { var s = pairs[i].score; return s === null || s === undefined ? -1 : s; };
     order.sort(function (a, b) { return sc(a) - sc(b) || a - b; });
-    var at = order.indexOf(cur);
+    // pressed again on the row it chose: the translator skips it, so go one further
+    var at = pairs[cur].id === lastLeastId ? order.indexOf(cur) : -1;
     var next = order[(at + 1) % order.length];
-    if (at < 0) next = order[0];
+    lastLeastId = pairs[next].id;
     select(next, { top: true });
     flash(next);
     var s = pairs[next].score;
@@ -425,7 +427,7 @@
   var actions = {
     "confirm": function () {
       var p = current();
-      var status = p.status === "auto" ? "confirmed" : "auto";
+      var status = p.status === "confirmed" ? "auto" : "confirmed";
       return send("/links/" + p.id + "/status", { status: status }).then(function (done) {
         if (done && status === "confirmed") move(1);
       });

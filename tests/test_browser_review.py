@@ -171,7 +171,7 @@ def test_undo_and_redo_survive_a_reload(app, story):
 
 def test_a_conflict_between_two_pages_is_reported_and_refreshed(app, story):
     with live_server(app) as base, chromium_page() as first:
-        second = first.context.new_page()
+        second = first.context.browser.new_page(viewport={"width": 1366, "height": 768})
         open_editor(first, base)
         open_editor(second, base)
         second.evaluate("localStorage.setItem('workbench.user', 'bo')")
