@@ -390,7 +390,30 @@
         : (index.has(keepId) ? index.get(keepId) : span.start);
       select(target);
     }
+    if (change.statuses.length) applyStatuses(change);
     updateProgress();
+  }
+
+  // Only the review status of some rows changed: update them where they stand.
+  function applyStatuses(change) {
+    change.statuses.forEach(function (row) {
+      var i = index.get(row.id);
+      if (i === undefined) return;
+      var pair = pairs[i];
+      pair.status = row.status;
+      pair.updated = row.updated;
+      pair.updated_by = row.updated_by;
+      var el = rowEl(i);
+      el.classList.remove("auto", "confirmed", "edited");
+      el.classList.add(row.status);
+      var label = el.querySelector(".status");
+      label.textContent = STATUS_LABEL[row.status];
+      label.title = row.status + (row.updated_by ? " by " + row.updated_by : "");
+    });
+    applyFilter();
+    var focus = change.focus_link !== null && index.has(change.focus_link)
+      ? index.get(change.focus_link) : cur;
+    select(focus);
   }
 
   function reload() {
@@ -593,9 +616,14 @@
     });
   }
 
-  var mapCache = null;
+  var mapCache = null, mapPending = null;
+  // Drawn once per frame at most, however many changes asked for it.
   function drawMap() {
-    if (!canvas) return;
+    if (!canvas || mapPending) return;
+    mapPending = requestAnimationFrame(function () { mapPending = null; drawMapNow(); });
+  }
+
+  function drawMapNow() {
     var width = canvas.clientWidth, height = canvas.clientHeight;
     if (!width || !height) return;
     var ratio = window.devicePixelRatio || 1;
@@ -699,7 +727,7 @@
     var scrollTimer = null;
     rowsEl.addEventListener("scroll", function () {
       if (scrollTimer) return;
-      scrollTimer = requestAnimationFrame(function () { scrollTimer = null; drawMap(); });
+      scrollTimer = setTimeout(function () { scrollTimer = null; drawMap(); }, 30);
     });
     window.addEventListener("resize", function () { drawMap(); });
   }

@@ -79,7 +79,8 @@ def test_confirm_marks_one_row_with_user_and_time(db, doc):
     assert statuses(db, doc) == ["auto", "confirmed", "auto", "auto"]
     link = store.links(db, doc)[1]
     assert link["updated_by"] == "ana" and link["updated"]
-    assert change.links.start == 1 and change.links.stop_after == 2
+    assert change.links is None
+    assert [(s["id"], s["status"]) for s in change.statuses] == [(second, "confirmed")]
     check_undo_redo(db, doc, before)
 
 
@@ -90,6 +91,8 @@ def test_confirm_through_confirms_this_row_and_all_above_but_keeps_edited(db, do
     review.confirm_through(db, doc, ids[2], user="ana")
     assert statuses(db, doc) == ["edited", "confirmed", "confirmed", "auto"]
     check_undo_redo(db, doc, before)
+    with pytest.raises(review.ReviewError, match="all reviewed already"):
+        review.confirm_through(db, doc, ids[1])
 
 
 def test_merge_with_next_and_previous(db, doc):

@@ -32,10 +32,10 @@ def test_confirm_answers_with_the_changed_rows_and_the_new_version(client, db, s
     assert answer.status_code == 200
     data = answer.get_json()
     assert data["version"] == before + 1
-    assert data["links"] == {"start": 0, "stop_before": 1, "stop_after": 1}
-    assert data["pairs"][0]["status"] == "confirmed"
-    assert data["pairs"][0]["updated_by"] == "ana"
-    assert data["pairs"][0]["source"][0]["text"] == "Le roi est mort."
+    assert data["links"] is None  # only a status changed: no rows to replace
+    (status,) = data["statuses"]
+    assert (status["id"], status["status"], status["updated_by"]) == (first, "confirmed", "ana")
+    assert status["updated"].endswith("Z")
     assert (data["reviewed"], data["total"], data["undo"], data["redo"]) == (1, 3, 1, 0)
 
 
@@ -84,6 +84,15 @@ def test_impossible_edits_are_400_and_unknown_ids_404(client, db, sample_documen
     assert post(client, "/links/99999/merge").status_code == 404
     assert client.post("/documents/nope/undo", json={}).status_code == 404
     assert post(client, "/redo").get_json()["message"] == "nothing to redo"
+
+
+def test_merge_answers_with_the_rows_that_replace_the_old_ones(client, db, sample_document):
+    ids = link_ids(db, sample_document)
+    data = post(client, f"/links/{ids[0]}/merge", direction="down").get_json()
+    assert data["links"] == {"start": 0, "stop_before": 2, "stop_after": 1}
+    (merged,) = data["pairs"]
+    assert [s["text"] for s in merged["source"]] == ["Le roi est mort.", "Vive le roi."]
+    assert (merged["status"], merged["updated_by"], merged["score"]) == ("edited", "ana", None)
 
 
 def test_undo_answers_with_the_rows_it_restored(client, db, sample_document):

@@ -99,6 +99,8 @@ class Change:
     links: Span | None
     focus_link: int | None
     seq: int | None = None
+    statuses: tuple[dict, ...] = ()
+    """Links whose review columns alone changed: id, status, updated, updated_by."""
 
 
 def _where(table: str, side: str | None) -> str:
@@ -134,8 +136,19 @@ def _read(db, document_id: int, table: str, side: str | None, start: int, stop: 
     ]
 
 
-def _apply(db, document_id: int, snapshot: dict, stop_now: int) -> None:
+STATUS_COLUMNS = ("status", "updated", "updated_by")
+
+
+def _apply(db, document_id: int, snapshot: dict, stop_now: int | None) -> None:
     """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`."""
+    if snapshot.get("kind") == "status":
+        db.conn.executemany(
+            "update links set status = ?, updated = ?, updated_by = ? "
+            "where id = ? and document_id = ?",
+            [[row[c] for c in STATUS_COLUMNS] + [row["id"], document_id]
+             for row in snapshot["rows"]],
+        )
+        return
     table, side, start = snapshot["table"], snapshot["side"], snapshot["start"]
     where, params = _where(table, side), _params(document_id, side)
     db.execute(
@@ -168,6 +181,8 @@ class Edit:
         self.db, self.document_id, self.user, self.version = db, document_id, user, version
         self.stamp = store.now()
         self.regions: list[Region] = []
+        self.status_before: list[dict] = []
+        self.status_after: list[dict] = []
         self._next_ids: dict[str, int] = {}
 
     def links(self, start: int, stop: int) -> list[dict]:
@@ -182,6 +197,28 @@ class Edit:
         rows = _read(self.db, self.document_id, "sentences", side, start, stop)
         self.regions.append(Region("sentences", side, start, start + len(rows), before=rows))
         return [dict(row) for row in rows]
+
+    def statuses(self, start: int, stop: int, status: str | None = None) -> list[dict]:
+        """The review columns of the links start..stop (only those with `status`, if given).
+
+        Status changes need no region: the rows are patched in place, which keeps
+        confirming a whole long document as quick as confirming one row.
+        """
+        query = ("select id, position, status, updated, updated_by from links "
+                 "where document_id = ? and position >= ? and position < ?")
+        params = [self.document_id, max(start, 0), stop]
+        if status is not None:
+            query += " and status = ?"
+            params.append(status)
+        columns = ("id", "position", *STATUS_COLUMNS)
+        rows = [dict(zip(columns, row, strict=True))
+                for row in self.db.execute(query + " order by position", params)]
+        self.status_before = rows
+        self.status_after = rows
+        return [dict(row) for row in rows]
+
+    def set_statuses(self, rows: list[dict]) -> None:
+        self.status_after = rows
 
     def replace(self, table: str, rows: list[dict], side: str | None = None) -> None:
         """Give the new rows of the region read from `table` (and `side`), in order."""
@@ -237,9 +274,15 @@ def _transaction(db) -> Iterator[None]:
         yield
 
 
+def _status_json(rows: list[dict]) -> dict:
+    return {"table": "links", "side": None, "kind": "status", "rows": rows}
+
+
 def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
     links_region, shifts = None, []
     for region in regions:
+        if region.get("kind") == "status":
+            continue
         stop_from = stops[(region["table"], region["side"])]
         if region["table"] == "links":
             links_region = Span(region["start"], stop_from, region["stop"])
@@ -273,8 +316,11 @@ def run(
             before.append(region.to_json(region.before, region.stop_before))
             after.append(region.to_json(region.after, region.stop_after))
             stops[(region.table, region.side)] = region.stop_before
+        if edit.status_after:
+            before.append(_status_json(edit.status_before))
+            after.append(_status_json(edit.status_after))
         for snapshot in after:
-            _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
+            _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
         db.execute(
             "update history set state = ? where document_id = ? and state = ?",
             [DROPPED, document_id, UNDONE],
@@ -289,7 +335,16 @@ def run(
             [document_id, seq, op, summary, user, edit.stamp, DONE, focus,
              json.dumps(before), json.dumps(after)],
         )
-    return Change(new_version, op, summary, _links_span(after, stops), focus, seq)
+    return Change(new_version, op, summary, _links_span(after, stops), focus, seq,
+                  _statuses(after))
+
+
+def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
+    return tuple(
+        {k: row[k] for k in ("id", *STATUS_COLUMNS)}
+        for snapshot in snapshots if snapshot.get("kind") == "status"
+        for row in snapshot["rows"]
+    )
 
 
 def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
@@ -307,7 +362,7 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
         entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
         before, after = json.loads(entry["before"]), json.loads(entry["after"])
         target, current = (before, after) if undo else (after, before)
-        stops = {(r["table"], r["side"]): r["stop"] for r in current}
+        stops = {(r["table"], r["side"]): r.get("stop") for r in current}
         for snapshot in target:
             _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
         db.execute(
@@ -321,8 +376,12 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
         focus = _link_at(db, document_id, span.start)["id"]
     verb = "Undid" if undo else "Redid"
     summary = entry["summary"] or entry["op"]
+    statuses = _statuses(target)
+    if statuses and focus is None:
+        focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
-                  f"{verb}: {summary[0].lower()}{summary[1:]}", span, focus, entry["seq"])
+                  f"{verb}: {summary[0].lower()}{summary[1:]}", span, focus, entry["seq"],
+                  statuses)
 
 
 def undo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
@@ -419,8 +478,8 @@ def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
-        (link,) = edit.links(position, position + 1)
-        edit.replace("links", [edit.touched(link, status)])
+        (link,) = edit.statuses(position, position + 1)
+        edit.set_statuses([edit.touched(link, status)])
         return f"Marked row {position + 1} {status}", link_id
 
     return run(db, document_id, "status", work, user=user, version=version)
@@ -432,12 +491,11 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
-        rows = edit.links(0, position + 1)
-        changed = [edit.touched(r, store.CONFIRMED) if r["status"] == store.AUTO else r
-                   for r in rows]
-        edit.replace("links", changed)
-        count = sum(r["status"] == store.AUTO for r in rows)
-        return f"Confirmed rows 1–{position + 1} ({count} changed)", link_id
+        rows = edit.statuses(0, position + 1, store.AUTO)
+        if not rows:
+            raise ReviewError(f"rows 1–{position + 1} are all reviewed already")
+        edit.set_statuses([edit.touched(r, store.CONFIRMED) for r in rows])
+        return f"Confirmed rows 1–{position + 1} ({len(rows)} changed)", link_id
 
     return run(db, document_id, "confirm_through", work, user=user, version=version)
 

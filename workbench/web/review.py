@@ -57,21 +57,7 @@ def pair_json(link: dict, by_id: dict[int, dict]) -> dict:
 
 
 def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
-    links = [
-        dict(row, source_ids=json.loads(row["source_ids"]),
-             target_ids=json.loads(row["target_ids"]))
-        for row in db["links"].rows_where(
-            "document_id = ? and position >= ? and position < ?",
-            [document_id, start, stop], order_by="position")
-    ]
-    ids = sorted({i for link in links for i in link["source_ids"] + link["target_ids"]})
-    by_id = {}
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk : chunk + 500]
-        marks = ",".join("?" * len(part))
-        for row in db["sentences"].rows_where(f"id in ({marks})", part):
-            by_id[row["id"]] = row
-    return [pair_json(link, by_id) for link in links]
+    return all_pairs_json(db, document_id, start, stop)
 
 
 def _counts(db, document_id: int) -> dict:
@@ -86,6 +72,7 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
     body = {
         "version": change.version, "op": change.op, "summary": change.summary,
         "focus_link": change.focus_link, "links": None, "pairs": [], "shifts": [],
+        "statuses": list(change.statuses),
         **_counts(db, document_id),
     }
     if change.links is not None:
@@ -98,27 +85,37 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
     return body
 
 
-def all_pairs_json(db, document_id: int) -> list[dict]:
-    """Every pair of a document in the editor's shape; raw queries, as it runs on every load."""
-    by_id = {
-        row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3]}
-        for row in db.execute(
-            "select id, position, paragraph, text from sentences where document_id = ?",
-            [document_id],
-        )
-    }
+def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None) -> list[dict]:
+    """The pairs at positions start..stop in the editor's shape (raw queries: this runs on
+    every page load, and a long document has thousands of pairs)."""
+    links = db.execute(
+        "select id, source_ids, target_ids, score, status, updated, updated_by from links "
+        "where document_id = ? and position >= ? and position < ? order by position",
+        [document_id, start, stop if stop is not None else 1 << 62],
+    ).fetchall()
     loads = json.loads
+    decoded = [(loads(row[1]), loads(row[2])) for row in links]
+    columns = "select id, position, paragraph, text from sentences"
+    if start == 0 and stop is None:
+        rows = db.execute(f"{columns} where document_id = ?", [document_id]).fetchall()
+    else:
+        ids = sorted({i for pair in decoded for side in pair for i in side})
+        rows = []
+        for chunk in range(0, len(ids), 900):
+            part = ids[chunk : chunk + 900]
+            rows += db.execute(f"{columns} where id in ({','.join('?' * len(part))})",
+                               part).fetchall()
+    by_id = {row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3]}
+             for row in rows}
     return [
         {
             "id": link_id, "score": score, "status": status, "updated": updated,
             "updated_by": updated_by,
-            "source": [by_id[i] for i in loads(source_ids)],
-            "target": [by_id[i] for i in loads(target_ids)],
+            "source": [by_id[i] for i in source_ids],
+            "target": [by_id[i] for i in target_ids],
         }
-        for link_id, source_ids, target_ids, score, status, updated, updated_by in db.execute(
-            "select id, source_ids, target_ids, score, status, updated, updated_by from links "
-            "where document_id = ? order by position", [document_id],
-        )
+        for (link_id, _, _, score, status, updated, updated_by), (source_ids, target_ids)
+        in zip(links, decoded, strict=True)
     ]
 
 
