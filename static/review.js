@@ -20,6 +20,7 @@
   var rowsEl = document.getElementById("rows");
   var messageEl = document.getElementById("message");
   var helpEl = document.getElementById("help");
+  var historyEl = document.getElementById("history");
   var searchEl = document.getElementById("search");
   var gotoEl = document.getElementById("goto");
   var filterEl = document.getElementById("filter");
@@ -476,9 +477,27 @@
     "prev-unconfirmed": function () { nextUnconfirmed(-1); },
     "next-unconfirmed": function () { nextUnconfirmed(1); },
     "least-confident": leastConfident,
+    "history": showHistory,
+    "history-close": function () { historyEl.hidden = true; rowsEl.focus(); },
     "help": function () { helpEl.hidden = false; helpEl.querySelector("button").focus(); },
     "help-close": function () { helpEl.hidden = true; rowsEl.focus(); },
   };
+
+  function showHistory() {
+    request("GET", api + "/history.json").then(function (answer) {
+      if (answer.status !== 200) { say("Could not load the history.", true); return; }
+      var body = document.getElementById("history-rows");
+      body.innerHTML = answer.data.history.map(function (entry) {
+        var state = entry.state === "undone" ? "undone" + (entry.undone_by ? " by " + entry.undone_by : "")
+          : entry.state === "dropped" ? "replaced" : "";
+        return '<tr class="' + entry.state + '" data-focus="' + (entry.focus_link || "") + '">' +
+          "<td>" + esc(entry.time.replace("T", " ").replace("Z", "")) + "</td><td>" +
+          esc(entry.user) + "</td><td>" + esc(entry.summary) + "</td><td>" + esc(state) + "</td></tr>";
+      }).join("") || '<tr><td colspan="4">No changes yet.</td></tr>';
+      historyEl.hidden = false;
+      historyEl.querySelector("button").focus();
+    });
+  }
 
   // --- editing text ---------------------------------------------------------------------
 
@@ -751,6 +770,21 @@
       return;
     }
     if (event.target === helpEl) { actions["help-close"](); return; }
+    if (event.target === historyEl) { actions["history-close"](); return; }
+    var entry = event.target.closest("#history-rows tr[data-focus]");
+    if (entry) {
+      var id = Number(entry.dataset.focus);
+      actions["history-close"]();
+      if (id && index.has(id)) {
+        var i = index.get(id);
+        if (!visible(i)) setFilter("all");
+        select(i, { top: true });
+        flash(i);
+      } else if (id) {
+        say("That row is no longer in the document.");
+      }
+      return;
+    }
     var row = event.target.closest(".row");
     if (row && !event.target.closest(".editing")) {
       var cell = event.target.closest(".cell");
@@ -799,6 +833,7 @@
     "i": actions["insert-empty"], "e": actions.edit, "F2": actions.edit,
     "n": actions["next-unconfirmed"], "p": actions["prev-unconfirmed"],
     "l": actions["least-confident"], "R": actions.realign, "?": actions.help,
+    "h": actions.history,
     "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
     "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
     "Home": function () { select(0); }, "End": function () { select(pairs.length - 1); },
@@ -808,6 +843,10 @@
     if (!ready) return;
     if (!helpEl.hidden) {
       if (event.key === "Escape" || event.key === "?") { event.preventDefault(); actions["help-close"](); }
+      return;
+    }
+    if (!historyEl.hidden) {
+      if (event.key === "Escape" || event.key === "h") { event.preventDefault(); actions["history-close"](); }
       return;
     }
     var tag = event.target.tagName;

@@ -167,6 +167,14 @@ def test_undo_and_redo_survive_a_reload(app, story):
         assert row_count(page) == 5
         page.click("#undo-button")
         page.wait_for_function("document.querySelectorAll('.row').length == 6")
+        page.keyboard.press("h")  # the history names each change, who made it and when
+        page.wait_for_selector("#history:not([hidden]) #history-rows tr")
+        entry = page.locator("#history-rows tr").first
+        assert "Merged rows 1 and 2" in entry.inner_text()
+        assert "undone by anonymous" in entry.inner_text()
+        entry.click()
+        assert not page.locator("#history").is_visible()
+        assert current_row(page) == 1
 
 
 def test_a_conflict_between_two_pages_is_reported_and_refreshed(app, story):
