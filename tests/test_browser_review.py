@@ -262,3 +262,37 @@ def test_the_overview_map_jumps_to_the_row_clicked(app, story):
         assert current_row(page) == 6
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 2)
         assert current_row(page) == 1
+
+
+def test_an_idle_page_picks_up_a_colleagues_change(app, story):
+    with live_server(app) as base, chromium_page() as first:
+        first.add_init_script("window.workbenchPollMs = 200")
+        open_editor(first, base)
+        second = first.context.browser.new_page()
+        open_editor(second, base)
+        second.evaluate("localStorage.setItem('workbench.user', 'bo')")
+        act(second, "m")
+        first.wait_for_function("document.querySelectorAll('.row').length == 5")
+        assert "bo" in first.inner_text("#message")
+
+
+def test_realign_from_the_page_keeps_confirmed_rows(db_path, db, fake_embedder):
+    from workbench.web import create_app
+
+    texts = ["le chat dort", "le chien court", "la pluie tombe", "le vent souffle"]
+    document_id = store.create_document(db, "story", sentences(*texts), sentences(*texts))
+    src = store.sentences(db, document_id, store.SOURCE)
+    tgt = store.sentences(db, document_id, store.TARGET)
+    store.replace_links(db, document_id, [
+        {"source_ids": [src[0]["id"]], "target_ids": [tgt[0]["id"]], "status": "confirmed"},
+        {"source_ids": [src[1]["id"], src[2]["id"]], "target_ids": [tgt[1]["id"]]},
+        {"source_ids": [src[3]["id"]], "target_ids": [tgt[2]["id"], tgt[3]["id"]]},
+    ])
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+    with live_server(app) as base, chromium_page() as page:
+        open_editor(page, base)
+        assert row_count(page) == 3
+        act(page, "Shift+R")
+        assert row_count(page) == 4
+        assert "confirmed" in page.locator(".row").nth(0).get_attribute("class")
+        assert "Re-aligned" in page.inner_text("#message")
