@@ -9,8 +9,8 @@ def test_document_page_shows_the_pairs_in_a_real_browser(app, sample_document, t
     with live_server(app) as base, chromium_page() as page:
         page.goto(f"{base}/")
         page.click("text=sample")
-        page.wait_for_selector("tr.pair")
-        rows = page.locator("tr.pair")
+        page.wait_for_selector("body.ready")
+        rows = page.locator(".row")
         assert rows.count() == 3
         assert "Le roi est mort." in rows.nth(0).inner_text()
         assert "The king is dead." in rows.nth(0).inner_text()
