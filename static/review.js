@@ -16,6 +16,7 @@
   var counts = { undo: state.undo.undo, redo: state.undo.redo };
   var index = new Map();
   var cur = 0, side = "source", busy = false, editing = null, filter = "all";
+  var askedForName = false;
   var mapGrid = null;
 
   var rowsEl = document.getElementById("rows");
@@ -231,6 +232,7 @@
       var i = ((cur + step * k) % n + n) % n;
       if (test(pairs[i], i)) {
         if ((step > 0 && i <= cur) || (step < 0 && i >= cur)) say(wrapMessage || "Wrapped around.");
+        reveal(i);
         select(i, { top: true });
         flash(i);
         return true;
@@ -257,6 +259,7 @@
     var at = pairs[cur].id === lastLeastId ? order.indexOf(cur) : -1;
     var next = order[(at + 1) % order.length];
     lastLeastId = pairs[next].id;
+    reveal(next);
     select(next, { top: true });
     flash(next);
     var s = pairs[next].score;
@@ -314,9 +317,14 @@
     say(value === "all" ? "Showing every row." : "Showing " + shown + " of " + pairs.length + " rows.");
   }
 
+  // A row the filter hides is about to be selected: show every row again.
+  function reveal(i) {
+    if (!visible(i)) setFilter("all");
+  }
+
   function gotoRow(n) {
     if (!(n >= 1 && n <= pairs.length)) { say("There is no row " + n + ".", true); return; }
-    if (!visible(n - 1)) setFilter("all");
+    reveal(n - 1);
     select(n - 1, { top: true });
     flash(n - 1);
   }
@@ -351,15 +359,25 @@
     body = Object.assign({ version: version }, body || {});
     return request("POST", api + path, body).then(function (answer) {
       if (answer.status === 409) {
-        say(answer.data.message + " Reloaded.", true);
-        return reload().then(function () { return null; });
+        var typed = body.text !== undefined ? { path: path, text: body.text } : null;
+        return reload().then(function () {
+          if (typed && reopenTyped(typed)) {
+            say(answer.data.message + " Your text is still in the editor: check it against " +
+                "the latest version and press Enter to save it.", true);
+          } else {
+            say(answer.data.message + " Reloaded.", true);
+          }
+          return null;
+        });
       }
       if (answer.status !== 200) {
         say(answer.data.message || "The server refused the edit (" + answer.status + ").", true);
         return null;
       }
       applyChange(answer.data);
-      say(answer.data.summary + (window.workbenchUser() ? "" : " (set your name at the top right)"));
+      var nag = !window.workbenchUser() && !askedForName;
+      askedForName = askedForName || nag;
+      say(answer.data.summary + (nag ? " (put your name at the top right: it goes with each change)" : ""));
       return answer.data;
     }).catch(function (error) {
       say("Could not reach the server: " + error.message, true);
@@ -502,6 +520,24 @@
 
   // --- editing text ---------------------------------------------------------------------
 
+  // After a conflict, put the text the translator typed back in front of them.
+  function reopenTyped(typed) {
+    var id = Number(/sentences\/(\d+)\//.exec(typed.path)[1]);
+    for (var i = 0; i < pairs.length; i++) {
+      for (var k = 0; k < SIDES.length; k++) {
+        var found = pairs[i][SIDES[k]].some(function (sentence) { return sentence.id === id; });
+        if (found) {
+          startEdit(i, SIDES[k], id);
+          var area = editing.cell.querySelector('.sentence-editor[data-sentence="' + id + '"] textarea');
+          area.value = typed.text;
+          fit(area);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   function startEdit(i, s, sentenceId) {
     if (editing) cancelEdit();
     var pair = pairs[i];
@@ -573,7 +609,7 @@
     });
     return chain.then(function (ok) {
       if (!changes.length) { patchRows(row, row + 1, row + 1, []); select(row, { scroll: false }); }
-      rowsEl.focus({ preventScroll: true });
+      if (!editing) rowsEl.focus({ preventScroll: true });  // a conflict may reopen the editor
       return ok;
     });
   }
@@ -608,7 +644,7 @@
       } else if (command === "join") {
         send("/sentences/" + sentence.id + "/join");
       }
-    }).then(function () { rowsEl.focus({ preventScroll: true }); });
+    }).then(function () { if (!editing) rowsEl.focus({ preventScroll: true }); });
   }
 
   rowsEl.addEventListener("keydown", function (event) {

@@ -192,9 +192,26 @@ def test_a_conflict_between_two_pages_is_reported_and_refreshed(app, story):
         assert "confirmed" not in first.locator(".row").nth(0).get_attribute("class")
         act(first, "c")  # after the refresh the edit goes through
         assert "confirmed" in first.locator(".row").nth(0).get_attribute("class")
+        # a text typed on a stale page is not lost: it comes back in the editor
+        open_editor(second, base)
+        second.keyboard.press("j")
+        act(second, "c")  # bo confirms row 2, which the first page has not seen
+        first.keyboard.press("k")
+        first.keyboard.press("e")
+        first.locator(".cell.editing textarea").first.fill("Le roi est bien mort.")
+        first.keyboard.press("Enter")
+        first.wait_for_function("!document.body.classList.contains('busy')")
+        first.wait_for_selector(".cell.editing textarea")
+        assert "still in the editor" in first.inner_text("#message")
+        assert first.locator(".cell.editing textarea").first.input_value() == \
+            "Le roi est bien mort."
+        first.keyboard.press("Enter")
+        first.wait_for_function("!document.body.classList.contains('busy')")
+        first.wait_for_function("document.querySelector('.row').innerText.includes('bien mort')")
+        first.wait_for_function("!document.body.classList.contains('busy')")
         links = store.links(app_db(app), story)
-        assert (links[0]["status"], links[0]["updated_by"]) == ("confirmed", "anonymous")
-        assert [e["user"] for e in _history(app, story)] == ["anonymous", "bo"]
+        assert (links[0]["status"], links[0]["updated_by"]) == ("edited", "anonymous")
+        assert [e["user"] for e in _history(app, story)] == ["anonymous", "bo", "anonymous", "bo"]
 
 
 def _history(app, document_id):
