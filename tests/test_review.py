@@ -325,3 +325,20 @@ def test_realign_keeps_confirmed_rows_as_anchors_and_unchanged_rows_their_ids(
     ids = link_ids(db, doc)
     review.realign(db, doc, fake_embedder)
     assert link_ids(db, doc) == ids
+
+
+def test_reshaped_rows_are_rescored_when_a_scorer_is_given(db, doc):
+    def shape_score(source, target):  # a stand-in that shows which texts it was given
+        return len(source) / 10 + len(target) / 100
+
+    ids = link_ids(db, doc)
+    review.merge(db, doc, ids[0], scorer=shape_score)
+    assert [link["score"] for link in store.links(db, doc)] == [0.22, 0.7, 0.2]
+    review.shift(db, doc, ids[2], store.TARGET, review.UP, scorer=shape_score)
+    assert [link["score"] for link in store.links(db, doc)] == [0.23, 0.1, 0.2]
+    review.edit_text(db, doc, sentence_id(db, doc, store.SOURCE, 3), "Quatre !",
+                     scorer=lambda source, target: 0.25 if source == ["Quatre !"] else 0)
+    assert store.links(db, doc)[-1]["score"] == 0.25
+    # without a scorer a reshaped row has no score rather than a stale one
+    review.merge(db, doc, ids[0])
+    assert store.links(db, doc)[0]["score"] is None

@@ -158,3 +158,25 @@ def test_realign_uses_the_app_embedder(db_path, db, fake_embedder):
 @pytest.mark.parametrize("path", ["/", "/documents/sample"])
 def test_every_page_has_the_display_name_control(client, sample_document, path):
     assert 'id="user-name"' in client.get(path).get_data(as_text=True)
+
+
+def test_a_merged_row_is_scored_from_the_embedding_cache(db_path, db, fake_embedder):
+    texts = ("le chat dort", "le chien court", "la pluie tombe")
+    document_id = store.create_document(db, "cats", sentences(*texts), sentences(*texts))
+    CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(list(texts))
+    src = store.sentences(db, document_id, store.SOURCE)
+    tgt = store.sentences(db, document_id, store.TARGET)
+    store.replace_links(db, document_id, [
+        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": 1.0}
+        for s, t in zip(src, tgt, strict=True)
+    ])
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+    client = app.test_client()
+    first = store.links(db, document_id)[0]["id"]
+    calls = fake_embedder.calls
+    (merged,) = client.post(f"/documents/cats/links/{first}/merge", json={}).get_json()["pairs"]
+    assert merged["score"] == pytest.approx(1.0)  # the same words on both sides
+    assert fake_embedder.calls == calls  # from the cache: the model never ran
+    shifted = client.post(f"/documents/cats/links/{first}/shift",
+                          json={"side": "target", "direction": "down"}).get_json()["pairs"]
+    assert 0.0 < shifted[0]["score"] < 1.0  # two French sentences, one English

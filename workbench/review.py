@@ -16,7 +16,7 @@ else's work. Nothing here knows about Flask.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -32,6 +32,14 @@ UP, DOWN = "up", "down"
 DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 ANONYMOUS = "anonymous"
 SIDE_NAMES = {store.SOURCE: "French", store.TARGET: "English"}
+
+
+Scorer = Callable[[list[str], list[str]], "float | None"]
+"""Confidence of a link from its French and English sentence texts (None: unknown)."""
+
+
+def _no_score(source: list[str], target: list[str]) -> None:
+    return None
 
 
 class ReviewError(ValueError):
@@ -294,6 +302,35 @@ def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
                 tuple(shifts))
 
 
+def _rescore(edit: Edit, scorer: Scorer) -> None:
+    """Give each reshaped link (other sentences, or a sentence with new text) a fresh score."""
+    texts: dict[int, str] = {}
+    changed_text: set[int] = set()
+    for region in edit.regions:
+        if region.table == "sentences":
+            old = {row["id"]: row["text"] for row in region.before}
+            for row in region.after or []:
+                texts[row["id"]] = row["text"]
+                if old.get(row["id"]) != row["text"]:
+                    changed_text.add(row["id"])
+    for region in edit.regions:
+        if region.table != "links" or region.after is None:
+            continue
+        old = {row["id"]: (row["source_ids"], row["target_ids"]) for row in region.before}
+        for row in region.after:
+            ids = row["source_ids"] + row["target_ids"]
+            if old.get(row["id"]) == (row["source_ids"], row["target_ids"]) and \
+                    not changed_text.intersection(ids):
+                continue
+            missing = [i for i in ids if i not in texts]
+            if missing:
+                marks = ",".join("?" * len(missing))
+                texts.update(edit.db.execute(
+                    f"select id, text from sentences where id in ({marks})", missing).fetchall())
+            row["score"] = scorer([texts[i] for i in row["source_ids"]],
+                                  [texts[i] for i in row["target_ids"]])
+
+
 def run(
     db: sqlite_utils.Database,
     document_id: int,
@@ -302,13 +339,20 @@ def run(
     *,
     user: str | None = None,
     version: int | None = None,
+    scorer: Scorer | None = None,
 ) -> Change:
-    """Run `work(edit) -> (summary, focus_link_id)` as one recorded, undoable edit."""
+    """Run `work(edit) -> (summary, focus_link_id)` as one recorded, undoable edit.
+
+    With a `scorer`, links the edit reshapes get a new confidence; without one they
+    have none (shown as "–") rather than a score that no longer describes them.
+    """
     user = (user or "").strip() or ANONYMOUS
     with _transaction(db):
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
+        if op != "realign":
+            _rescore(edit, scorer or _no_score)
         before, after, stops = [], [], {}
         for region in edit.regions:
             if region.after is None:
@@ -501,7 +545,8 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
 
 
 def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
-          user: str | None = None, version: int | None = None) -> Change:
+          user: str | None = None, version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Merge a row with the next one (`down`) or the previous one (`up`)."""
     position = _link(db, document_id, link_id)["position"]
     first = position if direction == DOWN else position - 1
@@ -520,11 +565,13 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
         edit.replace("links", [merged])
         return f"Merged rows {first + 1} and {first + 2}", merged["id"]
 
-    return run(db, document_id, "merge", work, user=user, version=version)
+    return run(db, document_id, "merge", work, user=user, version=version,
+               scorer=scorer)
 
 
 def split(db, document_id: int, link_id: int, *, user: str | None = None,
-          version: int | None = None) -> Change:
+          version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Split a multi-sentence row into one row per sentence, paired in order."""
     position = _link(db, document_id, link_id)["position"]
 
@@ -541,11 +588,13 @@ def split(db, document_id: int, link_id: int, *, user: str | None = None,
         edit.replace("links", rows)
         return f"Split row {position + 1} into {count} rows", link_id
 
-    return run(db, document_id, "split", work, user=user, version=version)
+    return run(db, document_id, "split", work, user=user, version=version,
+               scorer=scorer)
 
 
 def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
-          user: str | None = None, version: int | None = None) -> Change:
+          user: str | None = None, version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Move one sentence of `side` to the neighbouring row.
 
     `up` moves the row's first sentence to the end of the row above; `down`
@@ -585,11 +634,13 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
         where = "above" if direction == UP else "below"
         return f"Shifted a {SIDE_NAMES[side]} sentence of row {position + 1} {where}", focus
 
-    return run(db, document_id, "shift", work, user=user, version=version)
+    return run(db, document_id, "shift", work, user=user, version=version,
+               scorer=scorer)
 
 
 def insert_empty(db, document_id: int, link_id: int, side: str, *,
-                 user: str | None = None, version: int | None = None) -> Change:
+                 user: str | None = None, version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Give this row's `side` text an empty counterpart (a 1-0 or 0-1 row).
 
     The other side's text moves to a new row just below, still unreviewed, so
@@ -610,11 +661,13 @@ def insert_empty(db, document_id: int, link_id: int, side: str, *,
         return (f"Gave the {SIDE_NAMES[side]} text of row {position + 1} an empty counterpart",
                 link_id)
 
-    return run(db, document_id, "insert_empty", work, user=user, version=version)
+    return run(db, document_id, "insert_empty", work, user=user, version=version,
+               scorer=scorer)
 
 
 def edit_text(db, document_id: int, sentence_id: int, text: str, *,
-              user: str | None = None, version: int | None = None) -> Change:
+              user: str | None = None, version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Correct a sentence's text; its row counts as edited by hand."""
     text = " ".join(text.split())
     if not text:
@@ -631,11 +684,13 @@ def edit_text(db, document_id: int, sentence_id: int, text: str, *,
         return (f"Edited {SIDE_NAMES[sentence['side']]} sentence {sentence['position'] + 1}",
                 link["id"])
 
-    return run(db, document_id, "edit_text", work, user=user, version=version)
+    return run(db, document_id, "edit_text", work, user=user, version=version,
+               scorer=scorer)
 
 
 def split_sentence(db, document_id: int, sentence_id: int, offset: int, *,
-                   user: str | None = None, version: int | None = None) -> Change:
+                   user: str | None = None, version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Cut a sentence in two at character `offset`; both halves stay in its row."""
     sentence = _sentence(db, document_id, sentence_id)
     head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
@@ -654,11 +709,13 @@ def split_sentence(db, document_id: int, sentence_id: int, offset: int, *,
         edit.replace("links", [edit.touched(_with_ids(link, side, ids))])
         return f"Split {SIDE_NAMES[side]} sentence {position + 1} in two", link["id"]
 
-    return run(db, document_id, "split_sentence", work, user=user, version=version)
+    return run(db, document_id, "split_sentence", work, user=user, version=version,
+               scorer=scorer)
 
 
 def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None = None,
-                   version: int | None = None) -> Change:
+                   version: int | None = None,
+    scorer: Scorer | None = None) -> Change:
     """Join a sentence with the next one on its side, into the first one's row."""
     sentence = _sentence(db, document_id, sentence_id)
     side, position = sentence["side"], sentence["position"]
@@ -684,7 +741,8 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
         return (f"Joined {SIDE_NAMES[side]} sentences {position + 1} and {position + 2}",
                 first_holder["id"])
 
-    return run(db, document_id, "join_sentences", work, user=user, version=version)
+    return run(db, document_id, "join_sentences", work, user=user, version=version,
+               scorer=scorer)
 
 
 def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | None = None,

@@ -36,6 +36,42 @@ def embedder(app: Flask) -> Embedder:
     return app.extensions[EMBEDDER_KEY]
 
 
+def cached_scorer(db, model: str) -> review.Scorer:
+    """Score a reshaped link from the embedding cache alone: an edit never runs the model.
+
+    The joined texts are often cached already (the aligner embeds runs of neighbouring
+    sentences); otherwise the mean of the sentences' vectors stands in for them.
+    """
+    cache = store.SqliteEmbeddingCache(db)
+
+    def side_vector(texts: list[str]) -> np.ndarray | None:
+        joined = text_key(" ".join(texts))
+        found = cache.get_vectors(model, [joined])
+        if joined in found:
+            return found[joined]
+        keys = [text_key(t) for t in texts]
+        found = cache.get_vectors(model, keys)
+        if any(k not in found for k in keys):
+            return None
+        mean = np.mean([found[k] for k in keys], axis=0)
+        norm = float(np.linalg.norm(mean))
+        return mean / norm if norm else None
+
+    def score(source: list[str], target: list[str]) -> float | None:
+        if not source or not target:
+            return None
+        a, b = side_vector(source), side_vector(target)
+        if a is None or b is None:
+            return None
+        return float(np.clip(a @ b, 0.0, 1.0))
+
+    return score
+
+
+def _scorer(db) -> review.Scorer:
+    return cached_scorer(db, embedder(current_app).name)
+
+
 # --- JSON shapes ------------------------------------------------------------------------
 
 
@@ -205,42 +241,43 @@ def confirm_through(name: str, link_id: int):
 @bp.post("/documents/<name>/links/<int:link_id>/merge")
 def merge(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.merge(
-        db, doc, link_id, _body().get("direction", review.DOWN), **kw))
+        db, doc, link_id, _body().get("direction", review.DOWN), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/split")
 def split(name: str, link_id: int):
-    return _run(name, lambda db, doc, **kw: review.split(db, doc, link_id, **kw))
+    return _run(name, lambda db, doc, **kw: review.split(
+        db, doc, link_id, scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/shift")
 def shift(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.shift(
-        db, doc, link_id, _field("side"), _field("direction"), **kw))
+        db, doc, link_id, _field("side"), _field("direction"), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/insert-empty")
 def insert_empty(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.insert_empty(
-        db, doc, link_id, _field("side"), **kw))
+        db, doc, link_id, _field("side"), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/text")
 def edit_text(name: str, sentence_id: int):
     return _run(name, lambda db, doc, **kw: review.edit_text(
-        db, doc, sentence_id, _field("text"), **kw))
+        db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/split")
 def split_sentence(name: str, sentence_id: int):
     return _run(name, lambda db, doc, **kw: review.split_sentence(
-        db, doc, sentence_id, _field("offset", int), **kw))
+        db, doc, sentence_id, _field("offset", int), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/join")
 def join_sentences(name: str, sentence_id: int):
     return _run(name, lambda db, doc, **kw: review.join_sentences(
-        db, doc, sentence_id, **kw))
+        db, doc, sentence_id, scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/undo")
