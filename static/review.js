@@ -108,8 +108,20 @@
   }
 
   function renderAll() {
-    rowsEl.innerHTML = renderRange(0, pairs.length);
+    rowsEl.innerHTML = pairs.length ? renderRange(0, pairs.length) : NO_ROWS;
     finishRender();
+  }
+
+  var NO_ROWS = '<p class="no-rows">This document has no pairs yet: press ' +
+    "<kbd>Shift</kbd>+<kbd>R</kbd> (Re-align) to align it.</p>";
+  var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close"];
+
+  function runAction(name) {
+    if (!pairs.length && NEEDS_NO_ROW.indexOf(name) < 0) {
+      say("There are no rows yet: re-align the document first.", true);
+      return;
+    }
+    actions[name]();
   }
 
   function finishRender() {
@@ -122,6 +134,11 @@
   // First paint: the rows of the first screen now, the rest right after the browser has
   // shown them (a long document takes a few hundred milliseconds to build).
   function renderInTwoSteps(done) {
+    if (!pairs.length) {
+      renderAll();
+      done();
+      return;
+    }
     var first = Math.min(FIRST_SCREEN, pairs.length);
     rowsEl.innerHTML = renderRange(0, first);
     reindex();
@@ -146,6 +163,9 @@
 
   // Replace rows start..stopBefore of the DOM by the new pairs start..stopAfter.
   function patchRows(start, stopBefore, stopAfter, shifts) {
+    var placeholder = rowsEl.querySelector(".no-rows");
+    if (placeholder) placeholder.remove();
+    if (!pairs.length) { rowsEl.innerHTML = NO_ROWS; reindex(); return; }
     for (var k = stopBefore - 1; k >= start; k--) rowsEl.removeChild(rowsEl.children[k]);
     var stop = Math.min(stopAfter + 1, pairs.length);
     if (stopAfter < pairs.length) rowsEl.removeChild(rowsEl.children[start]);
@@ -796,8 +816,7 @@
     if (button) {
       event.preventDefault();
       if (editing && button.dataset.action !== "help") cancelEdit();
-      var run = actions[button.dataset.action];
-      if (run) run();
+      if (actions[button.dataset.action]) runAction(button.dataset.action);
       return;
     }
     var editButton = event.target.closest("[data-edit]");
@@ -861,16 +880,18 @@
   });
   filterEl.addEventListener("keydown", function (event) { event.stopPropagation(); });
 
+  function act(name) { return function () { runAction(name); }; }
+
   var KEYS = {
     "ArrowDown": function () { move(1); }, "j": function () { move(1); },
     "ArrowUp": function () { move(-1); }, "k": function () { move(-1); },
     "ArrowLeft": function () { setSide("source"); }, "ArrowRight": function () { setSide("target"); },
-    "c": actions.confirm, " ": actions.confirm, "C": actions["confirm-through"],
-    "m": actions["merge-down"], "M": actions["merge-up"], "x": actions.split,
-    "i": actions["insert-empty"], "e": actions.edit, "F2": actions.edit,
-    "n": actions["next-unconfirmed"], "p": actions["prev-unconfirmed"],
-    "l": actions["least-confident"], "R": actions.realign, "?": actions.help,
-    "h": actions.history,
+    "c": act("confirm"), " ": act("confirm"), "C": act("confirm-through"),
+    "m": act("merge-down"), "M": act("merge-up"), "x": act("split"),
+    "i": act("insert-empty"), "e": act("edit"), "F2": act("edit"),
+    "n": act("next-unconfirmed"), "p": act("prev-unconfirmed"),
+    "l": act("least-confident"), "R": act("realign"), "?": act("help"),
+    "h": act("history"),
     "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
     "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
     "Home": function () { select(0); }, "End": function () { select(pairs.length - 1); },
@@ -892,12 +913,12 @@
     var run = null;
     if (ctrl) {
       var key = event.key.toLowerCase();
-      if (key === "z" && !event.shiftKey) run = actions.undo;
-      else if (key === "y" || (key === "z" && event.shiftKey)) run = actions.redo;
-      else if (event.key === "ArrowUp") run = actions["shift-up"];
-      else if (event.key === "ArrowDown") run = actions["shift-down"];
-      else if (event.key === "Backspace") run = actions["merge-up"];
-      else if (event.key === "Enter") run = actions["insert-empty"];
+      if (key === "z" && !event.shiftKey) run = act("undo");
+      else if (key === "y" || (key === "z" && event.shiftKey)) run = act("redo");
+      else if (event.key === "ArrowUp") run = act("shift-up");
+      else if (event.key === "ArrowDown") run = act("shift-down");
+      else if (event.key === "Backspace") run = act("merge-up");
+      else if (event.key === "Enter") run = act("insert-empty");
     } else if (!event.altKey) {
       run = KEYS[event.key];
     }
@@ -935,4 +956,5 @@
     if (i !== null) { select(i, { top: true }); flash(i); }
   });
   setInterval(poll, POLL_MS);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
 })();

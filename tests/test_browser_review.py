@@ -289,6 +289,7 @@ def test_an_idle_page_picks_up_a_colleagues_change(app, story):
         open_editor(second, base)
         second.evaluate("localStorage.setItem('workbench.user', 'bo')")
         act(second, "m")
+        first.bring_to_front()  # a page in the background waits until it is seen
         first.wait_for_function("document.querySelectorAll('.row').length == 5")
         assert "bo" in first.inner_text("#message")
 
@@ -313,3 +314,19 @@ def test_realign_from_the_page_keeps_confirmed_rows(db_path, db, fake_embedder):
         assert row_count(page) == 4
         assert "confirmed" in page.locator(".row").nth(0).get_attribute("class")
         assert "Re-aligned" in page.inner_text("#message")
+
+
+def test_a_document_without_pairs_says_so_and_aligns_from_the_page(db_path, db, fake_embedder):
+    from workbench.web import create_app
+
+    texts = ["le chat dort", "le chien court"]
+    store.create_document(db, "story", sentences(*texts), sentences(*texts))
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+    with live_server(app) as base, chromium_page() as page:
+        open_editor(page, base)
+        assert "no pairs yet" in page.inner_text("#rows")
+        page.keyboard.press("c")
+        assert "no rows yet" in page.inner_text("#message")
+        act(page, "Shift+R")
+        assert row_count(page) == 2
+        assert "no pairs yet" not in page.inner_text("#rows")

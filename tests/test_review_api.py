@@ -180,3 +180,16 @@ def test_a_merged_row_is_scored_from_the_embedding_cache(db_path, db, fake_embed
     shifted = client.post(f"/documents/cats/links/{first}/shift",
                           json={"side": "target", "direction": "down"}).get_json()["pairs"]
     assert 0.0 < shifted[0]["score"] < 1.0  # two French sentences, one English
+
+
+def test_long_documents_map_compares_bin_centroids(db, fake_embedder, monkeypatch):
+    from workbench.web import review as web_review
+
+    texts = [f"mot{i} autre{i}" for i in range(12)]
+    CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(texts)
+    monkeypatch.setattr(web_review, "EXACT_MAP_LIMIT", 10)
+    grid = web_review.similarity_grid(db, fake_embedder.name, texts, texts, cells=4)
+    assert (grid["rows"], grid["cols"]) == (4, 4)
+    cells = [grid["cells"][r * 4 : r * 4 + 4] for r in range(4)]
+    for r in range(4):  # the diagonal (the same three sentences) stands out in every row
+        assert cells[r][r] == max(cells[r]) and cells[r][r] > 200
