@@ -6,7 +6,9 @@ The history keeps the rows of each region as they were before and after, and
 where the region ended; what lies past a region only moves up or down. So undo
 and redo are one and the same step, run in opposite directions: delete the
 region, shift what follows, insert the other rows. Restoring is exact, row ids,
-statuses, timestamps and any column another module added included.
+statuses, timestamps and any column another module added included. A change of
+review status alone is kept as an in-place patch of the rows concerned, so that
+confirming a whole long document stays quick.
 
 Concurrency is optimistic: each edit names the document version it was made
 on, and a stale version raises `Conflict` instead of overwriting someone
@@ -16,8 +18,7 @@ else's work. Nothing here knows about Flask.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sqlite_utils
@@ -276,12 +277,6 @@ def _claim(db, document_id: int, expected: int | None) -> int:
     return db.execute("select version from documents where id = ?", [document_id]).fetchone()[0]
 
 
-@contextmanager
-def _transaction(db) -> Iterator[None]:
-    with db.conn:
-        yield
-
-
 def _status_json(rows: list[dict]) -> dict:
     return {"table": "links", "side": None, "kind": "status", "rows": rows}
 
@@ -347,7 +342,7 @@ def run(
     have none (shown as "–") rather than a score that no longer describes them.
     """
     user = (user or "").strip() or ANONYMOUS
-    with _transaction(db):
+    with db.conn:  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
@@ -393,7 +388,7 @@ def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
 
 def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
     user = (user or "").strip() or ANONYMOUS
-    with _transaction(db):
+    with db.conn:  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         cursor = db.execute(
             "select * from history where document_id = ? and state = ? "
