@@ -16,7 +16,7 @@
   var counts = { undo: state.undo.undo, redo: state.undo.redo };
   var index = new Map();
   var cur = 0, side = "source", busy = false, editing = null, filter = "all";
-  var askedForName = false;
+  var askedForName = false, pendingKeys = [];
   var mapGrid = null;
 
   var rowsEl = document.getElementById("rows");
@@ -371,6 +371,10 @@
     });
   }
 
+  function drainKeys() {
+    while (!busy && !editing && pendingKeys.length) pendingKeys.shift()();
+  }
+
   // Send one edit; on success patch the rows it changed, on a conflict reload.
   function send(path, body) {
     if (busy) return Promise.resolve(null);
@@ -405,6 +409,7 @@
     }).finally(function () {
       busy = false;
       document.body.classList.remove("busy");
+      setTimeout(drainKeys, 0);  // after the caller's own follow-up (e.g. moving on)
     });
   }
 
@@ -886,7 +891,7 @@
     "ArrowDown": function () { move(1); }, "j": function () { move(1); },
     "ArrowUp": function () { move(-1); }, "k": function () { move(-1); },
     "ArrowLeft": function () { setSide("source"); }, "ArrowRight": function () { setSide("target"); },
-    "c": act("confirm"), " ": act("confirm"), "C": act("confirm-through"),
+    "c": act("confirm"), " ": act("confirm"), "s": act("confirm"), "C": act("confirm-through"),
     "m": act("merge-down"), "M": act("merge-up"), "x": act("split"),
     "i": act("insert-empty"), "e": act("edit"), "F2": act("edit"),
     "n": act("next-unconfirmed"), "p": act("prev-unconfirmed"),
@@ -924,7 +929,8 @@
     }
     if (!run) return;
     event.preventDefault();
-    run();
+    // keys pressed while an edit is on its way run after it, in order: none is lost
+    if (busy) { if (pendingKeys.length < 50) pendingKeys.push(run); } else { run(); }
   });
 
   // --- start ----------------------------------------------------------------------------

@@ -330,3 +330,16 @@ def test_a_document_without_pairs_says_so_and_aligns_from_the_page(db_path, db, 
         act(page, "Shift+R")
         assert row_count(page) == 2
         assert "no pairs yet" not in page.inner_text("#rows")
+
+
+def test_keys_pressed_during_an_edit_are_not_lost(app, story):
+    with live_server(app) as base, chromium_page() as page:
+        open_editor(page, base)
+        for key in ("c", "c", "c", "j", "c"):  # faster than the server answers
+            page.keyboard.press(key)
+        page.wait_for_function(
+            "document.querySelectorAll('.row.confirmed').length == 4"
+            " && !document.body.classList.contains('busy')")
+        classes = [page.locator(".row").nth(i).get_attribute("class") for i in range(6)]
+        assert ["confirmed" in c for c in classes] == [True, True, True, False, True, False]
+        assert current_row(page) == 6
