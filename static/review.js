@@ -821,7 +821,9 @@
     if (button) {
       event.preventDefault();
       if (editing && button.dataset.action !== "help") cancelEdit();
-      if (actions[button.dataset.action]) runAction(button.dataset.action);
+      var name = button.dataset.action;
+      if (!actions[name]) return;
+      if (busy) { pendingKeys.push(function () { runAction(name); }); } else { runAction(name); }
       return;
     }
     var editButton = event.target.closest("[data-edit]");
