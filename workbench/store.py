@@ -69,8 +69,15 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_terms_index(db: sqlite_utils.Database) -> None:
+    from workbench.termindex import create_index_tables
+
+    create_index_tables(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
+    ("0002_terms_index_and_glossary", _create_terms_index),
 ]
 
 
