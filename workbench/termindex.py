@@ -25,6 +25,7 @@ INDEX_COLUMNS = ("fr", "en", "de", "other")
 CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
 MAX_ANALYSED_HITS = 5000  # hits whose translation is worked out for the variants
 WORD_SAMPLE = 400  # hits per query word sampled for word-level co-occurrence
+EMBEDDED_CANDIDATES = 12  # candidate spans per displayed hit that the embedder compares
 
 
 def column_for(lang: str) -> str:
@@ -345,10 +346,10 @@ def document_frequency(db, keys: Sequence[str], column: str) -> dict[str, int]:
     return found
 
 
-def analyse(db, query: T.Query, hits: Sequence[Hit]) -> None:
+def analyse(db, query: T.Query, hits: Sequence[Hit]) -> T.Associations:
     """Find each hit's translation span from co-occurrence, cognates and position."""
     if not hits:
-        return
+        return {}
     phrase_counts: Counter = Counter()
     surface: dict[str, str] = {}
     for hit in hits:
@@ -359,24 +360,39 @@ def analyse(db, query: T.Query, hits: Sequence[Hit]) -> None:
                 surface.setdefault(token.key, token.text)
         phrase_counts.update(keys)
     frequency = document_frequency(db, list(phrase_counts), column_for(hits[0].counterpart_lang))
+    phrase = T.WordStatistics(len(hits), phrase_counts, len(hits))
     if len(query.content_words) > 1:
         statistics = [_word_statistics(db, w, query.lang) for w in query.content_words]
+        table = T.associations(query, statistics, frequency, surface, phrase)
     else:
-        statistics = [T.WordStatistics(len(hits), phrase_counts, len(hits))]
-    table = T.associations(query, statistics, frequency, surface)
+        table = T.associations(query, [phrase], frequency, surface)
     for hit in hits:
-        if not hit.counterpart_tokens:
-            continue
-        expected = None
-        if hit.term_spans:
-            start = next(i for i, t in enumerate(hit.tokens) if t.start == hit.term_spans[0][0])
-            end = next(i for i, t in enumerate(hit.tokens) if t.end == hit.term_spans[0][1]) + 1
-            expected = T.relative_position(hit.tokens, start, end)
-        hit.candidates = T.ranked_spans(
-            hit.counterpart_tokens, hit.counterpart, hit.counterpart_lang, query, table,
-            expected,
-        )
-        hit.translation = hit.candidates[0] if hit.candidates else None
+        _choose_span(hit, query, table)
+    return table
+
+
+def _choose_span(hit: Hit, query: T.Query, table: T.Associations, exhaustive=False) -> None:
+    if not hit.counterpart_tokens:
+        return
+    expected = None
+    if hit.term_spans:
+        start = next(i for i, t in enumerate(hit.tokens) if t.start == hit.term_spans[0][0])
+        end = next(i for i, t in enumerate(hit.tokens) if t.end == hit.term_spans[0][1]) + 1
+        expected = T.relative_position(hit.tokens, start, end)
+    hit.candidates = T.ranked_spans(
+        hit.counterpart_tokens, hit.counterpart, hit.counterpart_lang, query, table,
+        expected, limit=EMBEDDED_CANDIDATES if exhaustive else 8, exhaustive=exhaustive,
+    )
+    hit.translation = hit.candidates[0] if hit.candidates else None
+
+
+def refine(query: T.Query, hits: Sequence[Hit], table: T.Associations, encode) -> None:
+    """Let the embedder choose among each hit's best candidate spans (all of them tried)."""
+    for hit in hits:
+        _choose_span(hit, query, table, exhaustive=True)
+    chosen = T.refine_with_embeddings(query.text, [h.candidates for h in hits], encode)
+    for hit, span in zip(hits, chosen, strict=True):
+        hit.translation = span
 
 
 def lookup(
@@ -402,7 +418,7 @@ def lookup(
     hits = _assemble(_hit_rows(db, query, filters), query)
     total = len(hits)
     analysed = hits[:MAX_ANALYSED_HITS]
-    analyse(db, query, analysed)
+    table = analyse(db, query, analysed)
     variants = T.rank_variants(h.translation for h in analysed)
     if variant:
         shown = [h for h in analysed if h.translation and h.translation.key == variant]
@@ -410,9 +426,7 @@ def lookup(
         shown = analysed
     page = shown[:limit]
     if encode is not None and not variant:
-        refined = T.refine_with_embeddings(query.text, [h.candidates for h in page], encode)
-        for hit, span in zip(page, refined, strict=True):
-            hit.translation = span
+        refine(query, page, table, encode)
     return LookupResult(
         query, analysed[0].counterpart_lang if analysed else None, total, len(analysed), page,
         variants, variant, filters, (time.perf_counter() - started) * 1000,

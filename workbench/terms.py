@@ -230,7 +230,10 @@ class Span:
 
 @dataclass(frozen=True)
 class SpanSettings:
-    word_cost: float = 0.3  # a counterpart content word must bring more than this
+    # Translations of terms tend to have as many content words as the term: up to
+    # that many, a content word costs little; beyond it, it must bring a lot.
+    word_cost: float = 0.1
+    extra_word_cost: float = 0.5
     stopword_cost: float = 0.05  # function words inside a span cost a little
     position_weight: float = 0.25
     extra_words: int = 2  # a span may hold this many more words than the query
@@ -311,18 +314,20 @@ def score_span(
     end: int,
     associations: Associations,
     lang: str,
+    query_words: Sequence[QueryWord],
     expected_position: float | None,
     settings: SpanSettings,
 ) -> float:
     rows = []
     total = 0.0
+    budget = len(query_words)
     for token in tokens[start:end]:
         if not token.is_word:
             continue
         if is_stopword(token.text, lang):
             total -= settings.stopword_cost
         else:
-            total -= settings.word_cost
+            total -= settings.word_cost if len(rows) < budget else settings.extra_word_cost
             rows.append(associations.get(token.key, ()))
     total += coverage(rows)
     if expected_position is not None and len(tokens) > 1:
@@ -342,22 +347,28 @@ def ranked_spans(
     expected_position: float | None = None,
     settings: SpanSettings | None = None,
     limit: int = 8,
+    exhaustive: bool = False,
 ) -> list[Span]:
-    """The best candidate spans of a counterpart sentence, best first."""
+    """The best candidate spans of a counterpart sentence, best first.
+
+    Spans start and end on the words most tied to some query word, unless
+    `exhaustive` (used for the few hits whose candidates go to the embedder).
+    """
     settings = settings or SpanSettings()
     max_words = len(query.words) + settings.extra_words
     content = [
         i for i, t in enumerate(tokens) if t.is_word and not is_stopword(t.text, lang)
     ]
-    edges: set[int] = set()
-    for q in range(len(query.content_words)):
+    edges: set[int] | None = None if exhaustive else set()
+    for q in range(len(query.content_words) if edges is not None else 0):
         def strength(i: int, q: int = q) -> float:
             row = associations.get(tokens[i].key, ())
             return row[q] if q < len(row) else 0.0
 
         edges.update(sorted(content, key=strength, reverse=True)[: settings.edges_per_word])
     scored = [
-        (score_span(tokens, s, e, associations, lang, expected_position, settings), s, e)
+        (score_span(tokens, s, e, associations, lang, query.content_words, expected_position,
+                    settings), s, e)
         for s, e in candidate_spans(tokens, lang, max_words, edges)
     ]
     scored.sort(key=lambda item: (-item[0], item[2] - item[1], item[1]))
@@ -382,23 +393,34 @@ def associations(
     statistics: Sequence[WordStatistics],
     document_frequency: Mapping[str, int],
     surface: Mapping[str, str],
+    phrase: WordStatistics | None = None,
 ) -> dict[str, tuple[float, ...]]:
     """How strongly each counterpart word is tied to each content word of the query.
 
     `statistics` holds one entry per content word, in order (for a one-word
     query, the phrase itself); `document_frequency[k]` counts counterpart
-    sentences holding k in the whole corpus; `surface[k]` is a word form of k.
+    sentences holding k in the whole corpus; `surface[k]` is a word form of k;
+    `phrase`, for a multi-word query, the statistics of the whole phrase, which
+    count for each of its words (the one-to-one `coverage` keeps that fair).
     Co-occurrence (Dice) and look-alike spelling combine as a noisy OR.
     """
     table: dict[str, tuple[float, ...]] = {}
+    query_has_digits = any(w.text[0].isdigit() for w in query.words)
     for key, word in surface.items():
+        if word[0].isdigit() and not query_has_digits:
+            continue  # numbers translate numbers, not terms
         frequency = document_frequency.get(key, 0)
+
+        def association(stats: WordStatistics, key: str = key, frequency: int = frequency):
+            together = stats.counts.get(key, 0) * stats.hits / stats.sample if stats.sample else 0
+            return dice(together, stats.hits, max(frequency, together))
+
+        whole = association(phrase) if phrase is not None else 0.0
         row = []
         for query_word, stats in zip(query.content_words, statistics, strict=True):
-            together = stats.counts.get(key, 0) * stats.hits / stats.sample if stats.sample else 0
-            association = dice(together, stats.hits, max(frequency, together))
+            strength = max(whole, association(stats))
             cognate = cognate_similarity(query_word.text, word)
-            row.append(1.0 - (1.0 - association) * (1.0 - cognate))
+            row.append(1.0 - (1.0 - strength) * (1.0 - cognate))
         table[key] = tuple(row)
     return table
 
