@@ -143,3 +143,240 @@ def status(as_json, db_path) -> None:
         f"{summary['documents']} document(s), {summary['links']} links, "
         f"{summary['reviewed']} reviewed ({summary['progress']:.0%})"
     )
+
+
+# --- terminology ----------------------------------------------------------------------
+
+
+def _terms_encoder(db, model: str | None):
+    if not model:
+        return None
+    from workbench.embed import CachedEmbedder
+
+    return CachedEmbedder(load_embedder(model), store.SqliteEmbeddingCache(db)).encode
+
+
+def _sync_with_progress(db) -> None:
+    """Index queued sentences first, with a progress bar when there are many."""
+    from workbench import termindex
+
+    waiting = termindex.pending(db)
+    if waiting > 5000:
+        from tqdm import tqdm
+
+        with tqdm(total=waiting, unit="sentence", desc="Indexing", disable=None) as bar:
+            termindex.sync(db, progress=bar.update)
+
+
+@cli.command()
+@click.argument("term")
+@click.option("--lang", help="Language of TERM (default: detected from the corpus).")
+@click.option("--document", help="Only this document.")
+@click.option("--confirmed", is_flag=True, help="Only confirmed or edited pairs.")
+@click.option("--variant", help="Only hits translated this way (a variant key, see --json).")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
+              help="Hits to show.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
+              help="Embedding model that picks the highlighted translation of the hits shown.")
+@click.option("--no-embeddings", is_flag=True,
+              help="Pick translations from corpus statistics alone (faster, less accurate).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings, as_json,
+           db_path) -> None:
+    """How TERM was translated: its distinct translations, and the pairs holding it.
+
+    Case, accents and inflection do not matter; several words are a phrase;
+    a final * makes a word a prefix (syndic*).
+    """
+    from workbench import termindex
+    from workbench.terms import QueryError
+
+    db = store.open_db(db_path)
+    if lang and lang not in termindex.document_languages(db):
+        raise click.BadParameter(f"no stored document is in {lang!r}", param_hint="--lang")
+    _sync_with_progress(db)
+    try:
+        result = termindex.lookup(
+            db, term, lang=lang, variant=variant, limit=limit,
+            filters=termindex.Filters(confirmed_only=confirmed, document=document),
+            encode=None if no_embeddings else _terms_encoder(db, model),
+        )
+    except QueryError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(termindex.result_json(result), indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{result.total} pair(s) hold {result.query.text!r} ({result.query.lang}); "
+        f"search {result.search_ms:.0f} ms, total {result.server_ms:.0f} ms"
+    )
+    if not result.hits:
+        return
+    click.echo("Translations:")
+    for v in result.variants:
+        click.echo(f"  {v.count:>5}  {v.text}")
+    click.echo("")
+    for hit in result.hits:
+        marked = _mark(hit.text, hit.term_spans)
+        spans = [(hit.translation.char_start, hit.translation.char_end)] if hit.translation else []
+        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
+        click.echo(f"  {marked}")
+        click.echo(f"  {_mark(hit.counterpart, spans)}")
+
+
+def _mark(text: str, spans) -> str:
+    """Bracket the highlighted spans: [[term]]."""
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]}[[{text[start:end]}]]{text[end:]}"
+    return text
+
+
+@cli.group()
+def glossary() -> None:
+    """The term glossary: list, add, edit, delete, export, import, check consistency."""
+
+
+@glossary.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def glossary_list(as_json, db_path) -> None:
+    """Every entry: id, source term, approved translation, note."""
+    from workbench import glossary_store
+
+    entries = glossary_store.entries(store.open_db(db_path))
+    if as_json:
+        click.echo(json.dumps({"entries": entries}, indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("The glossary is empty: `workbench glossary add SOURCE TARGET`.")
+    for e in entries:
+        note = f"  ({e['note']})" if e["note"] else ""
+        click.echo(f"{e['id']:>4}  {e['source_term']}  →  {e['target_term']}{note}")
+
+
+@glossary.command(name="add")
+@click.argument("source_term")
+@click.argument("target_term")
+@click.option("--note", default="", help="A comment for translators.")
+@db_option
+def glossary_add(source_term, target_term, note, db_path) -> None:
+    """Add SOURCE_TERM with its approved translation TARGET_TERM."""
+    from workbench import glossary_store
+
+    db = store.open_db(db_path)
+    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+    source_lang, target_lang = row if row else ("fr", "en")
+    try:
+        entry = glossary_store.add(db, source_term, target_term, note,
+                                   source_lang=source_lang, target_lang=target_lang)
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Entry {entry['id']}: {entry['source_term']} → {entry['target_term']}")
+
+
+@glossary.command(name="edit")
+@click.argument("entry_id", type=int)
+@click.option("--source", "source_term", help="New source term.")
+@click.option("--target", "target_term", help="New approved translation.")
+@click.option("--note", help="New note.")
+@db_option
+def glossary_edit(entry_id, source_term, target_term, note, db_path) -> None:
+    """Change an entry; options left out keep their value."""
+    from workbench import glossary_store
+
+    db = store.open_db(db_path)
+    try:
+        entry = glossary_store.get(db, entry_id)
+        entry = glossary_store.update(
+            db, entry_id, source_term or entry["source_term"], target_term or entry["target_term"],
+            entry["note"] if note is None else note,
+        )
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Entry {entry['id']}: {entry['source_term']} → {entry['target_term']}")
+
+
+@glossary.command(name="delete")
+@click.argument("entry_id", type=int)
+@db_option
+def glossary_delete(entry_id, db_path) -> None:
+    """Delete an entry."""
+    from workbench import glossary_store
+
+    try:
+        glossary_store.delete(store.open_db(db_path), entry_id)
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Deleted entry {entry_id}.")
+
+
+@glossary.command(name="export")
+@click.option("--format", "file_format", type=click.Choice(["tsv", "tbx"]), default="tsv",
+              show_default=True, help="tsv: OmegaT's glossary format; tbx: TBX (ISO 30042).")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+@db_option
+def glossary_export(file_format, output, db_path) -> None:
+    """Write the glossary as TBX or tab-separated text (source, target, comment)."""
+    from workbench import glossary_store
+    from workbench.glossary import to_tbx, to_tsv
+
+    db = store.open_db(db_path)
+    entries = glossary_store.as_entries(glossary_store.entries(db))
+    if file_format == "tsv":
+        output.write(to_tsv(entries))
+    else:
+        row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+        output.write(to_tbx(entries, *(row if row else ("fr", "en"))))
+
+
+@glossary.command(name="import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@db_option
+def glossary_import(file, db_path) -> None:
+    """Add the entries of a tab-separated glossary (source, target, optional comment)."""
+    from workbench import glossary_store
+    from workbench.glossary import GlossaryFormatError, from_tsv
+
+    try:
+        entries = from_tsv(file.read())
+    except GlossaryFormatError as error:
+        raise click.ClickException(f"nothing imported: {error}") from error
+    db = store.open_db(db_path)
+    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+    source_lang, target_lang = row if row else ("fr", "en")
+    added = glossary_store.import_entries(db, entries, source_lang=source_lang,
+                                          target_lang=target_lang)
+    click.echo(f"Imported {len(entries)} entries ({added} new).")
+
+
+@glossary.command(name="check")
+@click.option("--document", help="Only this document.")
+@click.option("--confirmed", is_flag=True, help="Only confirmed or edited pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def glossary_check(document, confirmed, as_json, db_path) -> None:
+    """Consistency report: pairs where a glossary term occurs without its approved translation."""
+    from workbench import glossary_store, termindex
+
+    db = store.open_db(db_path)
+    _sync_with_progress(db)
+    reports = glossary_store.consistency(
+        db, termindex.Filters(confirmed_only=confirmed, document=document)
+    )
+    if as_json:
+        click.echo(json.dumps({"entries": [glossary_store.report_json(r) for r in reports]},
+                              indent=2, ensure_ascii=False))
+        return
+    if not reports:
+        click.echo("The glossary is empty.")
+    for report in reports:
+        entry = report.entry
+        click.echo(f"{entry['source_term']} → {entry['target_term']}: "
+                   f"{report.consistent}/{report.occurrences} consistent")
+        for hit in report.to_check:
+            found = f" (here: {hit.translation.text!r})" if hit.translation else ""
+            click.echo(f"  {hit.document} #{hit.position + 1}{found} {hit.url}")
+            click.echo(f"    {_mark(hit.text, hit.term_spans)}")
+            click.echo(f"    {hit.counterpart}")

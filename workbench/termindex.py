@@ -211,7 +211,8 @@ class LookupResult:
     variants: list[T.Variant]
     variant: str | None
     filters: Filters
-    server_ms: float
+    search_ms: float  # search, translations and variants
+    server_ms: float  # all of it, with the embedder's re-ranking of the page
 
 
 def document_languages(db: sqlite_utils.Database) -> list[str]:
@@ -425,11 +426,12 @@ def lookup(
     else:
         shown = analysed
     page = shown[:limit]
+    search_ms = (time.perf_counter() - started) * 1000
     if encode is not None and not variant:
         refine(query, page, table, encode)
     return LookupResult(
         query, analysed[0].counterpart_lang if analysed else None, total, len(analysed), page,
-        variants, variant, filters, (time.perf_counter() - started) * 1000,
+        variants, variant, filters, search_ms, (time.perf_counter() - started) * 1000,
     )
 
 
@@ -465,5 +467,6 @@ def result_json(result: LookupResult) -> dict:
         "analysed": result.analysed,
         "variants": [{"key": v.key, "text": v.text, "count": v.count} for v in result.variants],
         "hits": [hit_json(h) for h in result.hits],
+        "search_ms": round(result.search_ms, 1),
         "server_ms": round(result.server_ms, 1),
     }
