@@ -238,7 +238,7 @@ class SpanSettings:
     position_weight: float = 0.25
     extra_words: int = 2  # a span may hold this many more words than the query
     edges_per_word: int = 2  # best counterpart words per query word that may bound a span
-    embedding_weight: float = 1.0
+    embedding_weight: float = 1.5  # chosen on the demo term set (bench/highlight.py)
 
 
 Associations = Mapping[str, Sequence[float]]
@@ -287,25 +287,26 @@ def span_from(tokens: Sequence[Token], text: str, start: int, end: int, score: f
 
 
 def coverage(rows: Sequence[Sequence[float]]) -> float:
-    """Greedy one-to-one matching of query words to span words: the sum of the matches.
+    """Best one-to-one matching of query words to span words: the sum of the matches.
 
     One-to-one, so that a span word strongly tied to the whole phrase cannot
-    stand in for every query word at once.
+    stand in for every query word at once. Exact (a dynamic programme over
+    the sets of query words already matched); queries are a few words long.
     """
-    pairs = sorted(
-        ((value, q, w) for w, row in enumerate(rows) for q, value in enumerate(row)),
-        reverse=True,
-    )
-    used_q: set[int] = set()
-    used_w: set[int] = set()
-    total = 0.0
-    for value, q, w in pairs:
-        if q in used_q or w in used_w:
-            continue
-        used_q.add(q)
-        used_w.add(w)
-        total += value
-    return total
+    width = max((len(row) for row in rows), default=0)
+    if width > 10:
+        width = 10  # a sentence, not a term: match its first ten words only
+    best = {0: 0.0}
+    for row in rows:
+        step = dict(best)
+        for used, total in best.items():
+            for q in range(min(width, len(row))):
+                if not used & (1 << q) and row[q] > 0:
+                    key = used | (1 << q)
+                    if total + row[q] > step.get(key, -1.0):
+                        step[key] = total + row[q]
+        best = step
+    return max(best.values())
 
 
 def score_span(
@@ -434,7 +435,7 @@ def refine_with_embeddings(
     term: str,
     candidates: Sequence[Sequence[Span]],
     encode: Callable[[Sequence[str]], np.ndarray],
-    weight: float = 1.0,
+    weight: float = SpanSettings.embedding_weight,
 ) -> list[Span | None]:
     """Re-rank each hit's candidate spans by adding their similarity to the term.
 
