@@ -23,8 +23,11 @@ from workbench import terms as T
 
 INDEX_COLUMNS = ("fr", "en", "de", "other")
 CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
-MAX_ANALYSED_HITS = 5000  # hits whose translation is worked out for the variants
+# Past this many pairs, translations are worked out (and variants counted) on a
+# sample spread evenly over the corpus (a fixed hash of the link id), not on all.
+MAX_ANALYSED_HITS = 500
 WORD_SAMPLE = 400  # hits per query word sampled for word-level co-occurrence
+MAX_FREQUENCY_LOOKUPS = 60  # counterpart words whose corpus frequency is read per lookup
 EMBEDDED_CANDIDATES = 12  # candidate spans per displayed hit that the embedder compares
 
 
@@ -245,29 +248,40 @@ def detect_language(db: sqlite_utils.Database, text: str) -> str:
     return max(counts)[2]
 
 
-def _hit_rows(db, query: T.Query, filters: Filters) -> list[tuple]:
+def _matched_links(db, query: T.Query, filters: Filters) -> tuple[int, list[tuple]]:
+    """How many pairs hold the query, and the sentences of (a sample of) MAX_ANALYSED_HITS."""
     where, parameters = filters.sql()
-    return db.execute(
-        f"""
+    matched = f"""
         with matched as (
           select distinct lm.link_id, lm.side from term_index t
           join link_members lm on lm.sentence_id = t.rowid
           where term_index match ?
+        ),
+        chosen as (
+          select m.link_id, m.side, d.name, l.position, l.status, d.source_lang, d.target_lang
+          from matched m
+          join links l on l.id = m.link_id
+          join documents d on d.id = l.document_id
+          where 1 {where}
         )
-        select l.id, d.name, l.position, l.status, m.side, lm.side,
-               d.source_lang, d.target_lang, s.text,
-               coalesce({', '.join('t.' + c for c in INDEX_COLUMNS)})
-        from matched m
-        join links l on l.id = m.link_id
-        join documents d on d.id = l.document_id
-        join link_members lm on lm.link_id = l.id
+    """
+    expression = query.fts_expression(column_for(query.lang))
+    rows = db.execute(
+        matched + f"""
+        , page as (select *, count(*) over () as total from chosen
+                   order by (link_id * 2654435761) % 4294967296 limit {MAX_ANALYSED_HITS})
+        select p.link_id, p.name, p.position, p.status, p.side, lm.side,
+               p.source_lang, p.target_lang, s.text,
+               coalesce({', '.join('t.' + c for c in INDEX_COLUMNS)}), p.total
+        from page p
+        join link_members lm on lm.link_id = p.link_id
         join sentences s on s.id = lm.sentence_id
         join term_index t on t.rowid = s.id
-        where 1 {where}
-        order by d.name, l.position, lm.side, s.position
+        order by p.name, p.position, lm.side, s.position
         """,
-        [query.fts_expression(column_for(query.lang)), *parameters],
+        [expression, *parameters],
     ).fetchall()
+    return (rows[0][-1] if rows else 0), [row[:-1] for row in rows]
 
 
 def _assemble(rows: list[tuple], query: T.Query) -> list[Hit]:
@@ -360,10 +374,23 @@ def analyse(db, query: T.Query, hits: Sequence[Hit]) -> T.Associations:
                 keys.add(token.key)
                 surface.setdefault(token.key, token.text)
         phrase_counts.update(keys)
-    frequency = document_frequency(db, list(phrase_counts), column_for(hits[0].counterpart_lang))
     phrase = T.WordStatistics(len(hits), phrase_counts, len(hits))
+    statistics = [phrase]
     if len(query.content_words) > 1:
         statistics = [_word_statistics(db, w, query.lang) for w in query.content_words]
+    # Only words seen in at least 5% of some sample can reach a useful Dice score;
+    # the others keep an upper bound (their own count), which is small anyway.
+    # Function words never bound a span, so their (costly) frequency is not needed.
+    counterpart_lang = hits[0].counterpart_lang
+    wanted: Counter = Counter()
+    for stats in {id(s): s for s in [phrase, *statistics]}.values():
+        for key, count in stats.counts.items():
+            if (count * 20 >= stats.sample and key in surface
+                    and not T.is_stopword(surface[key], counterpart_lang)):
+                wanted[key] = max(wanted[key], count / stats.sample)
+    frequent = [key for key, _ in wanted.most_common(MAX_FREQUENCY_LOOKUPS)]
+    frequency = document_frequency(db, frequent, column_for(counterpart_lang))
+    if len(query.content_words) > 1:
         table = T.associations(query, statistics, frequency, surface, phrase)
     else:
         table = T.associations(query, [phrase], frequency, surface)
@@ -416,9 +443,8 @@ def lookup(
     sync(db)
     lang = lang or detect_language(db, text)
     query = T.parse_query(text, lang)
-    hits = _assemble(_hit_rows(db, query, filters), query)
-    total = len(hits)
-    analysed = hits[:MAX_ANALYSED_HITS]
+    total, rows = _matched_links(db, query, filters)
+    analysed = _assemble(rows, query)
     table = analyse(db, query, analysed)
     variants = T.rank_variants(h.translation for h in analysed)
     if variant:

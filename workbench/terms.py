@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,6 +62,7 @@ STOPWORDS = {
 # --- keys ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case and strip accents: `Élan` → `elan`, `Œuvre` → `oeuvre`."""
     text = text.casefold().replace("œ", "oe").replace("æ", "ae")
@@ -84,8 +86,7 @@ def word_key(word: str, lang: str) -> str:
     return fold(stemmer.stem(lowered) if stemmer else lowered)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
@@ -99,12 +100,13 @@ def tokenize(text: str, lang: str, keys: Sequence[str] | None = None) -> list[To
     `keys` may come from the index (one per token); they are recomputed if
     they do not fit, so a stale index never breaks highlighting.
     """
-    matches = list(TOKEN_PATTERN.finditer(text))
+    matches = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
     if keys is None or len(keys) != len(matches):
-        keys = [_token_key(m.group(), lang) for m in matches]
+        keys = [_token_key(token, lang) for token, _, _ in matches]
+    make = tuple.__new__  # skips NamedTuple's Python-level constructor: lookups build many
     return [
-        Token(m.group(), m.start(), m.end(), key, m.group()[0].isalnum() or m.group()[0] == "_")
-        for m, key in zip(matches, keys, strict=True)
+        make(Token, (token, start, end, key, token[0].isalnum() or token[0] == "_"))
+        for (token, start, end), key in zip(matches, keys, strict=True)
     ]
 
 
@@ -117,6 +119,7 @@ def index_keys(text: str, lang: str) -> str:
     return " ".join(_token_key(m.group(), lang) for m in TOKEN_PATTERN.finditer(text))
 
 
+@lru_cache(maxsize=200_000)
 def is_stopword(key_or_word: str, lang: str) -> bool:
     words = STOPWORDS.get(lang, frozenset())
     return key_or_word in words or fold(key_or_word) in words
@@ -144,7 +147,7 @@ class Query:
     lang: str
     words: tuple[QueryWord, ...]
 
-    @property
+    @cached_property
     def content_words(self) -> tuple[QueryWord, ...]:
         content = tuple(w for w in self.words if not is_stopword(w.text, self.lang))
         return content or self.words
@@ -197,12 +200,13 @@ def dice(together: float, left: float, right: float, smoothing: float = 1.0) -> 
     return 2.0 * together / total if total > 0 else 0.0
 
 
+@lru_cache(maxsize=100_000)
 def cognate_similarity(left: str, right: str) -> float:
     """How alike two words look once folded (`prolétariat`/`proletariat` → 1.0)."""
     a, b = fold(left), fold(right)
     if a == b:
         return 1.0 if len(a) >= 3 else 0.0
-    if len(a) < 4 or len(b) < 4:
+    if len(a) < 4 or len(b) < 4 or a[0] != b[0] or not 0.5 <= len(a) / len(b) <= 2:
         return 0.0
     common = 0
     for x, y in zip(a, b, strict=False):
@@ -293,7 +297,13 @@ def coverage(rows: Sequence[Sequence[float]]) -> float:
     stand in for every query word at once. Exact (a dynamic programme over
     the sets of query words already matched); queries are a few words long.
     """
-    width = max((len(row) for row in rows), default=0)
+    if not rows:
+        return 0.0
+    if len(rows) == 1:
+        return max(rows[0], default=0.0)
+    width = max(len(row) for row in rows)
+    if width == 1:
+        return max(row[0] if row else 0.0 for row in rows)
     if width > 10:
         width = 10  # a sentence, not a term: match its first ten words only
     best = {0: 0.0}
