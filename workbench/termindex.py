@@ -27,6 +27,7 @@ CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
 # sample spread evenly over the corpus (a fixed hash of the link id), not on all.
 MAX_ANALYSED_HITS = 500
 WORD_SAMPLE = 400  # hits per query word sampled for word-level co-occurrence
+PHRASE_HITS_ENOUGH = 50  # with this many hits, the phrase's own statistics suffice
 MAX_FREQUENCY_LOOKUPS = 60  # counterpart words whose corpus frequency is read per lookup
 EMBEDDED_CANDIDATES = 12  # candidate spans per displayed hit that the embedder compares
 
@@ -376,7 +377,8 @@ def analyse(db, query: T.Query, hits: Sequence[Hit]) -> T.Associations:
         phrase_counts.update(keys)
     phrase = T.WordStatistics(len(hits), phrase_counts, len(hits))
     statistics = [phrase]
-    if len(query.content_words) > 1:
+    word_level = len(query.content_words) > 1 and len(hits) < PHRASE_HITS_ENOUGH
+    if word_level:
         statistics = [_word_statistics(db, w, query.lang) for w in query.content_words]
     # Only words seen in at least 5% of some sample can reach a useful Dice score;
     # the others keep an upper bound (their own count), which is small anyway.
@@ -390,10 +392,10 @@ def analyse(db, query: T.Query, hits: Sequence[Hit]) -> T.Associations:
                 wanted[key] = max(wanted[key], count / stats.sample)
     frequent = [key for key, _ in wanted.most_common(MAX_FREQUENCY_LOOKUPS)]
     frequency = document_frequency(db, frequent, column_for(counterpart_lang))
-    if len(query.content_words) > 1:
+    if word_level:
         table = T.associations(query, statistics, frequency, surface, phrase)
     else:
-        table = T.associations(query, [phrase], frequency, surface)
+        table = T.associations(query, [phrase] * len(query.content_words), frequency, surface)
     for hit in hits:
         _choose_span(hit, query, table)
     return table
