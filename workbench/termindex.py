@@ -88,7 +88,9 @@ def create_index_tables(db: sqlite_utils.Database) -> None:
         pk="id", not_null={"source_term", "target_term", "source_lang", "target_lang"},
         defaults={"note": ""},
     )
-    db.conn.executescript(_TRIGGERS)
+    # One statement at a time: executescript would commit the migration's transaction.
+    for statement in _TRIGGERS.split("end;")[:-1]:
+        db.execute(statement + "end;")
     db.execute(
         """insert into link_members (link_id, sentence_id, side)
            select l.id, j.value, 'source' from links l, json_each(l.source_ids) j
