@@ -118,3 +118,11 @@ def test_consistency_page_and_json(client):
     html = client.get("/consistency").get_data(as_text=True)
     assert "2 / 3 consistent" in html
     assert "rendered here as <q>proletarian dictatorship</q>" in html
+
+
+def test_lookup_pages_through_many_hits(client):
+    data = client.get("/lookup.json?q=la&limit=2").get_json()
+    assert len(data["hits"]) == 2 and data["matching"] > 2
+    html = client.get("/lookup?q=la&limit=2").get_data(as_text=True)
+    assert f"Showing 2 of {data['matching']}." in html
+    assert "limit=52" in html

@@ -223,6 +223,8 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
         click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
         click.echo(f"  {marked}")
         click.echo(f"  {_mark(hit.counterpart, spans)}")
+    if result.matching > len(result.hits):
+        click.echo(f"(showing {len(result.hits)} of {result.matching}: --limit shows more)")
 
 
 def _mark(text: str, spans) -> str:

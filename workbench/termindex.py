@@ -213,6 +213,7 @@ class LookupResult:
     counterpart_lang: str | None
     total: int
     analysed: int
+    matching: int  # analysed hits that pass the variant filter; `hits` is the first page
     hits: list[Hit]
     variants: list[T.Variant]
     variant: str | None
@@ -460,7 +461,8 @@ def lookup(
     if encode is not None and not variant:
         refine(query, page, table, encode)
     return LookupResult(
-        query, analysed[0].counterpart_lang if analysed else None, total, len(analysed), page,
+        query, analysed[0].counterpart_lang if analysed else None, total, len(analysed),
+        len(shown), page,
         variants, variant, filters, search_ms, (time.perf_counter() - started) * 1000,
     )
 
@@ -495,6 +497,7 @@ def result_json(result: LookupResult) -> dict:
                     "document": result.filters.document, "variant": result.variant},
         "total": result.total,
         "analysed": result.analysed,
+        "matching": result.matching,
         "variants": [{"key": v.key, "text": v.text, "count": v.count} for v in result.variants],
         "hits": [hit_json(h) for h in result.hits],
         "search_ms": round(result.search_ms, 1),
