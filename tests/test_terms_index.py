@@ -144,3 +144,15 @@ def test_the_embedder_reranks_the_page(db, corpus, fake_embedder):
     assert fake_embedder.calls == 1
     assert result.hits[0].translation.text == "dictatorship of the proletariat"
     assert result.server_ms >= result.search_ms
+
+
+def test_a_term_twice_in_a_sentence_has_its_translation_highlighted_twice(db):
+    pairs = [
+        ("Les syndicats signèrent, puis les syndicats protestèrent.",
+         "The unions signed, then the unions protested."),
+        ("Les syndicats grandirent.", "The unions grew."),
+    ]
+    add_corpus(db, pairs=pairs)
+    hit = termindex.lookup(db, "syndicats").hits[0]
+    assert [hit.counterpart[a:b] for a, b in hit.translation_spans] == ["unions", "unions"]
+    assert termindex.lookup(db, "syndicats").hits[1].translation_spans == [(4, 10)]

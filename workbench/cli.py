@@ -219,7 +219,7 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     click.echo("")
     for hit in result.hits:
         marked = _mark(hit.text, hit.term_spans)
-        spans = [(hit.translation.char_start, hit.translation.char_end)] if hit.translation else []
+        spans = hit.translation_spans
         click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
         click.echo(f"  {marked}")
         click.echo(f"  {_mark(hit.counterpart, spans)}")

@@ -206,6 +206,25 @@ class Hit:
     def url(self) -> str:
         return f"/documents/{self.document}?link={self.link_id}"
 
+    @property
+    def translation_spans(self) -> list[tuple[int, int]]:
+        """Where to highlight the translation: once per occurrence of the term.
+
+        When the term occurs several times, other candidates rendered the same
+        way (same key) and not overlapping the first are highlighted too.
+        """
+        if self.translation is None:
+            return []
+        chosen = [self.translation]
+        for span in self.candidates:
+            if len(chosen) >= len(self.term_spans):
+                break
+            if span.key == self.translation.key and all(
+                span.end <= other.start or span.start >= other.end for other in chosen
+            ):
+                chosen.append(span)
+        return sorted((span.char_start, span.char_end) for span in chosen)
+
 
 @dataclass
 class LookupResult:
@@ -483,6 +502,7 @@ def hit_json(hit: Hit) -> dict:
         "translation": None if translation is None else {
             "text": translation.text, "key": translation.key,
             "span": [translation.char_start, translation.char_end],
+            "spans": [list(span) for span in hit.translation_spans],
         },
         "url": hit.url,
     }
