@@ -154,7 +154,7 @@ def status(as_json, db_path) -> None:
     help="tmx (TMX 1.4b), xliff (XLIFF 2.0), tsv, csv, or moses (two line-aligned files).",
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path),
+    "--out", type=click.Path(),  # a str: a trailing slash means "a folder"
     help="File to write, or a folder; for moses a prefix (PREFIX.fr, PREFIX.en). "
     "Default: alignments/NAME.EXT, NAME being the document or 'corpus'.",
 )

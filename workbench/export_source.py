@@ -113,7 +113,7 @@ def build_export(
     return Export(name, rendered, languages, len(documents))
 
 
-def output_paths(export: Export, out: Path | None, default_folder: Path) -> list[Path]:
+def output_paths(export: Export, out: str | Path | None, default_folder: Path) -> list[Path]:
     """Where to write EXPORT's files.
 
     Without OUT: DEFAULT_FOLDER/NAME.EXT. OUT naming an existing folder, or
@@ -123,12 +123,12 @@ def output_paths(export: Export, out: Path | None, default_folder: Path) -> list
     files = export.rendered.files
     if out is None:
         folder, stem = default_folder, export.name
-    elif out.is_dir() or str(out).endswith(("/", os.sep)):
-        folder, stem = out, export.name
+    elif Path(out).is_dir() or str(out).endswith(("/", os.sep)):
+        folder, stem = Path(out), export.name
     elif len(files) == 1:
-        return [out]
+        return [Path(out)]
     else:
-        folder, stem = out.parent, out.name
+        folder, stem = Path(out).parent, Path(out).name
     return [folder / f"{stem}{suffix}" for suffix, _ in files]
 
 
