@@ -398,3 +398,13 @@ def test_default_regions_and_overrides():
 def test_a_code_for_another_language_than_the_documents_is_refused():
     with pytest.raises(ExportError, match="does not match the document's language 'fr'"):
         resolve_language("fr", "en-GB")
+
+
+def test_tmx_records_when_and_by_whom_a_pair_was_last_changed(tmx_dtd):
+    reviewed = ExportPair("d", 0, "Oui.", "Yes.", 0.9, "confirmed",
+                          changed=datetime(2026, 3, 18, 9, 5, 7, tzinfo=UTC), changed_by="marie")
+    root = etree.fromstring(to_tmx([reviewed, TYPOGRAPHY], FR_GB))
+    first, second = root.iter("tu")
+    assert (first.get("changedate"), first.get("changeid")) == ("20260318T090507Z", "marie")
+    assert second.get("changedate") is None and second.get("changeid") is None
+    assert tmx_dtd.validate(root), tmx_dtd.error_log.filter_from_errors()

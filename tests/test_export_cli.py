@@ -166,3 +166,18 @@ def test_unknown_format_is_refused_by_the_option(runner, reviewed_document):
     result = runner.invoke(cli, ["export", "--format", "docx"])
     assert result.exit_code == 2
     assert "tmx" in result.output
+
+
+def test_tmx_changedate_and_changeid_come_from_the_store(db, reviewed_document):
+    link = store.links(db, reviewed_document)[0]
+    db["links"].update(link["id"], {"updated": "2026-03-18T09:05:07Z", "updated_by": "marie"})
+    data = build_export(db, ExportRequest("tmx", "lettre")).rendered.files[0][1]
+    first = etree.fromstring(data).find("body/tu")
+    assert (first.get("changedate"), first.get("changeid")) == ("20260318T090507Z", "marie")
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1.5"])
+def test_min_score_outside_0_to_1_is_refused(runner, reviewed_document, value):
+    result = runner.invoke(cli, ["export", "--format", "csv", "--min-score", value])
+    assert result.exit_code == 1
+    assert "between 0 and 1" in result.output

@@ -70,6 +70,8 @@ class ExportPair:
     target: str
     score: float
     status: str
+    changed: datetime | None = None  # when the link was last saved
+    changed_by: str | None = None  # who saved it, when a reviewer did
 
     @property
     def reviewed(self) -> bool:
@@ -204,9 +206,11 @@ def _format_score(score: float) -> str:
     return f"{score:.4f}"
 
 
-def _utc(moment: datetime | None) -> datetime:
+def _tmx_date(moment: datetime | None) -> str:
+    """TMX's YYYYMMDDThhmmssZ, in UTC; a naive time is taken as UTC already."""
     moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC) if moment.tzinfo else moment
+    return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
 # --- TMX 1.4b -------------------------------------------------------------------
@@ -228,7 +232,7 @@ def to_tmx(
     """A TMX 1.4b translation memory, one `<tu>` per pair with both sides present."""
     kept = tmx_pairs(pairs)
     _check_unique_ids(kept)
-    stamp = _utc(created).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _tmx_date(created)
     root = etree.Element("tmx", version="1.4")
     etree.SubElement(
         root,
@@ -247,7 +251,11 @@ def to_tmx(
     )
     body = etree.SubElement(root, "body")
     for pair in kept:
-        unit = etree.SubElement(body, "tu", tuid=pair.unit_id, creationdate=stamp)
+        unit = etree.SubElement(body, "tu", tuid=pair.unit_id)
+        if pair.changed is not None:
+            unit.set("changedate", _tmx_date(pair.changed))
+        if pair.changed_by:
+            unit.set("changeid", xml_safe(pair.changed_by))
         for kind, value in (
             ("x-document", pair.document),
             ("x-status", pair.status),

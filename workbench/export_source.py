@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -62,9 +62,21 @@ def document_pairs(db: sqlite_utils.Database, document: dict) -> list[ExportPair
             target=" ".join(s["text"] for s in link["target"]),
             score=float(link["score"] or 0.0),
             status=link["status"],
+            changed=_stored_time(link["updated"]),
+            changed_by=link["updated_by"],
         )
         for link in store.pairs(db, document["id"])
     ]
+
+
+def _stored_time(value: str | None) -> datetime | None:
+    """The store's `2026-03-18T09:05:07Z`, or None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def export_languages(documents: list[dict], request: ExportRequest) -> Languages:
@@ -89,6 +101,8 @@ def build_export(
     db: sqlite_utils.Database, request: ExportRequest, *, created: datetime | None = None
 ) -> Export:
     """Select the pairs REQUEST asks for and write them in its format."""
+    if request.min_score is not None and not 0.0 <= request.min_score <= 1.0:
+        raise ExportError(f"the minimum score must be between 0 and 1, not {request.min_score}")
     if request.format not in FORMATS:
         raise ExportError(f"unknown format {request.format!r}; choose one of {', '.join(FORMATS)}")
     if request.document is not None:
