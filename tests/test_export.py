@@ -382,7 +382,7 @@ def test_an_underscore_is_refused_with_the_fix():
         check_language_code("es_es")
 
 
-@pytest.mark.parametrize("code", ["français", "f", "fr-", "fr FR", "en-GB-", "123"])
+@pytest.mark.parametrize("code", ["français", "f", "fr-", "fr FR", "en-GB-", "123", "fr\n", ""])
 def test_malformed_language_codes_are_refused(code):
     with pytest.raises(ExportError, match="not a BCP 47 code"):
         check_language_code(code)

@@ -181,3 +181,22 @@ def test_min_score_outside_0_to_1_is_refused(runner, reviewed_document, value):
     result = runner.invoke(cli, ["export", "--format", "csv", "--min-score", value])
     assert result.exit_code == 1
     assert "between 0 and 1" in result.output
+
+
+def test_translate_toolkit_reads_back_the_stored_pairs(db, reviewed_document, sample_document):
+    from translate.storage.tmx import tmxfile
+    from translate.storage.xliff2 import Xliff2File
+
+    tmx = build_export(db, ExportRequest("tmx")).rendered.files[0][1]
+    xliff = build_export(db, ExportRequest("xliff")).rendered.files[0][1]
+    both_sides = [
+        ("Bonjour. Comment allez-vous ?", "Hello, how are you?"),
+        ("Merci & adieu.", "Thanks & goodbye."),
+        ("Fin.", "The end."),
+        ("Le roi est mort.", "The king is dead."),
+        ("Vive le roi.", "Long live the king."),
+        ("La foule applaudit.", "The crowd cheers."),
+    ]
+    assert [(u.source, u.target) for u in tmxfile.parsestring(tmx).units] == both_sides
+    xliff_units = [(u.source, u.target or "") for u in Xliff2File.parsestring(xliff).units]
+    assert xliff_units == [*both_sides[:2], ("Orpheline.", ""), *both_sides[2:]]

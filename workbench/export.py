@@ -48,7 +48,8 @@ _LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 # Language, optional script, optional region, optional variants: the shape of
 # the BCP 47 tags translators use (fr, fr-FR, fr-CA, zh-Hant-TW, es-419).
 _BCP47 = re.compile(
-    r"^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
+    r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
 )
 
 
@@ -114,7 +115,7 @@ def check_language_code(code: str) -> str:
             f"language code {code!r} uses an underscore; BCP 47 codes use a hyphen "
             f"(did you mean {normalise_language_code(hint)!r}?)"
         )
-    if not _BCP47.match(code):
+    if not _BCP47.fullmatch(code):
         raise ExportError(
             f"language code {code!r} is not a BCP 47 code such as 'fr', 'fr-FR' or 'en-GB'"
         )
