@@ -200,3 +200,11 @@ def test_translate_toolkit_reads_back_the_stored_pairs(db, reviewed_document, sa
     assert [(u.source, u.target) for u in tmxfile.parsestring(tmx).units] == both_sides
     xliff_units = [(u.source, u.target or "") for u in Xliff2File.parsestring(xliff).units]
     assert xliff_units == [*both_sides[:2], ("Orpheline.", ""), *both_sides[2:]]
+
+
+def test_file_names_are_safe_whatever_the_document_name():
+    from workbench.export_source import file_stem
+
+    assert file_stem("Les Misérables / tome 1") == "Les_Misérables_tome_1"
+    assert file_stem("../../etc/passwd") == "etc_passwd"
+    assert file_stem("...") == "export"
