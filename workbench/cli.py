@@ -10,6 +10,8 @@ import click
 from workbench import store
 from workbench.align import AlignSettings
 from workbench.embed import DEFAULT_MODEL, load_embedder
+from workbench.export import FORMATS, ExportError
+from workbench.export_source import ExportRequest, build_export, output_paths, write_export
 from workbench.pipeline import CorpusError, DocumentPair, corpus_pairs, import_and_align
 from workbench.segment import SegmentationError, format_sentences, read_presegmented, segment
 
@@ -22,6 +24,7 @@ db_option = click.option(
     show_default=True,
     help="SQLite database file (or set WORKBENCH_DB).",
 )
+EXPORT_FOLDER = Path("alignments")
 
 
 @click.group()
@@ -142,4 +145,53 @@ def status(as_json, db_path) -> None:
     click.echo(
         f"{summary['documents']} document(s), {summary['links']} links, "
         f"{summary['reviewed']} reviewed ({summary['progress']:.0%})"
+    )
+
+
+@cli.command(name="export")
+@click.option(
+    "--format", "format_name", type=click.Choice(list(FORMATS)), required=True,
+    help="tmx (TMX 1.4b), xliff (XLIFF 2.0), tsv, csv, or moses (two line-aligned files).",
+)
+@click.option(
+    "--out", type=click.Path(),  # a str: a trailing slash means "a folder"
+    help="File to write, or a folder; for moses a prefix (PREFIX.fr, PREFIX.en). "
+    "Default: alignments/NAME.EXT, NAME being the document or 'corpus'.",
+)
+@click.option("--document", help="Export this document only (default: the whole corpus).")
+@click.option(
+    "--confirmed-only", is_flag=True,
+    help="Only reviewed pairs: confirmed, or edited by hand.",
+)
+@click.option("--min-score", type=float, help="Only pairs scoring at least this (0 to 1).")
+@click.option(
+    "--source-lang", help="Code for the French side, as your CAT project has it [default: fr-FR]."
+)
+@click.option(
+    "--target-lang", help="Code for the English side, as your CAT project has it [default: en-GB]."
+)
+@db_option
+def export_command(
+    format_name, out, document, confirmed_only, min_score, source_lang, target_lang, db_path
+) -> None:
+    """Write the aligned pairs for CAT tools (TMX, XLIFF), spreadsheets or MT training.
+
+    1-0 and 0-1 pairs: left out of TMX and Moses; XLIFF keeps a 1-0 pair as an
+    untranslated segment; TSV and CSV keep both with an empty cell.
+    """
+    request = ExportRequest(
+        format=format_name, document=document, confirmed_only=confirmed_only,
+        min_score=min_score, source_lang=source_lang, target_lang=target_lang,
+    )
+    db = store.open_db(db_path)
+    try:
+        result = build_export(db, request)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    paths = output_paths(result, out, EXPORT_FOLDER)
+    write_export(result, paths)
+    click.echo(
+        f"Wrote {result.rendered.pair_count} pair(s) as {FORMATS[format_name].label} "
+        f"({result.languages.source} → {result.languages.target}) to "
+        + " and ".join(str(p) for p in paths)
     )
