@@ -12,6 +12,7 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, Link, align
+from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
 from workbench.embed import CachedEmbedder, Embedder
 from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes, read_path
 from workbench.segment import Sentence, read_presegmented, segment
@@ -269,37 +270,68 @@ def create_aligned_document(
     With no embedder (a side is empty, e.g. unmatched parts of a compilation),
     every sentence gets a link of its own with nothing on the other side.
     """
-    if embedder is None or not source or not target:
-        links = [Link((i,), ()) for i in range(len(source))] + \
-            [Link((), (j,)) for j in range(len(target))]
-    else:
-        links = _align_texts(db, source, target, embedder, settings)
-    stamp = store.now()
+    links = compute_links(db, source, target, embedder, settings)
     with db.atomic():
-        if store.get_document(db, name) is not None:
-            raise ImportRefused(f"a document named {name!r} is already imported", 409)
-        document_id = db["documents"].insert({
-            "name": name, "source_lang": source_lang, "target_lang": target_lang,
-            "source_path": source_path, "target_path": target_path, "version": 1,
-            "created": stamp, "updated": stamp,
-        }).last_pk
-        ids = {SOURCE: [], TARGET: []}
-        for side, sentences in ((SOURCE, source), (TARGET, target)):
-            for position, sentence in enumerate(sentences):
-                ids[side].append(
-                    db["sentences"].insert(
-                        _sentence_row(document_id, side, position, sentence)
-                    ).last_pk
-                )
-        db["links"].insert_all([
-            _link_row(document_id, position, {
-                "source_ids": [ids[SOURCE][i] for i in link.source],
-                "target_ids": [ids[TARGET][j] for j in link.target],
-                "score": link.score,
-            }, stamp)
-            for position, link in enumerate(links)
-        ])
+        document_id = write_document(
+            db, name, source, target, links, source_lang=source_lang, target_lang=target_lang,
+            source_path=source_path, target_path=target_path,
+        )
     return document_id, len(links)
+
+
+def compute_links(
+    db: sqlite_utils.Database,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder | None,
+    settings: AlignSettings | None = None,
+) -> list[Link]:
+    """Align two sentence lists; with an empty side or no embedder, every sentence stands alone.
+
+    Runs outside any write transaction: the embedding cache commits on its own.
+    """
+    if embedder is None or not source or not target:
+        return [Link((i,), ()) for i in range(len(source))] + \
+            [Link((), (j,)) for j in range(len(target))]
+    return _align_texts(db, source, target, embedder, settings)
+
+
+def write_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: list[Sentence],
+    target: list[Sentence],
+    links: list[Link],
+    *,
+    source_lang: str,
+    target_lang: str,
+    source_path: str | None,
+    target_path: str | None,
+) -> int:
+    """Insert a document, its sentences and links; call inside `db.atomic()`."""
+    stamp = store.now()
+    if store.get_document(db, name) is not None:
+        raise ImportRefused(f"a document named {name!r} is already imported", 409)
+    document_id = db["documents"].insert({
+        "name": name, "source_lang": source_lang, "target_lang": target_lang,
+        "source_path": source_path, "target_path": target_path, "version": 1,
+        "created": stamp, "updated": stamp,
+    }).last_pk
+    ids: dict[str, list[int]] = {SOURCE: [], TARGET: []}
+    for side, sentences in ((SOURCE, source), (TARGET, target)):
+        for position, sentence in enumerate(sentences):
+            ids[side].append(
+                db["sentences"].insert(_sentence_row(document_id, side, position, sentence)).last_pk
+            )
+    db["links"].insert_all([
+        _link_row(document_id, position, {
+            "source_ids": [ids[SOURCE][i] for i in link.source],
+            "target_ids": [ids[TARGET][j] for j in link.target],
+            "score": link.score,
+        }, stamp)
+        for position, link in enumerate(links)
+    ])
+    return document_id
 
 
 def reimport_document(
@@ -537,3 +569,123 @@ def import_and_align(
         progress=progress,
     )
     return [result.document_id for result in results]
+
+
+# --- compilations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompilationResult:
+    """One document per original with its matched part, and one for what matched nothing."""
+
+    parts: list[ImportResult]
+    unmatched: ImportResult | None
+    split: Split
+    paragraphs: list[str]
+
+    def summary(self) -> str:
+        lines = [
+            f"{part.name}: {len(self.split.paragraphs_of(k))} paragraph(s) matched, "
+            f"{part.links} links"
+            for k, part in enumerate(self.parts)
+        ]
+        if self.unmatched is not None:
+            lines.append(
+                f"{self.unmatched.name}: {len(self.split.unmatched())} paragraph(s) left "
+                "unmatched (introduction, captions, boilerplate...)"
+            )
+        return "\n".join(lines)
+
+
+def _by_paragraph(sentences: list[Sentence]) -> list[tuple[int, list[Sentence]]]:
+    groups: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        groups.setdefault(sentence.paragraph, []).append(sentence)
+    return sorted(groups.items())
+
+
+def unmatched_name(name: str) -> str:
+    return f"{name}-unmatched"
+
+
+def import_compilation(
+    db: sqlite_utils.Database,
+    name: str,
+    compilation: InputFile,
+    originals: list[InputFile],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    assignment: list[int | None] | None = None,
+) -> CompilationResult:
+    """Split a translated compilation among its originals, and align each part with its original.
+
+    Creates `NAME-ORIGINAL` for each original (its sentences, and the matched
+    paragraphs of the compilation) and `NAME-unmatched` for the compilation
+    paragraphs that match no original, each of its sentences in a link of its
+    own with no French side. All in one transaction. `assignment` (one original
+    index or None per compilation paragraph) overrides the automatic split.
+    """
+    options = options or ImportOptions()
+    if not originals:
+        raise ImportRefused("a compilation needs at least one original")
+    if len({Path(o.filename).stem for o in originals}) != len(originals):
+        raise ImportRefused("two originals have the same file name; rename one of them")
+    target = prepare_side(compilation, options.target_lang, options.source_lang, options)
+    sources = [
+        prepare_side(original, options.source_lang, options.target_lang, options)
+        for original in originals
+    ]
+    names = [f"{name}-{Path(original.filename).stem}" for original in originals]
+    taken = [n for n in [*names, unmatched_name(name)] if store.get_document(db, n) is not None]
+    if taken:
+        raise ImportRefused(
+            "these documents are already imported: " + ", ".join(taken)
+            + ". Choose another name, or delete them first.", 409,
+        )
+    groups = _by_paragraph(target)
+    paragraphs = [" ".join(s.text for s in sentences) for _, sentences in groups]
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    if assignment is not None:
+        if len(assignment) != len(paragraphs) or any(
+            part is not None and not 0 <= part < len(originals) for part in assignment
+        ):
+            raise ImportRefused("the corrected split does not fit this compilation")
+        split = Split(list(assignment), [0.0] * len(assignment))
+    else:
+        split = split_compilation(
+            paragraphs,
+            [
+                [" ".join(s.text for s in ss) for _, ss in _by_paragraph(source)]
+                for source in sources
+            ],
+            cached,
+            threshold,
+        )
+    def paragraphs_sentences(chosen: set[int]) -> list[Sentence]:
+        return [s for index, (_, ss) in enumerate(groups) if index in chosen for s in ss]
+
+    planned = [
+        (part_name, original.filename, source, part_target,
+         compute_links(db, source, part_target, embedder, settings))
+        for k, (part_name, original, source) in enumerate(zip(names, originals, sources,
+                                                               strict=True))
+        for part_target in [paragraphs_sentences(set(split.paragraphs_of(k)))]
+    ]
+    rest = paragraphs_sentences(set(split.unmatched()))
+    if rest:
+        planned.append((unmatched_name(name), None, [], rest, compute_links(db, [], rest, None)))
+    results: list[ImportResult] = []
+    with db.atomic():
+        for part_name, source_path, source, part_target, links in planned:
+            document_id = write_document(
+                db, part_name, source, part_target, links,
+                source_lang=options.source_lang, target_lang=options.target_lang,
+                source_path=source_path, target_path=compilation.filename,
+            )
+            results.append(ImportResult(part_name, document_id, len(links), True))
+    parts = results[: len(originals)]
+    unmatched = results[len(originals)] if rest else None
+    return CompilationResult(parts, unmatched, split, paragraphs)
