@@ -116,3 +116,34 @@ def test_seed_page_introduction_captions_and_boilerplate_stay_unmatched(db):
     for second_article in ("Lenin against Stalin", "If the political and human divide",
                            "The period from 1917 to 1927", "When the 10th congress"):
         assert part(second_article) == 1, second_article
+
+
+def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
+    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+
+    compilation = InputFile("page.txt", (
+        b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+        b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"
+    ))
+    originals = [
+        InputFile("one.txt", b"alpha beta gamma. delta epsilon.\n"),
+        InputFile("two.txt", b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"),
+    ]
+    import_compilation(db, "page", compilation, originals, fake_embedder,
+                       options=_no_language_check())
+    two = store.get_document(db, "page-two")
+    first_link = store.links(db, two["id"])[0]
+    db["links"].update(first_link["id"], {"status": store.CONFIRMED})
+    before = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    assert before == {0: "page-unmatched", 1: "page-one", 2: "page-two", 3: "page-two"}
+
+    changes = resplit_compilation(db, "page", {3: "page-unmatched", 0: "page-one"},
+                                  fake_embedder)
+
+    after = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    assert after == {0: "page-one", 1: "page-one", 2: "page-two", 3: "page-unmatched"}
+    assert set(changes) == {"page-one", "page-two", "page-unmatched"}
+    assert changes["page-two"].removed["target"] == ["lambda mu nu."]
+    assert store.links(db, two["id"])[0]["status"] == store.CONFIRMED
+    with pytest.raises(ImportRefused, match="not a part"):
+        resplit_compilation(db, "page", {0: "elsewhere"}, fake_embedder)

@@ -307,6 +307,7 @@ def write_document(
     target_lang: str,
     source_path: str | None,
     target_path: str | None,
+    compilation: str | None = None,
 ) -> int:
     """Insert a document, its sentences and links; call inside `db.atomic()`."""
     stamp = store.now()
@@ -315,7 +316,7 @@ def write_document(
     document_id = db["documents"].insert({
         "name": name, "source_lang": source_lang, "target_lang": target_lang,
         "source_path": source_path, "target_path": target_path, "version": 1,
-        "created": stamp, "updated": stamp,
+        "created": stamp, "updated": stamp, "compilation": compilation,
     }).last_pk
     ids: dict[str, list[int]] = {SOURCE: [], TARGET: []}
     for side, sentences in ((SOURCE, source), (TARGET, target)):
@@ -683,9 +684,83 @@ def import_compilation(
             document_id = write_document(
                 db, part_name, source, part_target, links,
                 source_lang=options.source_lang, target_lang=options.target_lang,
-                source_path=source_path, target_path=compilation.filename,
+                source_path=source_path, target_path=compilation.filename, compilation=name,
             )
             results.append(ImportResult(part_name, document_id, len(links), True))
     parts = results[: len(originals)]
     unmatched = results[len(originals)] if rest else None
     return CompilationResult(parts, unmatched, split, paragraphs)
+
+
+def compilation_documents(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """The documents split from compilation `name`, originals first, the unmatched part last."""
+    rows = list(db["documents"].rows_where("compilation = ?", [name], order_by="id"))
+    return sorted(rows, key=lambda row: row["name"] == unmatched_name(name))
+
+
+def compilation_paragraphs(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """Every paragraph of a compilation in reading order, with the document now holding it."""
+    paragraphs: dict[int, dict] = {}
+    for document in compilation_documents(db, name):
+        for row in store.sentences(db, document["id"], TARGET):
+            entry = paragraphs.setdefault(
+                row["paragraph"], {"paragraph": row["paragraph"], "document": document["name"],
+                                   "sentences": []}
+            )
+            entry["sentences"].append(row)
+    return [paragraphs[number] for number in sorted(paragraphs)]
+
+
+def resplit_compilation(
+    db: sqlite_utils.Database,
+    name: str,
+    assignment: dict[int, str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+) -> dict[str, Changes]:
+    """Move compilation paragraphs between its documents (the translator's correction).
+
+    `assignment` maps a paragraph number to the name of a document of this
+    compilation (or of `NAME-unmatched`). Each document is re-imported with its
+    new English part, so links between paragraphs that did not move are kept.
+    """
+    documents = {d["name"]: d for d in compilation_documents(db, name)}
+    if not documents:
+        raise ImportRefused(f"there is no compilation named {name!r}", 404)
+    paragraphs = compilation_paragraphs(db, name)
+    rest = unmatched_name(name)
+    unknown = sorted(set(assignment.values()) - set(documents) - {rest})
+    if unknown:
+        raise ImportRefused("not a part of this compilation: " + ", ".join(unknown))
+    wanted: dict[str, list[Sentence]] = {n: [] for n in [*documents, rest]}
+    for paragraph in paragraphs:
+        owner = assignment.get(paragraph["paragraph"], paragraph["document"])
+        wanted[owner] += [
+            Sentence(row["text"], row["paragraph"], row["kind"],
+                     tuple(json.loads(row["notes"])) if row["notes"] else ())
+            for row in paragraph["sentences"]
+        ]
+    changes: dict[str, Changes] = {}
+    for document_name, target in wanted.items():
+        document = documents.get(document_name)
+        if document is None:
+            if target:
+                links = compute_links(db, [], target, None)
+                with db.atomic():
+                    write_document(
+                        db, document_name, [], target, links, source_lang="fr",
+                        target_lang="en", source_path=None, target_path=None,
+                        compilation=name,
+                    )
+                changes[document_name] = Changes(added={SOURCE: [], TARGET: [
+                    s.text for s in target]})
+            continue
+        source = [
+            Sentence(row["text"], row["paragraph"], row["kind"],
+                     tuple(json.loads(row["notes"])) if row["notes"] else ())
+            for row in store.sentences(db, document["id"], SOURCE)
+        ]
+        result = reimport_document(db, document["id"], source, target, embedder, settings)
+        if result.changed:
+            changes[document_name] = result
+    return changes
