@@ -247,3 +247,27 @@ def test_refusal_has_an_http_status():
 
         prepare_side(InputFile("big.txt", b"x" * 50), "fr", "en", ImportOptions(max_bytes=10))
     assert caught.value.status == 413
+
+
+def test_compilation_through_the_cli(runner, tmp_path, use_fake_embedder, db_path):
+    page, one, two = tmp_path / "page.md", tmp_path / "one.txt", tmp_path / "two.txt"
+    page.write_text("# Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+                    "zeta eta theta. iota kappa.\n\nShare on social media\n")
+    one.write_text("alpha beta gamma. delta epsilon.\n")
+    two.write_text("zeta eta theta. iota kappa.\n")
+    result = runner.invoke(cli, ["align", "--compilation", str(page), str(one), str(two),
+                                 "--no-language-check"])
+    assert result.exit_code == 0, result.output
+    assert "page-one: 1 paragraph(s) matched" in result.output
+    assert "page-unmatched: 2 paragraph(s) left unmatched" in result.output
+    status = json.loads(runner.invoke(cli, ["status", "--json"]).output)
+    assert [d["name"] for d in status["items"]] == ["page-one", "page-two", "page-unmatched"]
+    again = runner.invoke(cli, ["align", "--compilation", str(page), str(one), str(two),
+                                "--no-language-check"])
+    assert again.exit_code != 0 and "already imported" in again.output
+
+
+def test_compilation_needs_files(runner, use_fake_embedder):
+    result = runner.invoke(cli, ["align", "--compilation"])
+    assert result.exit_code != 0
+    assert "--compilation needs the English file" in result.output

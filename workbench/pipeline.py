@@ -14,7 +14,7 @@ from workbench import store
 from workbench.align import AlignSettings, Link, align
 from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
 from workbench.embed import CachedEmbedder, Embedder
-from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes, read_path
+from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes
 from workbench.segment import Sentence, read_presegmented, segment
 
 SOURCE_DIR, TARGET_DIR = "fr", "en"
@@ -53,19 +53,6 @@ def corpus_pairs(corpus: Path) -> list[DocumentPair]:
 
 def _is_document(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and path.name != "README.md"
-
-
-def read_text(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
-    """A file's text with blank-line paragraphs, whatever its format and encoding."""
-    try:
-        return read_path(path, max_bytes=max_bytes).text
-    except ReadError as error:
-        raise CorpusError(str(error)) from error
-
-
-def read_sentences(path: Path, lang: str, presegmented: bool = False) -> list[Sentence]:
-    text = read_text(path)
-    return read_presegmented(text) if presegmented else segment(text, lang)
 
 
 # --- import: validate everything, then write once -------------------------------
@@ -434,28 +421,6 @@ def reimport_document(
             [stamp, source_path, target_path, document_id],
         )
     return changes
-
-
-def import_pair(
-    db: sqlite_utils.Database,
-    pair: DocumentPair,
-    *,
-    source_lang: str = "fr",
-    target_lang: str = "en",
-    presegmented: bool = False,
-    replace: bool = False,
-) -> int:
-    """Segment both files and store them as one document (not aligned yet); return its id."""
-    source = read_sentences(pair.source_path, source_lang, presegmented)
-    target = read_sentences(pair.target_path, target_lang, presegmented)
-    existing = store.get_document(db, pair.name)
-    if existing is not None and replace:
-        store.delete_document(db, existing["id"])
-    document_id, _ = create_aligned_document(
-        db, pair.name, source, target, None, source_lang=source_lang, target_lang=target_lang,
-        source_path=str(pair.source_path), target_path=str(pair.target_path),
-    )
-    return document_id
 
 
 def align_document(
