@@ -271,3 +271,11 @@ def test_compilation_needs_files(runner, use_fake_embedder):
     result = runner.invoke(cli, ["align", "--compilation"])
     assert result.exit_code != 0
     assert "--compilation needs the English file" in result.output
+
+
+@pytest.mark.parametrize("name", ["", "  ", "a/b", " padded"])
+def test_names_must_fit_in_a_url(db, fake_embedder, name):
+    with pytest.raises(ImportRefused, match="name"):
+        import_document(db, name, InputFile("a.txt", FRENCH.encode()),
+                        InputFile("b.txt", ENGLISH.encode()), fake_embedder)
+    assert store.list_documents(db) == []

@@ -139,6 +139,14 @@ class ImportResult:
     changes: Changes | None = None
 
 
+def check_name(name: str) -> None:
+    """Names appear in URLs and file names: no slashes, no surrounding blanks, not empty."""
+    if not name or not name.strip():
+        raise ImportRefused("the document needs a name")
+    if name != name.strip() or "/" in name or "\\" in name:
+        raise ImportRefused(f"{name!r} cannot be a document name: no slashes or outer spaces")
+
+
 def prepare_side(
     upload: InputFile, lang: str, other_lang: str, options: ImportOptions
 ) -> list[Sentence]:
@@ -173,8 +181,7 @@ def import_document(
     database as it was.
     """
     options = options or ImportOptions()
-    if not name or not name.strip():
-        raise ImportRefused("the document needs a name")
+    check_name(name)
     source_sentences = prepare_side(source, options.source_lang, options.target_lang, options)
     target_sentences = prepare_side(target, options.target_lang, options.source_lang, options)
     existing = store.get_document(db, name)
@@ -595,6 +602,7 @@ def import_compilation(
     index or None per compilation paragraph) overrides the automatic split.
     """
     options = options or ImportOptions()
+    check_name(name)
     if not originals:
         raise ImportRefused("a compilation needs at least one original")
     if len({Path(o.filename).stem for o in originals}) != len(originals):
@@ -712,10 +720,11 @@ def resplit_compilation(
             if target:
                 links = compute_links(db, [], target, None)
                 with db.atomic():
+                    some = next(iter(documents.values()))
                     write_document(
-                        db, document_name, [], target, links, source_lang="fr",
-                        target_lang="en", source_path=None, target_path=None,
-                        compilation=name,
+                        db, document_name, [], target, links,
+                        source_lang=some["source_lang"], target_lang=some["target_lang"],
+                        source_path=None, target_path=some["target_path"], compilation=name,
                     )
                 changes[document_name] = Changes(added={SOURCE: [], TARGET: [
                     s.text for s in target]})
