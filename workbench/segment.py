@@ -262,7 +262,7 @@ def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
             moved = re.match(r"[\s\u00a0\u202f]*[»”’)\]}]+", paragraph[start:end])
             if moved is None and paragraph[start:start + 1] == '"' and \
                     paragraph[:start].count('"') % 2 == 1:
-                moved = re.match(r'"+', paragraph[start:end])
+                moved = re.match(r'"+(?=\s|$)', paragraph[start:end])
             if moved:
                 merged[-1][1] = start + moved.end()
                 start += moved.end()
