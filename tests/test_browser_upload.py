@@ -62,6 +62,9 @@ def test_upload_a_pair_a_bad_file_and_a_compilation(app, fake_embedder, files, t
         page.check("#compilation-form input[name=no_language_check]")
         page.click("#compilation-form button[type=submit]")
         page.wait_for_selector("table.split")
+        summary = page.locator(".message.success").inner_text()
+        assert "page-one: 1 paragraph(s) matched" in summary
+        assert "page-unmatched: 2 paragraph(s) left unmatched" in summary
         rows = page.locator("table.split tr.paragraph")
         assert rows.count() == 4
         assert "unmatched" in rows.nth(0).get_attribute("class")
