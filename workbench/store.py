@@ -69,8 +69,17 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_sentence_metadata(db: sqlite_utils.Database) -> None:
+    """Sentence kind (text, heading, item, note), footnote markers (a JSON list), and the
+    compilation a document was split from (its name; null for ordinary documents)."""
+    db["sentences"].add_column("kind", str, not_null_default="text")
+    db["sentences"].add_column("notes", str)
+    db["documents"].add_column("compilation", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
+    ("0002_ingest_sentence_metadata", _add_sentence_metadata),
 ]
 
 
