@@ -158,3 +158,11 @@ def test_the_benchmark_reaches_the_target_boundary_f1():
     punkt, ours = float(overall[-2]), float(overall[-1])
     assert ours >= 0.98
     assert ours > punkt
+
+
+def test_marker_after_a_spaced_french_closing_guillemet_is_a_note_not_a_sentence():
+    text = "Il écrivait : « Le conseil, c'est nous.\u00a0»3 Puis il partit."
+    assert [(s.text, s.notes) for s in segment(text, "fr")] == [
+        ("Il écrivait : « Le conseil, c'est nous.\u00a0»", ("3",)),
+        ("Puis il partit.", ()),
+    ]

@@ -63,10 +63,11 @@ NOTES_HEADING = re.compile(
 )
 BACK_ARROW = re.compile(r"\s*↩\ufe0e?\ufe0f?")
 # Footnote markers glued to text: 1-3 digits right after a lower-case word (3+ letters) or
-# after closing punctuation (itself after a non-digit), and not followed by a
-# letter or digit: "apparatus.”6", "l'État.2", "disaster13", "(Bolshevik)4".
+# after closing punctuation (itself after a non-digit), or after a French closing guillemet
+# with its space, and not followed by a letter or digit: "apparatus.”6", "l'État.2",
+# "disaster13", "(Bolshevik)4", "permanents. »3".
 GLUED_MARKER = re.compile(
-    r"(?:(?<=[a-zà-öø-ÿœ]{3})|(?<=[^\d\s][.,;:!?”\"’»)\]]))"
+    r"(?:(?<=[a-zà-öø-ÿœ]{3})|(?<=[^\d\s][.,;:!?”\"’»)\]])|(?<=[.!?…]\s»))"
     r"(\d{1,3})(?=[\s\u00a0\u202f,;:.!?)]|$)"
 )
 BRACKET_MARKER = re.compile(r"\[(\d{1,3}|[a-z])\]")
