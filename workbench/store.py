@@ -69,6 +69,14 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_sentence_metadata(db: sqlite_utils.Database) -> None:
+    """Sentence kind (text, heading, item, note), footnote markers (a JSON list), and the
+    compilation a document was split from (its name; null for ordinary documents)."""
+    db["sentences"].add_column("kind", str, not_null_default="text")
+    db["sentences"].add_column("notes", str)
+    db["documents"].add_column("compilation", str)
+
+
 def _create_terms_index(db: sqlite_utils.Database) -> None:
     from workbench.termindex import create_index_tables
 
@@ -77,7 +85,8 @@ def _create_terms_index(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
-    ("0002_terms_index_and_glossary", _create_terms_index),
+    ("0002_ingest_sentence_metadata", _add_sentence_metadata),
+    ("0003_terms_index_and_glossary", _create_terms_index),
 ]
 
 
