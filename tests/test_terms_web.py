@@ -126,3 +126,17 @@ def test_lookup_pages_through_many_hits(client):
     html = client.get("/lookup?q=la&limit=2").get_data(as_text=True)
     assert f"Showing 2 of {data['matching']}." in html
     assert "limit=52" in html
+
+
+def test_the_configured_embedder_is_created_once_and_used(app, client, fake_embedder):
+    client.get("/lookup.json?q=accord")
+    client.get("/lookup.json?q=loi")
+    assert fake_embedder.calls == 2
+    assert app.extensions["terms_embedder"] is fake_embedder
+
+
+def test_embeddings_can_be_switched_off(db_path):
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": False})
+    data = app.test_client().get("/lookup.json?q=accord").get_json()
+    assert [h["translation"]["text"] for h in data["hits"]] == ["agreement", "agreements"]
+    assert "terms_embedder" not in app.extensions
