@@ -135,7 +135,7 @@ def test_the_configured_embedder_is_created_once_and_used(app, client, fake_embe
     assert app.extensions["terms_embedder"] is fake_embedder
 
 
-def test_embeddings_can_be_switched_off(db_path):
+def test_embeddings_can_be_switched_off(app, db_path):
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": False})
     data = app.test_client().get("/lookup.json?q=accord").get_json()
     assert [h["translation"]["text"] for h in data["hits"]] == ["agreement", "agreements"]
