@@ -342,3 +342,14 @@ def test_reshaped_rows_are_rescored_when_a_scorer_is_given(db, doc):
     # without a scorer a reshaped row has no score rather than a stale one
     review.merge(db, doc, ids[0])
     assert store.links(db, doc)[0]["score"] is None
+
+
+def test_replacing_the_links_wholesale_ends_the_undo_history(db, doc):
+    review.merge(db, doc, link_ids(db, doc)[0], user="ana")
+    store.replace_links(db, doc, [
+        {"source_ids": link["source_ids"], "target_ids": link["target_ids"]}
+        for link in store.links(db, doc)
+    ])
+    with pytest.raises(review.ReviewError, match="nothing to undo"):
+        review.undo(db, doc)
+    assert [(e["op"], e["state"]) for e in review.history(db, doc)] == [("merge", "dropped")]

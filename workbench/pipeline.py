@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, Link, align
+from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
 from workbench.embed import CachedEmbedder, Embedder
+from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes
 from workbench.segment import Sentence, read_presegmented, segment
 
 SOURCE_DIR, TARGET_DIR = "fr", "en"
+SOURCE, TARGET = store.SOURCE, store.TARGET
 
 
 class CorpusError(ValueError):
@@ -50,40 +55,380 @@ def _is_document(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and path.name != "README.md"
 
 
-def read_text(path: Path) -> str:
+# --- import: validate everything, then write once -------------------------------
+
+
+class ImportRefused(CorpusError):
+    """An import that was refused before anything was written; `status` is the HTTP code."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    source_lang: str = "fr"
+    target_lang: str = "en"
+    presegmented: bool = False
+    language_check: bool = True
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file to import: its name (for messages and the format) and its bytes."""
+
+    filename: str
+    data: bytes
+
+    @classmethod
+    def from_path(cls, path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> InputFile:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ImportRefused(
+                f"{path.name} is too large ({size / 1e6:.1f} MB; the limit is "
+                f"{max_bytes / 1e6:.1f} MB). Split it, or raise the limit (--max-size).", 413
+            )
+        return cls(path.name, path.read_bytes())
+
+
+@dataclass
+class Changes:
+    """What a re-import changed, side by side: shown to the translator."""
+
+    added: dict[str, list[str]] = field(default_factory=lambda: {SOURCE: [], TARGET: []})
+    removed: dict[str, list[str]] = field(default_factory=lambda: {SOURCE: [], TARGET: []})
+    kept: dict[str, int] = field(default_factory=lambda: {SOURCE: 0, TARGET: 0})
+    links_kept: int = 0
+    reviewed_kept: int = 0
+    links_realigned: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(self.added.values()) or any(self.removed.values())
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no sentence changed"
+        parts = []
+        for side, label in ((SOURCE, "French"), (TARGET, "English")):
+            added, removed = len(self.added[side]), len(self.removed[side])
+            if added or removed:
+                parts.append(f"{label}: {added} sentence(s) added, {removed} removed")
+        parts.append(
+            f"{self.links_kept} link(s) kept ({self.reviewed_kept} reviewed), "
+            f"{self.links_realigned} re-aligned"
+        )
+        return "; ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "added": self.added, "removed": self.removed, "kept": self.kept,
+            "links_kept": self.links_kept, "reviewed_kept": self.reviewed_kept,
+            "links_realigned": self.links_realigned, "summary": self.summary(),
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    name: str
+    document_id: int
+    links: int
+    created: bool
+    changes: Changes | None = None
+
+
+def check_name(name: str) -> None:
+    """Names appear in URLs and file names: no slashes, no surrounding blanks, not empty."""
+    if not name or not name.strip():
+        raise ImportRefused("the document needs a name")
+    if name != name.strip() or "/" in name or "\\" in name:
+        raise ImportRefused(f"{name!r} cannot be a document name: no slashes or outer spaces")
+
+
+def prepare_side(
+    upload: InputFile, lang: str, other_lang: str, options: ImportOptions
+) -> list[Sentence]:
+    """Read, check and segment one file; pure: raises ImportRefused, writes nothing."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CorpusError(f"{path} is not UTF-8 text ({error.reason})") from error
-    if not text.strip():
-        raise CorpusError(f"{path} is empty")
-    return text
+        document = read_bytes(upload.data, upload.filename, max_bytes=options.max_bytes)
+        if options.language_check:
+            check_language(document.text, lang, other_lang, upload.filename)
+    except ReadError as error:
+        raise ImportRefused(str(error), error.status) from error
+    sentences = read_presegmented(document.text) if options.presegmented \
+        else segment(document.text, lang)
+    if not sentences:
+        raise ImportRefused(f"{upload.filename} holds no sentence to import")
+    return sentences
 
 
-def read_sentences(path: Path, lang: str, presegmented: bool = False) -> list[Sentence]:
-    text = read_text(path)
-    return read_presegmented(text) if presegmented else segment(text, lang)
-
-
-def import_pair(
+def import_document(
     db: sqlite_utils.Database,
-    pair: DocumentPair,
+    name: str,
+    source: InputFile,
+    target: InputFile,
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    replace: bool = False,
+) -> ImportResult:
+    """Import (or, with `replace`, update) one document and align it, in one transaction.
+
+    Every check runs before the first write, so a refused import leaves the
+    database as it was.
+    """
+    options = options or ImportOptions()
+    check_name(name)
+    source_sentences = prepare_side(source, options.source_lang, options.target_lang, options)
+    target_sentences = prepare_side(target, options.target_lang, options.source_lang, options)
+    existing = store.get_document(db, name)
+    if existing is not None:
+        unchanged = _same_sentences(db, existing["id"], source_sentences, target_sentences)
+        if not replace:
+            raise ImportRefused(
+                f"a document named {name!r} is already imported"
+                + (" with exactly this text" if unchanged else "")
+                + ". Choose another name, or re-import it to apply changes (--replace; "
+                "your reviewed links are kept)",
+                409,
+            )
+        changes = reimport_document(
+            db, existing["id"], source_sentences, target_sentences, embedder, settings,
+            source_path=source.filename, target_path=target.filename,
+        )
+        return ImportResult(name, existing["id"], len(store.links(db, existing["id"])), False,
+                            changes)
+    document_id, links = create_aligned_document(
+        db, name, source_sentences, target_sentences, embedder, settings,
+        source_lang=options.source_lang, target_lang=options.target_lang,
+        source_path=source.filename, target_path=target.filename,
+    )
+    return ImportResult(name, document_id, links, True)
+
+
+def _same_sentences(db, document_id: int, source: list[Sentence], target: list[Sentence]) -> bool:
+    return [r["text"] for r in store.sentences(db, document_id, SOURCE)] == \
+        [s.text for s in source] and \
+        [r["text"] for r in store.sentences(db, document_id, TARGET)] == [s.text for s in target]
+
+
+def _sentence_row(document_id: int, side: str, position: int, sentence: Sentence) -> dict:
+    return {
+        "document_id": document_id, "side": side, "position": position,
+        "paragraph": sentence.paragraph, "text": sentence.text,
+        "kind": getattr(sentence, "kind", "text"),
+        "notes": json.dumps(list(sentence.notes)) if getattr(sentence, "notes", ()) else None,
+    }
+
+
+def _link_row(document_id: int, position: int, link: dict, stamp: str) -> dict:
+    return {
+        "document_id": document_id, "position": position,
+        "source_ids": json.dumps(list(link["source_ids"])),
+        "target_ids": json.dumps(list(link["target_ids"])),
+        "score": float(link.get("score") or 0.0), "status": link.get("status", store.AUTO),
+        "created": link.get("created") or stamp, "updated": link.get("updated") or stamp,
+        "updated_by": link.get("updated_by"),
+    }
+
+
+def _align_texts(db, source: list[Sentence], target: list[Sentence], embedder, settings,
+                 anchors=()) -> list[Link]:
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    return align(
+        [s.text for s in source], [s.text for s in target], cached, settings,
+        source_paragraphs=[s.paragraph for s in source],
+        target_paragraphs=[s.paragraph for s in target],
+        anchors=anchors,
+    )
+
+
+def create_aligned_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder | None,
+    settings: AlignSettings | None = None,
     *,
     source_lang: str = "fr",
     target_lang: str = "en",
-    presegmented: bool = False,
-    replace: bool = False,
+    source_path: str | None = None,
+    target_path: str | None = None,
+) -> tuple[int, int]:
+    """Align in memory, then write the document, its sentences and links in one transaction.
+
+    With no embedder (a side is empty, e.g. unmatched parts of a compilation),
+    every sentence gets a link of its own with nothing on the other side.
+    """
+    links = compute_links(db, source, target, embedder, settings)
+    with db.atomic():
+        document_id = write_document(
+            db, name, source, target, links, source_lang=source_lang, target_lang=target_lang,
+            source_path=source_path, target_path=target_path,
+        )
+    return document_id, len(links)
+
+
+def compute_links(
+    db: sqlite_utils.Database,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder | None,
+    settings: AlignSettings | None = None,
+) -> list[Link]:
+    """Align two sentence lists; with an empty side or no embedder, every sentence stands alone.
+
+    Runs outside any write transaction: the embedding cache commits on its own.
+    """
+    if embedder is None or not source or not target:
+        return [Link((i,), ()) for i in range(len(source))] + \
+            [Link((), (j,)) for j in range(len(target))]
+    return _align_texts(db, source, target, embedder, settings)
+
+
+def write_document(
+    db: sqlite_utils.Database,
+    name: str,
+    source: list[Sentence],
+    target: list[Sentence],
+    links: list[Link],
+    *,
+    source_lang: str,
+    target_lang: str,
+    source_path: str | None,
+    target_path: str | None,
+    compilation: str | None = None,
 ) -> int:
-    """Segment both files and store them as one document; return its id."""
-    source = read_sentences(pair.source_path, source_lang, presegmented)
-    target = read_sentences(pair.target_path, target_lang, presegmented)
-    existing = store.get_document(db, pair.name)
-    if existing is not None and replace:
-        store.delete_document(db, existing["id"])
-    return store.create_document(
-        db, pair.name, source, target, source_lang=source_lang, target_lang=target_lang,
-        source_path=str(pair.source_path), target_path=str(pair.target_path),
-    )
+    """Insert a document, its sentences and links; call inside `db.atomic()`."""
+    stamp = store.now()
+    if store.get_document(db, name) is not None:
+        raise ImportRefused(f"a document named {name!r} is already imported", 409)
+    document_id = db["documents"].insert({
+        "name": name, "source_lang": source_lang, "target_lang": target_lang,
+        "source_path": source_path, "target_path": target_path, "version": 1,
+        "created": stamp, "updated": stamp, "compilation": compilation,
+    }).last_pk
+    ids: dict[str, list[int]] = {SOURCE: [], TARGET: []}
+    for side, sentences in ((SOURCE, source), (TARGET, target)):
+        for position, sentence in enumerate(sentences):
+            ids[side].append(
+                db["sentences"].insert(_sentence_row(document_id, side, position, sentence)).last_pk
+            )
+    db["links"].insert_all([
+        _link_row(document_id, position, {
+            "source_ids": [ids[SOURCE][i] for i in link.source],
+            "target_ids": [ids[TARGET][j] for j in link.target],
+            "score": link.score,
+        }, stamp)
+        for position, link in enumerate(links)
+    ])
+    return document_id
+
+
+def reimport_document(
+    db: sqlite_utils.Database,
+    document_id: int,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    source_path: str | None = None,
+    target_path: str | None = None,
+) -> Changes:
+    """Apply a changed version of a document: keep unchanged sentences and their links.
+
+    Sentences are matched by a diff of their texts on each side. A link whose
+    sentences are all unchanged is kept (with its review status); only the
+    gaps left by removed or added sentences are aligned again, between those
+    anchors. Unmatched automatic links (one empty side) next to a change are
+    re-aligned too, since the new text may be their counterpart.
+    """
+    changes = Changes()
+    old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
+    new = {SOURCE: source, TARGET: target}
+    new_index_of_id: dict[int, int] = {}
+    old_new_pairs: dict[str, list[tuple[dict, int]]] = {SOURCE: [], TARGET: []}
+    for side in (SOURCE, TARGET):
+        matcher = difflib.SequenceMatcher(
+            None, [r["text"] for r in old[side]], [s.text for s in new[side]], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for offset in range(i2 - i1):
+                    row = old[side][i1 + offset]
+                    new_index_of_id[row["id"]] = j1 + offset
+                    old_new_pairs[side].append((row, j1 + offset))
+                changes.kept[side] += i2 - i1
+            else:
+                changes.removed[side] += [r["text"] for r in old[side][i1:i2]]
+                changes.added[side] += [s.text for s in new[side][j1:j2]]
+    kept_links, anchors = [], []
+    for link in store.links(db, document_id):
+        ids = link["source_ids"] + link["target_ids"]
+        if not all(i in new_index_of_id for i in ids):
+            continue
+        if link["status"] == store.AUTO and not (link["source_ids"] and link["target_ids"]):
+            continue
+        anchor = Link(
+            tuple(new_index_of_id[i] for i in link["source_ids"]),
+            tuple(new_index_of_id[j] for j in link["target_ids"]),
+            link["score"] or 0.0,
+        )
+        anchors.append(anchor)
+        kept_links.append(((anchor.source, anchor.target), link))
+    if not changes.changed:
+        return changes
+    links = _align_texts(db, source, target, embedder, settings, anchors=anchors)
+    kept_by_shape = dict(kept_links)
+    stamp = store.now()
+    with db.atomic():
+        ids: dict[str, list[int | None]] = {
+            SOURCE: [None] * len(source), TARGET: [None] * len(target)
+        }
+        for side in (SOURCE, TARGET):
+            kept_ids = {row["id"] for row, _ in old_new_pairs[side]}
+            for row in old[side]:
+                if row["id"] not in kept_ids:
+                    db["sentences"].delete(row["id"])
+            for row, index in old_new_pairs[side]:
+                values = _sentence_row(document_id, side, index, new[side][index])
+                db["sentences"].update(row["id"], {
+                    k: values[k] for k in ("position", "paragraph", "kind", "notes")
+                })
+                ids[side][index] = row["id"]
+            for index, sentence in enumerate(new[side]):
+                if ids[side][index] is None:
+                    ids[side][index] = db["sentences"].insert(
+                        _sentence_row(document_id, side, index, sentence)
+                    ).last_pk
+        rows = []
+        for position, link in enumerate(links):
+            kept = kept_by_shape.get((link.source, link.target))
+            if kept is not None:
+                changes.links_kept += 1
+                changes.reviewed_kept += kept["status"] != store.AUTO
+                row = dict(kept)
+            else:
+                changes.links_realigned += 1
+                row = {"score": link.score, "status": store.AUTO}
+            row["source_ids"] = [ids[SOURCE][i] for i in link.source]
+            row["target_ids"] = [ids[TARGET][j] for j in link.target]
+            rows.append(_link_row(document_id, position, row, stamp))
+        db["links"].delete_where("document_id = ?", [document_id])
+        db["links"].insert_all(rows)
+        store.forget_history(db, document_id)
+        db.execute(
+            "update documents set version = version + 1, updated = ?, "
+            "source_path = coalesce(?, source_path), target_path = coalesce(?, target_path) "
+            "where id = ?",
+            [stamp, source_path, target_path, document_id],
+        )
+    return changes
 
 
 def align_document(
@@ -136,6 +481,52 @@ def align_document(
     )
 
 
+def import_pairs(
+    db: sqlite_utils.Database,
+    pairs: list[DocumentPair],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    update_existing: bool = True,
+    progress: Callable[[DocumentPair], None] | None = None,
+) -> list[ImportResult]:
+    """Bring each pair into the database: import new ones, update changed ones.
+
+    An unchanged document is only re-aligned (reviewed links stay); a changed
+    one is re-imported sentence by sentence (`reimport_document`), or refused
+    when `update_existing` is false.
+    """
+    options = options or ImportOptions()
+    results = []
+    for pair in pairs:
+        source = InputFile.from_path(pair.source_path, options.max_bytes)
+        target = InputFile.from_path(pair.target_path, options.max_bytes)
+        existing = store.get_document(db, pair.name)
+        if existing is not None and update_existing:
+            source_sentences = prepare_side(source, options.source_lang, options.target_lang,
+                                            options)
+            target_sentences = prepare_side(target, options.target_lang, options.source_lang,
+                                            options)
+            if _same_sentences(db, existing["id"], source_sentences, target_sentences):
+                links = align_document(db, existing["id"], embedder, settings)
+                results.append(ImportResult(pair.name, existing["id"], links, False, Changes()))
+            else:
+                changes = reimport_document(
+                    db, existing["id"], source_sentences, target_sentences, embedder, settings,
+                    source_path=str(pair.source_path), target_path=str(pair.target_path),
+                )
+                results.append(ImportResult(pair.name, existing["id"],
+                                            len(store.links(db, existing["id"])), False, changes))
+        else:
+            results.append(import_document(
+                db, pair.name, source, target, embedder, settings, options=options,
+            ))
+        if progress:
+            progress(pair)
+    return results
+
+
 def import_and_align(
     db: sqlite_utils.Database,
     pairs: list[DocumentPair],
@@ -146,16 +537,205 @@ def import_and_align(
     replace: bool = False,
     progress: Callable[[DocumentPair], None] | None = None,
 ) -> list[int]:
-    """Import each pair that is not in the database yet (or all, with `replace`), and align it."""
-    ids = []
-    for pair in pairs:
-        existing = store.get_document(db, pair.name)
-        if existing is not None and not replace:
-            document_id = existing["id"]
-        else:
-            document_id = import_pair(db, pair, presegmented=presegmented, replace=replace)
-        align_document(db, document_id, embedder, settings)
-        ids.append(document_id)
-        if progress:
-            progress(pair)
-    return ids
+    """Import each new pair and align it; stored ones are updated and re-aligned."""
+    results = import_pairs(
+        db, pairs, embedder, settings, options=ImportOptions(presegmented=presegmented),
+        progress=progress,
+    )
+    return [result.document_id for result in results]
+
+
+# --- compilations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompilationResult:
+    """One document per original with its matched part, and one for what matched nothing."""
+
+    parts: list[ImportResult]
+    unmatched: ImportResult | None
+    split: Split
+    paragraphs: list[str]
+
+    def summary(self) -> str:
+        lines = [
+            f"{part.name}: {len(self.split.paragraphs_of(k))} paragraph(s) matched, "
+            f"{part.links} links"
+            for k, part in enumerate(self.parts)
+        ]
+        if self.unmatched is not None:
+            lines.append(
+                f"{self.unmatched.name}: {len(self.split.unmatched())} paragraph(s) left "
+                "unmatched (introduction, captions, boilerplate...)"
+            )
+        return "\n".join(lines)
+
+
+def _by_paragraph(sentences: list[Sentence]) -> list[tuple[int, list[Sentence]]]:
+    groups: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        groups.setdefault(sentence.paragraph, []).append(sentence)
+    return sorted(groups.items())
+
+
+def unmatched_name(name: str) -> str:
+    return f"{name}-unmatched"
+
+
+def import_compilation(
+    db: sqlite_utils.Database,
+    name: str,
+    compilation: InputFile,
+    originals: list[InputFile],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    options: ImportOptions | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+    assignment: list[int | None] | None = None,
+) -> CompilationResult:
+    """Split a translated compilation among its originals, and align each part with its original.
+
+    Creates `NAME-ORIGINAL` for each original (its sentences, and the matched
+    paragraphs of the compilation) and `NAME-unmatched` for the compilation
+    paragraphs that match no original, each of its sentences in a link of its
+    own with no French side. All in one transaction. `assignment` (one original
+    index or None per compilation paragraph) overrides the automatic split.
+    """
+    options = options or ImportOptions()
+    check_name(name)
+    if not originals:
+        raise ImportRefused("a compilation needs at least one original")
+    if len({Path(o.filename).stem for o in originals}) != len(originals):
+        raise ImportRefused("two originals have the same file name; rename one of them")
+    target = prepare_side(compilation, options.target_lang, options.source_lang, options)
+    sources = [
+        prepare_side(original, options.source_lang, options.target_lang, options)
+        for original in originals
+    ]
+    names = [f"{name}-{Path(original.filename).stem}" for original in originals]
+    taken = [n for n in [*names, unmatched_name(name)] if store.get_document(db, n) is not None]
+    if taken:
+        raise ImportRefused(
+            "these documents are already imported: " + ", ".join(taken)
+            + ". Choose another name, or delete them first.", 409,
+        )
+    groups = _by_paragraph(target)
+    paragraphs = [" ".join(s.text for s in sentences) for _, sentences in groups]
+    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    if assignment is not None:
+        if len(assignment) != len(paragraphs) or any(
+            part is not None and not 0 <= part < len(originals) for part in assignment
+        ):
+            raise ImportRefused("the corrected split does not fit this compilation")
+        split = Split(list(assignment), [0.0] * len(assignment))
+    else:
+        split = split_compilation(
+            paragraphs,
+            [
+                [" ".join(s.text for s in ss) for _, ss in _by_paragraph(source)]
+                for source in sources
+            ],
+            cached,
+            threshold,
+        )
+    def paragraphs_sentences(chosen: set[int]) -> list[Sentence]:
+        return [s for index, (_, ss) in enumerate(groups) if index in chosen for s in ss]
+
+    planned = [
+        (part_name, original.filename, source, part_target,
+         compute_links(db, source, part_target, embedder, settings))
+        for k, (part_name, original, source) in enumerate(zip(names, originals, sources,
+                                                               strict=True))
+        for part_target in [paragraphs_sentences(set(split.paragraphs_of(k)))]
+    ]
+    rest = paragraphs_sentences(set(split.unmatched()))
+    if rest:
+        planned.append((unmatched_name(name), None, [], rest, compute_links(db, [], rest, None)))
+    results: list[ImportResult] = []
+    with db.atomic():
+        for part_name, source_path, source, part_target, links in planned:
+            document_id = write_document(
+                db, part_name, source, part_target, links,
+                source_lang=options.source_lang, target_lang=options.target_lang,
+                source_path=source_path, target_path=compilation.filename, compilation=name,
+            )
+            results.append(ImportResult(part_name, document_id, len(links), True))
+    parts = results[: len(originals)]
+    unmatched = results[len(originals)] if rest else None
+    return CompilationResult(parts, unmatched, split, paragraphs)
+
+
+def compilation_documents(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """The documents split from compilation `name`, originals first, the unmatched part last."""
+    rows = list(db["documents"].rows_where("compilation = ?", [name], order_by="id"))
+    return sorted(rows, key=lambda row: row["name"] == unmatched_name(name))
+
+
+def compilation_paragraphs(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """Every paragraph of a compilation in reading order, with the document now holding it."""
+    paragraphs: dict[int, dict] = {}
+    for document in compilation_documents(db, name):
+        for row in store.sentences(db, document["id"], TARGET):
+            entry = paragraphs.setdefault(
+                row["paragraph"], {"paragraph": row["paragraph"], "document": document["name"],
+                                   "sentences": []}
+            )
+            entry["sentences"].append(row)
+    return [paragraphs[number] for number in sorted(paragraphs)]
+
+
+def resplit_compilation(
+    db: sqlite_utils.Database,
+    name: str,
+    assignment: dict[int, str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+) -> dict[str, Changes]:
+    """Move compilation paragraphs between its documents (the translator's correction).
+
+    `assignment` maps a paragraph number to the name of a document of this
+    compilation (or of `NAME-unmatched`). Each document is re-imported with its
+    new English part, so links between paragraphs that did not move are kept.
+    """
+    documents = {d["name"]: d for d in compilation_documents(db, name)}
+    if not documents:
+        raise ImportRefused(f"there is no compilation named {name!r}", 404)
+    paragraphs = compilation_paragraphs(db, name)
+    rest = unmatched_name(name)
+    unknown = sorted(set(assignment.values()) - set(documents) - {rest})
+    if unknown:
+        raise ImportRefused("not a part of this compilation: " + ", ".join(unknown))
+    wanted: dict[str, list[Sentence]] = {n: [] for n in [*documents, rest]}
+    for paragraph in paragraphs:
+        owner = assignment.get(paragraph["paragraph"], paragraph["document"])
+        wanted[owner] += [
+            Sentence(row["text"], row["paragraph"], row["kind"],
+                     tuple(json.loads(row["notes"])) if row["notes"] else ())
+            for row in paragraph["sentences"]
+        ]
+    changes: dict[str, Changes] = {}
+    for document_name, target in wanted.items():
+        document = documents.get(document_name)
+        if document is None:
+            if target:
+                links = compute_links(db, [], target, None)
+                with db.atomic():
+                    some = next(iter(documents.values()))
+                    write_document(
+                        db, document_name, [], target, links,
+                        source_lang=some["source_lang"], target_lang=some["target_lang"],
+                        source_path=None, target_path=some["target_path"], compilation=name,
+                    )
+                changes[document_name] = Changes(added={SOURCE: [], TARGET: [
+                    s.text for s in target]})
+            continue
+        source = [
+            Sentence(row["text"], row["paragraph"], row["kind"],
+                     tuple(json.loads(row["notes"])) if row["notes"] else ())
+            for row in store.sentences(db, document["id"], SOURCE)
+        ]
+        result = reimport_document(db, document["id"], source, target, embedder, settings)
+        if result.changed:
+            changes[document_name] = result
+    return changes

@@ -69,8 +69,24 @@ def _create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_sentence_metadata(db: sqlite_utils.Database) -> None:
+    """Sentence kind (text, heading, item, note), footnote markers (a JSON list), and the
+    compilation a document was split from (its name; null for ordinary documents)."""
+    db["sentences"].add_column("kind", str, not_null_default="text")
+    db["sentences"].add_column("notes", str)
+    db["documents"].add_column("compilation", str)
+
+
+def _create_terms_index(db: sqlite_utils.Database) -> None:
+    from workbench.termindex import create_index_tables
+
+    create_index_tables(db)
+
+
 def _create_review_history(db: sqlite_utils.Database) -> None:
     """One row per review edit, with the before/after rows that undo and redo need."""
+    if "history" in db.table_names():  # a database made before this migration was renamed
+        return
     db["history"].create(
         {
             "id": int, "document_id": int, "seq": int, "op": str, "summary": str,
@@ -86,7 +102,9 @@ def _create_review_history(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
-    ("0002_review_history", _create_review_history),
+    ("0002_ingest_sentence_metadata", _add_sentence_metadata),
+    ("0003_terms_index_and_glossary", _create_terms_index),
+    ("0004_review_history", _create_review_history),
 ]
 
 
@@ -172,7 +190,8 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
     with db.conn:
         db["links"].delete_where("document_id = ?", [document_id])
         db["sentences"].delete_where("document_id = ?", [document_id])
-        db.execute("delete from history where document_id = ?", [document_id])
+        if "history" in db.table_names():
+            db.execute("delete from history where document_id = ?", [document_id])
         db["documents"].delete_where("id = ?", [document_id])
 
 
@@ -233,13 +252,22 @@ def replace_links(
     with db.conn:
         db["links"].delete_where("document_id = ?", [document_id])
         db["links"].insert_all(rows)
-        # New link ids: earlier review edits can no longer be undone.
-        db.execute("update history set state = 'dropped' where document_id = ?", [document_id])
+        forget_history(db, document_id)
         db.execute(
             "update documents set version = version + 1, updated = ? where id = ?",
             [stamp, document_id],
         )
     return len(rows)
+
+
+def forget_history(db: sqlite_utils.Database, document_id: int) -> None:
+    """After links or sentences are rewritten wholesale, earlier review edits cannot be
+    undone any more (their rows are gone); they stay listed in the history."""
+    if "history" in db.table_names():
+        db.execute(
+            "update history set state = 'dropped' where document_id = ? and state != 'dropped'",
+            [document_id],
+        )
 
 
 def links(db: sqlite_utils.Database, document_id: int) -> list[dict]:

@@ -26,9 +26,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from workbench.web import db, documents, review
+    from workbench.web import db, documents, exports, imports, review, terms
 
     db.init_app(app)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(exports.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(terms.bp)
     review.init_app(app)
     return app

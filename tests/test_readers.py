@@ -1,0 +1,123 @@
+"""Every file format and encoding becomes plain text with blank-line paragraphs."""
+
+import io
+
+import pytest
+
+from workbench.readers import (
+    FileTooLarge,
+    ReadError,
+    WrongLanguage,
+    check_language,
+    read_bytes,
+)
+from workbench.segment import ITEM, NOTE, segment
+
+FRENCH = (
+    "Le vieux port de Marseille s'éveille avant l'aube. Les pêcheurs déchargent leurs "
+    "caisses pendant que les mouettes tournent au-dessus des quais. Un peu plus tard, "
+    "les touristes arrivent et les cafés sortent leurs terrasses."
+)
+ENGLISH = (
+    "The old harbour of Marseille wakes up before dawn. Fishermen unload their crates "
+    "while the gulls circle above the quays. A little later the tourists arrive and the "
+    "cafés set out their terraces."
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"])
+def test_plain_text_in_common_encodings(encoding):
+    text = "Élève déjà là, « à Noël » ; l'œuvre coûte 5 €." if encoding != "latin-1" \
+        else "Élève déjà là, « à Noël » ; le garçon était ému."
+    document = read_bytes(text.encode(encoding), "notes.txt")
+    assert document.text == text
+    assert document.format == "text"
+
+
+def test_windows_line_endings_are_normalised():
+    assert read_bytes(b"Un.\r\n\r\nDeux.\r\n", "a.txt").text == "Un.\n\nDeux.\n"
+
+
+def test_markdown_loses_its_markup_and_keeps_paragraphs_and_lists():
+    markdown = "# Le port\n\nUn *matin* de **mai**.\n\n- les barques\n- les filets\n"
+    document = read_bytes(markdown.encode(), "port.md")
+    assert document.format == "markdown"
+    assert document.text == "Le port\n\nUn matin de mai.\n\n- les barques\n- les filets"
+    assert [s.kind for s in segment(document.text, "fr")] == ["heading", "text", ITEM, ITEM]
+
+
+def test_html_keeps_paragraphs_drops_scripts_and_menus_and_keeps_glued_markers():
+    html = """<!doctype html><html><head><title>t</title><style>p{}</style></head><body>
+      <nav><a href="/">Accueil</a></nav>
+      <h1>Le port</h1>
+      <p>Les pêcheurs arrivent<br>avant l'aube.”<sup>6</sup> Puis les touristes.</p>
+      <script>var x = 1;</script>
+      <ol><li>Voir la carte. <a href="#r1">↩︎</a></li><li>Ibid. <a>↩︎</a></li></ol>
+    </body></html>"""
+    document = read_bytes(html.encode(), "page.html")
+    assert document.format == "html"
+    assert document.text == (
+        "Le port\n\nLes pêcheurs arrivent avant l'aube.”6 Puis les touristes.\n\n"
+        "1. Voir la carte. ↩︎\n2. Ibid. ↩︎"
+    )
+    sentences = segment(document.text, "fr")
+    assert sentences[1].notes == ("6",)
+    assert [s.kind for s in sentences[-2:]] == [NOTE, NOTE]
+
+
+def test_html_without_extension_is_recognised():
+    document = read_bytes(b"<!DOCTYPE html><html><body><p>Un.</p><p>Deux.</p></body></html>",
+                          "export")
+    assert document.text == "Un.\n\nDeux."
+
+
+def test_docx_paragraphs_and_lists():
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_heading("Le port", level=1)
+    document.add_paragraph("Les pêcheurs arrivent avant l'aube.")
+    document.add_paragraph("les barques", style="List Bullet")
+    document.add_paragraph("les filets", style="List Bullet")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    result = read_bytes(buffer.getvalue(), "port.docx")
+    assert result.format == "docx"
+    assert result.text == (
+        "Le port\n\nLes pêcheurs arrivent avant l'aube.\n\n- les barques\n- les filets"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"", "vide.txt", "is empty"),
+        (b"  \n\n\t ", "blanc.txt", "is empty"),
+        (b"%PDF-1.7\n%\xe2\xe3", "rapport.txt", "PDF"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "image.txt", "PNG"),
+        (b"abc\x00\x01\x02def" * 10, "data.bin", "binary"),
+        (bytes(range(128, 256)) * 20, "bizarre.txt", "cannot be decoded"),
+        (b"not a zip at all", "lettre.docx", "not a valid .docx"),
+        (b"<html><body><script>x()</script></body></html>", "vide.html", "no text"),
+    ],
+)
+def test_bad_files_get_a_clear_message(data, filename, message):
+    with pytest.raises(ReadError, match=message):
+        read_bytes(data, filename)
+
+
+def test_oversized_file_names_the_limit():
+    with pytest.raises(FileTooLarge, match="too large .* limit is 0.0 MB"):
+        read_bytes(b"x" * 2000, "gros.txt", max_bytes=1000)
+
+
+def test_language_check_refuses_english_given_as_french_and_the_reverse():
+    check_language(FRENCH, "fr", "en", "port.txt")
+    check_language(ENGLISH, "en", "fr", "port.txt")
+    with pytest.raises(WrongLanguage, match="given as French but reads as English"):
+        check_language(ENGLISH, "fr", "en", "port.txt")
+    with pytest.raises(WrongLanguage, match="given as English but reads as French"):
+        check_language(FRENCH, "en", "fr", "port.txt")
+
+
+def test_language_check_lets_very_short_texts_through():
+    check_language("The end.", "fr", "en", "fin.txt")

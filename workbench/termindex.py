@@ -1,0 +1,525 @@
+"""The terminology index: an FTS5 table of sentence keys, kept current by triggers.
+
+Each sentence has one row in `term_index` (rowid = sentence id), holding its
+token keys (`terms.index_keys`) in the column of its language. Stemming needs
+Python, which SQLite triggers cannot call on every connection, so the triggers
+only *queue* inserted or edited sentences (and drop deleted ones at once), in
+plain SQL that works whoever writes; `sync` stems the queue before each
+lookup. `link_members` maps sentences to their links, also by triggers, so a
+hit finds its pair without decoding JSON.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from workbench import store
+from workbench import terms as T
+
+INDEX_COLUMNS = ("fr", "en", "de", "other")
+CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
+# Past this many pairs, translations are worked out (and variants counted) on a
+# sample spread evenly over the corpus (a fixed hash of the link id), not on all.
+MAX_ANALYSED_HITS = 500
+WORD_SAMPLE = 400  # hits per query word sampled for word-level co-occurrence
+PHRASE_HITS_ENOUGH = 50  # with this many hits, the phrase's own statistics suffice
+MAX_FREQUENCY_LOOKUPS = 60  # counterpart words whose corpus frequency is read per lookup
+EMBEDDED_CANDIDATES = 12  # candidate spans per displayed hit that the embedder compares
+
+
+def column_for(lang: str) -> str:
+    return lang if lang in INDEX_COLUMNS else "other"
+
+
+# --- schema -------------------------------------------------------------------------
+
+_TRIGGERS = """
+create trigger term_index_sentence_insert after insert on sentences begin
+  insert or ignore into term_index_queue (sentence_id) values (new.id);
+end;
+create trigger term_index_sentence_update after update of text, side, document_id
+on sentences begin
+  delete from term_index where rowid = old.id;
+  insert or ignore into term_index_queue (sentence_id) values (new.id);
+end;
+create trigger term_index_sentence_delete after delete on sentences begin
+  delete from term_index where rowid = old.id;
+  delete from term_index_queue where sentence_id = old.id;
+end;
+create trigger link_members_insert after insert on links begin
+  insert into link_members (link_id, sentence_id, side)
+    select new.id, value, 'source' from json_each(new.source_ids)
+    union all select new.id, value, 'target' from json_each(new.target_ids);
+end;
+create trigger link_members_update after update of source_ids, target_ids on links begin
+  delete from link_members where link_id = old.id;
+  insert into link_members (link_id, sentence_id, side)
+    select new.id, value, 'source' from json_each(new.source_ids)
+    union all select new.id, value, 'target' from json_each(new.target_ids);
+end;
+create trigger link_members_delete after delete on links begin
+  delete from link_members where link_id = old.id;
+end;
+"""
+
+
+def create_index_tables(db: sqlite_utils.Database) -> None:
+    """Migration: the index, its queue, link membership, the glossary; index what exists."""
+    columns = ", ".join(INDEX_COLUMNS)
+    db.execute(
+        f"create virtual table term_index using fts5({columns}, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    db.execute("create virtual table term_vocab using fts5vocab(term_index, 'col')")
+    db["term_index_queue"].create({"sentence_id": int}, pk="sentence_id")
+    db["link_members"].create({"link_id": int, "sentence_id": int, "side": str})
+    db["link_members"].create_index(["sentence_id"])
+    db["link_members"].create_index(["link_id"])
+    db["glossary"].create(
+        {
+            "id": int, "source_term": str, "target_term": str, "source_lang": str,
+            "target_lang": str, "note": str, "created": str, "updated": str,
+        },
+        pk="id", not_null={"source_term", "target_term", "source_lang", "target_lang"},
+        defaults={"note": ""},
+    )
+    # One statement at a time: executescript would commit the migration's transaction.
+    for statement in _TRIGGERS.split("end;")[:-1]:
+        db.execute(statement + "end;")
+    db.execute(
+        """insert into link_members (link_id, sentence_id, side)
+           select l.id, j.value, 'source' from links l, json_each(l.source_ids) j
+           union all select l.id, j.value, 'target' from links l, json_each(l.target_ids) j"""
+    )
+    db.execute("insert into term_index_queue (sentence_id) select id from sentences")
+    sync(db, commit=False)
+
+
+# --- keeping the index current ------------------------------------------------------
+
+
+def pending(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from term_index_queue").fetchone()[0]
+
+
+def sync(
+    db: sqlite_utils.Database,
+    *,
+    progress: Callable[[int], None] | None = None,
+    commit: bool = True,
+    batch: int = 2000,
+) -> int:
+    """Stem and index the queued sentences; return how many were indexed."""
+    done = 0
+    while True:
+        rows = db.execute(
+            """select q.sentence_id, s.text,
+                 case s.side when 'source' then d.source_lang else d.target_lang end
+               from term_index_queue q
+               left join sentences s on s.id = q.sentence_id
+               left join documents d on d.id = s.document_id
+               limit ?""",
+            [batch],
+        ).fetchall()
+        if not rows:
+            return done
+        index_rows = []
+        for sentence_id, text, lang in rows:
+            if text is None:
+                continue
+            values = dict.fromkeys(INDEX_COLUMNS)
+            values[column_for(lang)] = T.index_keys(text, lang)
+            index_rows.append((sentence_id, *values.values()))
+        ids = [row[0] for row in rows]
+        marks = ",".join("?" * len(ids))
+        statements = [
+            (f"delete from term_index where rowid in ({marks})", ids),
+            (
+                f"insert into term_index (rowid, {', '.join(INDEX_COLUMNS)}) values "
+                f"(?, {', '.join('?' * len(INDEX_COLUMNS))})",
+                index_rows,
+            ),
+            (f"delete from term_index_queue where sentence_id in ({marks})", ids),
+        ]
+        if commit:
+            with db.conn:
+                _run(db, statements)
+        else:
+            _run(db, statements)
+        done += len(rows)
+        if progress:
+            progress(len(rows))
+
+
+def _run(db: sqlite_utils.Database, statements) -> None:
+    for sql, parameters in statements:
+        if parameters and isinstance(parameters[0], tuple):
+            db.conn.executemany(sql, parameters)
+        else:
+            db.execute(sql, parameters)
+
+
+# --- lookup -------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    confirmed_only: bool = False
+    document: str | None = None
+
+    def sql(self) -> tuple[str, list]:
+        clauses, parameters = [], []
+        if self.confirmed_only:
+            clauses.append(f"l.status in ({','.join('?' * len(CONFIRMED_STATUSES))})")
+            parameters.extend(CONFIRMED_STATUSES)
+        if self.document:
+            clauses.append("d.name = ?")
+            parameters.append(self.document)
+        return (" and " + " and ".join(clauses) if clauses else ""), parameters
+
+
+@dataclass
+class Hit:
+    """One pair holding the term: both sides, the term's place and its translation's."""
+
+    link_id: int
+    document: str
+    position: int
+    status: str
+    side: str
+    text: str
+    lang: str
+    counterpart: str
+    counterpart_lang: str
+    term_spans: list[tuple[int, int]]
+    tokens: list[T.Token] = field(repr=False)
+    counterpart_tokens: list[T.Token] = field(repr=False)
+    candidates: list[T.Span] = field(default_factory=list, repr=False)
+    translation: T.Span | None = None
+
+    @property
+    def url(self) -> str:
+        return f"/documents/{self.document}?link={self.link_id}"
+
+    @property
+    def translation_spans(self) -> list[tuple[int, int]]:
+        """Where to highlight the translation: once per occurrence of the term.
+
+        When the term occurs several times, other candidates rendered the same
+        way (same key) and not overlapping the first are highlighted too.
+        """
+        if self.translation is None:
+            return []
+        chosen = [self.translation]
+        for span in self.candidates:
+            if len(chosen) >= len(self.term_spans):
+                break
+            if span.key == self.translation.key and all(
+                span.end <= other.start or span.start >= other.end for other in chosen
+            ):
+                chosen.append(span)
+        return sorted((span.char_start, span.char_end) for span in chosen)
+
+
+@dataclass
+class LookupResult:
+    query: T.Query
+    counterpart_lang: str | None
+    total: int
+    analysed: int
+    matching: int  # analysed hits that pass the variant filter; `hits` is the first page
+    hits: list[Hit]
+    variants: list[T.Variant]
+    variant: str | None
+    filters: Filters
+    search_ms: float  # search, translations and variants
+    server_ms: float  # all of it, with the embedder's re-ranking of the page
+
+
+def document_languages(db: sqlite_utils.Database) -> list[str]:
+    """The languages of the stored documents, source languages first."""
+    seen: dict[str, None] = {}
+    rows = db.execute("select source_lang, target_lang from documents order by id").fetchall()
+    for source, _ in rows:
+        seen.setdefault(source)
+    for _, target in rows:
+        seen.setdefault(target)
+    return list(seen) or ["fr", "en"]
+
+
+def count_matches(db: sqlite_utils.Database, query: T.Query) -> int:
+    return db.execute(
+        "select count(*) from term_index where term_index match ?",
+        [query.fts_expression(column_for(query.lang))],
+    ).fetchone()[0]
+
+
+def detect_language(db: sqlite_utils.Database, text: str) -> str:
+    """The language whose side of the index holds the query most often.
+
+    A French term is far more frequent in French sentences than in English
+    ones, even when the two words look alike; ties go to the source language.
+    """
+    languages = document_languages(db)
+    counts = [(count_matches(db, T.parse_query(text, lang)), -i, lang)
+              for i, lang in enumerate(languages)]
+    return max(counts)[2]
+
+
+def _matched_links(db, query: T.Query, filters: Filters) -> tuple[int, list[tuple]]:
+    """How many pairs hold the query, and the sentences of (a sample of) MAX_ANALYSED_HITS."""
+    where, parameters = filters.sql()
+    matched = f"""
+        with matched as (
+          select distinct lm.link_id, lm.side from term_index t
+          join link_members lm on lm.sentence_id = t.rowid
+          where term_index match ?
+        ),
+        chosen as (
+          select m.link_id, m.side, d.name, l.position, l.status, d.source_lang, d.target_lang
+          from matched m
+          join links l on l.id = m.link_id
+          join documents d on d.id = l.document_id
+          where 1 {where}
+        )
+    """
+    expression = query.fts_expression(column_for(query.lang))
+    rows = db.execute(
+        matched + f"""
+        , page as (select *, count(*) over () as total from chosen
+                   order by (link_id * 2654435761) % 4294967296 limit {MAX_ANALYSED_HITS})
+        select p.link_id, p.name, p.position, p.status, p.side, lm.side,
+               p.source_lang, p.target_lang, s.text,
+               coalesce({', '.join('t.' + c for c in INDEX_COLUMNS)}), p.total
+        from page p
+        join link_members lm on lm.link_id = p.link_id
+        join sentences s on s.id = lm.sentence_id
+        join term_index t on t.rowid = s.id
+        order by p.name, p.position, lm.side, s.position
+        """,
+        [expression, *parameters],
+    ).fetchall()
+    return (rows[0][-1] if rows else 0), [row[:-1] for row in rows]
+
+
+def _assemble(rows: list[tuple], query: T.Query) -> list[Hit]:
+    """Group sentence rows into hits: joined text and keys for each side of a pair."""
+    grouped: dict[int, dict] = {}
+    for (link_id, name, position, status, hit_side, side, source_lang, target_lang, text,
+         keys) in rows:
+        entry = grouped.setdefault(
+            link_id,
+            {"name": name, "position": position, "status": status, "side": hit_side,
+             "langs": {"source": source_lang, "target": target_lang},
+             "source": ([], []), "target": ([], [])},
+        )
+        entry[side][0].append(text)
+        entry[side][1].extend((keys or "").split())
+    hits = []
+    for link_id, entry in grouped.items():
+        side = entry["side"]
+        other = "target" if side == "source" else "source"
+        texts, keys = entry[side]
+        other_texts, other_keys = entry[other]
+        text, counterpart = " ".join(texts), " ".join(other_texts)
+        tokens = T.tokenize(text, entry["langs"][side], keys)
+        counterpart_tokens = T.tokenize(counterpart, entry["langs"][other], other_keys)
+        term_spans = T.find_term(query, tokens)
+        hits.append(
+            Hit(
+                link_id, entry["name"], entry["position"], entry["status"], side, text,
+                entry["langs"][side], counterpart, entry["langs"][other],
+                [(tokens[s].start, tokens[e - 1].end) for s, e in term_spans],
+                tokens, counterpart_tokens,
+            )
+        )
+    return hits
+
+
+def _word_statistics(db, word: T.QueryWord, lang: str) -> T.WordStatistics:
+    """Counterpart keys in a sample of the pairs holding one query word."""
+    single = T.Query(word.text, lang, (word,))
+    expression = single.fts_expression(column_for(lang))
+    rows = db.execute(
+        f"""
+        with matched as (
+          select lm.link_id, lm.side from term_index t
+          join link_members lm on lm.sentence_id = t.rowid
+          where term_index match ? limit {WORD_SAMPLE}
+        )
+        select m.link_id, coalesce({', '.join('t.' + c for c in INDEX_COLUMNS)})
+        from matched m
+        join link_members lm on lm.link_id = m.link_id and lm.side != m.side
+        join term_index t on t.rowid = lm.sentence_id
+        """,
+        [expression],
+    ).fetchall()
+    per_link: dict[int, set[str]] = {}
+    for link_id, keys in rows:
+        per_link.setdefault(link_id, set()).update((keys or "").split())
+    counts = Counter(key for keys in per_link.values() for key in keys)
+    sample = len(per_link)
+    hits = count_matches(db, single) if sample >= WORD_SAMPLE else sample
+    return T.WordStatistics(hits, counts, sample)
+
+
+def document_frequency(db, keys: Sequence[str], column: str) -> dict[str, int]:
+    """How many sentences of a language hold each key (from the FTS vocabulary)."""
+    found: dict[str, int] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            db.execute(
+                f"select term, doc from term_vocab where col = ? and term in ({marks})",
+                [column, *chunk],
+            ).fetchall()
+        )
+    return found
+
+
+def analyse(db, query: T.Query, hits: Sequence[Hit]) -> T.Associations:
+    """Find each hit's translation span from co-occurrence, cognates and position."""
+    if not hits:
+        return {}
+    phrase_counts: Counter = Counter()
+    surface: dict[str, str] = {}
+    for hit in hits:
+        keys = set()
+        for token in hit.counterpart_tokens:
+            if token.is_word:
+                keys.add(token.key)
+                surface.setdefault(token.key, token.text)
+        phrase_counts.update(keys)
+    phrase = T.WordStatistics(len(hits), phrase_counts, len(hits))
+    statistics = [phrase]
+    word_level = len(query.content_words) > 1 and len(hits) < PHRASE_HITS_ENOUGH
+    if word_level:
+        statistics = [_word_statistics(db, w, query.lang) for w in query.content_words]
+    # Only words seen in at least 5% of some sample can reach a useful Dice score;
+    # the others keep an upper bound (their own count), which is small anyway.
+    # Function words never bound a span, so their (costly) frequency is not needed.
+    counterpart_lang = hits[0].counterpart_lang
+    wanted: Counter = Counter()
+    for stats in {id(s): s for s in [phrase, *statistics]}.values():
+        for key, count in stats.counts.items():
+            if (count * 20 >= stats.sample and key in surface
+                    and not T.is_stopword(surface[key], counterpart_lang)):
+                wanted[key] = max(wanted[key], count / stats.sample)
+    frequent = [key for key, _ in wanted.most_common(MAX_FREQUENCY_LOOKUPS)]
+    frequency = document_frequency(db, frequent, column_for(counterpart_lang))
+    if word_level:
+        table = T.associations(query, statistics, frequency, surface, phrase)
+    else:
+        table = T.associations(query, [phrase] * len(query.content_words), frequency, surface)
+    for hit in hits:
+        _choose_span(hit, query, table)
+    return table
+
+
+def _choose_span(hit: Hit, query: T.Query, table: T.Associations, exhaustive=False) -> None:
+    if not hit.counterpart_tokens:
+        return
+    expected = None
+    if hit.term_spans:
+        start = next(i for i, t in enumerate(hit.tokens) if t.start == hit.term_spans[0][0])
+        end = next(i for i, t in enumerate(hit.tokens) if t.end == hit.term_spans[0][1]) + 1
+        expected = T.relative_position(hit.tokens, start, end)
+    hit.candidates = T.ranked_spans(
+        hit.counterpart_tokens, hit.counterpart, hit.counterpart_lang, query, table,
+        expected, limit=EMBEDDED_CANDIDATES if exhaustive else 8, exhaustive=exhaustive,
+    )
+    hit.translation = hit.candidates[0] if hit.candidates else None
+
+
+def refine(query: T.Query, hits: Sequence[Hit], table: T.Associations, encode) -> None:
+    """Let the embedder choose among each hit's best candidate spans (all of them tried)."""
+    for hit in hits:
+        _choose_span(hit, query, table, exhaustive=True)
+    chosen = T.refine_with_embeddings(query.text, [h.candidates for h in hits], encode)
+    for hit, span in zip(hits, chosen, strict=True):
+        hit.translation = span
+
+
+def lookup(
+    db: sqlite_utils.Database,
+    text: str,
+    *,
+    lang: str | None = None,
+    filters: Filters | None = None,
+    variant: str | None = None,
+    limit: int = 50,
+    encode: Callable[[Sequence[str]], object] | None = None,
+) -> LookupResult:
+    """Search a term; work out its translations; return one page of hits and the variants.
+
+    `encode` (an embedder's `encode`) re-ranks the candidate spans of the hits
+    on the page; without it the choice rests on corpus statistics alone.
+    """
+    started = time.perf_counter()
+    filters = filters or Filters()
+    sync(db)
+    lang = lang or detect_language(db, text)
+    query = T.parse_query(text, lang)
+    total, rows = _matched_links(db, query, filters)
+    analysed = _assemble(rows, query)
+    table = analyse(db, query, analysed)
+    variants = T.rank_variants(h.translation for h in analysed)
+    if variant:
+        shown = [h for h in analysed if h.translation and h.translation.key == variant]
+    else:
+        shown = analysed
+    page = shown[:limit]
+    search_ms = (time.perf_counter() - started) * 1000
+    if encode is not None and not variant:
+        refine(query, page, table, encode)
+    return LookupResult(
+        query, analysed[0].counterpart_lang if analysed else None, total, len(analysed),
+        len(shown), page,
+        variants, variant, filters, search_ms, (time.perf_counter() - started) * 1000,
+    )
+
+
+def hit_json(hit: Hit) -> dict:
+    translation = hit.translation
+    return {
+        "link_id": hit.link_id,
+        "document": hit.document,
+        "position": hit.position,
+        "status": hit.status,
+        "side": hit.side,
+        "lang": hit.lang,
+        "text": hit.text,
+        "term_spans": [list(span) for span in hit.term_spans],
+        "counterpart_lang": hit.counterpart_lang,
+        "counterpart": hit.counterpart,
+        "translation": None if translation is None else {
+            "text": translation.text, "key": translation.key,
+            "span": [translation.char_start, translation.char_end],
+            "spans": [list(span) for span in hit.translation_spans],
+        },
+        "url": hit.url,
+    }
+
+
+def result_json(result: LookupResult) -> dict:
+    return {
+        "query": result.query.text,
+        "lang": result.query.lang,
+        "counterpart_lang": result.counterpart_lang,
+        "filters": {"confirmed_only": result.filters.confirmed_only,
+                    "document": result.filters.document, "variant": result.variant},
+        "total": result.total,
+        "analysed": result.analysed,
+        "matching": result.matching,
+        "variants": [{"key": v.key, "text": v.text, "count": v.count} for v in result.variants],
+        "hits": [hit_json(h) for h in result.hits],
+        "search_ms": round(result.search_ms, 1),
+        "server_ms": round(result.server_ms, 1),
+    }
