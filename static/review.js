@@ -66,7 +66,9 @@
       var brk = para !== null && sentence.paragraph !== para;
       if (brk && k === 0) startsPara = true;
       if (brk && k > 0) out += '<span class="pbreak" title="New paragraph"></span>';
-      out += '<span class="s" data-sentence="' + sentence.id + '">' +
+      var kind = sentence.kind && sentence.kind !== "text" ? sentence.kind : "";
+      out += '<span class="s' + (kind ? " kind-" + kind : "") + '" data-sentence="' + sentence.id +
+        '"' + (kind ? ' title="' + kind + '"' : "") + ">" +
         '<span class="ref" title="Paragraph ' + (sentence.paragraph + 1) + ", sentence " +
         (sentence.position + 1) + '">' + (brk || para === null ? "¶" : "") +
         (sentence.paragraph + 1) + "·" + (sentence.position + 1) + "</span>" +

@@ -110,6 +110,9 @@ def test_the_editor_page_embeds_its_state_and_the_json_twin_stays(client, sample
     assert "/documents/sample.json" in html
     state = client.get("/documents/sample/state.json").get_json()
     assert [p["score"] for p in state["pairs"]] == [0.95, 0.6, 0.3]
+    assert state["pairs"][0]["source"][0] == {
+        "id": state["pairs"][0]["source"][0]["id"], "position": 0, "paragraph": 0,
+        "text": "Le roi est mort.", "kind": "text"}
     assert state["undo"] == {"undo": 0, "redo": 0}
 
 

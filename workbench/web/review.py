@@ -75,23 +75,6 @@ def _scorer(db) -> review.Scorer:
 # --- JSON shapes ------------------------------------------------------------------------
 
 
-def sentence_json(row: dict) -> dict:
-    return {"id": row["id"], "position": row["position"], "paragraph": row["paragraph"],
-            "text": row["text"]}
-
-
-def pair_json(link: dict, by_id: dict[int, dict]) -> dict:
-    return {
-        "id": link["id"],
-        "score": link["score"],
-        "status": link["status"],
-        "updated": link["updated"],
-        "updated_by": link["updated_by"],
-        "source": [sentence_json(by_id[i]) for i in link["source_ids"]],
-        "target": [sentence_json(by_id[i]) for i in link["target_ids"]],
-    }
-
-
 def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
     return all_pairs_json(db, document_id, start, stop)
 
@@ -131,7 +114,7 @@ def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None
     ).fetchall()
     loads = json.loads
     decoded = [(loads(row[1]), loads(row[2])) for row in links]
-    columns = "select id, position, paragraph, text from sentences"
+    columns = "select id, position, paragraph, text, kind from sentences"
     if start == 0 and stop is None:
         rows = db.execute(f"{columns} where document_id = ?", [document_id]).fetchall()
     else:
@@ -141,8 +124,8 @@ def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None
             part = ids[chunk : chunk + 900]
             rows += db.execute(f"{columns} where id in ({','.join('?' * len(part))})",
                                part).fetchall()
-    by_id = {row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3]}
-             for row in rows}
+    by_id = {row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3],
+                      "kind": row[4]} for row in rows}
     return [
         {
             "id": link_id, "score": score, "status": status, "updated": updated,
