@@ -353,3 +353,10 @@ def test_replacing_the_links_wholesale_ends_the_undo_history(db, doc):
     with pytest.raises(review.ReviewError, match="nothing to undo"):
         review.undo(db, doc)
     assert [(e["op"], e["state"]) for e in review.history(db, doc)] == [("merge", "dropped")]
+
+
+def test_realign_on_a_stale_version_is_refused_before_any_embedding(db, doc, fake_embedder):
+    current = store.get_document(db, "doc")["version"]
+    with pytest.raises(review.Conflict):
+        review.realign(db, doc, fake_embedder, version=current - 1)
+    assert fake_embedder.calls == 0

@@ -744,39 +744,44 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
             *, user: str | None = None, version: int | None = None) -> Change:
     """Re-align every automatic row; confirmed and edited rows are fixed anchors.
 
-    Rows that come out the same keep their ids, so links to them stay valid.
+    The alignment is computed before the write transaction (embedding may take a
+    while, and the embedding cache commits on its own); the version check then
+    makes sure nobody changed the document meanwhile. Rows that come out the same
+    keep their ids, so links to them stay valid.
     """
+    row = db.execute("select version from documents where id = ?", [document_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no document with id {document_id}")
+    if version is not None and version != row[0]:
+        raise Conflict(version, row[0])
+    version = row[0]
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
-    source_index = {row["id"]: i for i, row in enumerate(source)}
-    target_index = {row["id"]: j for j, row in enumerate(target)}
-    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    source_index = {r["id"]: i for i, r in enumerate(source)}
+    target_index = {r["id"]: j for j, r in enumerate(target)}
+    anchors = [
+        Link(tuple(source_index[i] for i in link["source_ids"]),
+             tuple(target_index[j] for j in link["target_ids"]), link["score"] or 0)
+        for link in store.links(db, document_id) if link["status"] != store.AUTO
+    ]
+    result = align(
+        [r["text"] for r in source], [r["text"] for r in target],
+        CachedEmbedder(embedder, store.SqliteEmbeddingCache(db)), settings,
+        source_paragraphs=[r["paragraph"] for r in source],
+        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
+    )
 
     def work(edit: Edit):
         rows = edit.links(0, 1 << 62)
-        anchors, anchor_rows = [], {}
-        for row in rows:
-            if row["status"] == store.AUTO:
-                continue
-            anchor = Link(tuple(source_index[i] for i in row["source_ids"]),
-                          tuple(target_index[j] for j in row["target_ids"]), row["score"] or 0)
-            anchors.append(anchor)
-            anchor_rows[(anchor.source, anchor.target)] = row
-        result = align(
-            [r["text"] for r in source], [r["text"] for r in target], cached, settings,
-            source_paragraphs=[r["paragraph"] for r in source],
-            target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
-        )
         previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r for r in rows}
         new_rows, changed = [], 0
         for link in result:
-            if (link.source, link.target) in anchor_rows:
-                new_rows.append(anchor_rows[(link.source, link.target)])
-                continue
             source_ids = [source[i]["id"] for i in link.source]
             target_ids = [target[j]["id"] for j in link.target]
             old = previous.get((tuple(source_ids), tuple(target_ids)))
-            if old is not None and old["status"] == store.AUTO:
+            if old is not None and old["status"] != store.AUTO:
+                new_rows.append(old)  # an anchor, untouched
+            elif old is not None:
                 new_rows.append(dict(old, score=link.score))
             else:
                 new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO, link.score))
