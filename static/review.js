@@ -373,8 +373,18 @@
     });
   }
 
+  // Keys (and clicks) arriving while an edit is on its way wait for it, then run in order.
+  function queueOrRun(run) {
+    if (!busy && !pendingKeys.length) { run(); return; }
+    if (pendingKeys.length < 50) pendingKeys.push(run);
+    if (!busy) drainKeys();
+  }
+
   function drainKeys() {
-    while (!busy && !editing && pendingKeys.length) pendingKeys.shift()();
+    while (!busy && pendingKeys.length) {
+      if (editing) { pendingKeys = []; return; }  // typed before the editor opened: dropped
+      pendingKeys.shift()();
+    }
   }
 
   // Send one edit; on success patch the rows it changed, on a conflict reload.
@@ -825,7 +835,7 @@
       if (editing && button.dataset.action !== "help") cancelEdit();
       var name = button.dataset.action;
       if (!actions[name]) return;
-      if (busy) { pendingKeys.push(function () { runAction(name); }); } else { runAction(name); }
+      queueOrRun(function () { runAction(name); });
       return;
     }
     var editButton = event.target.closest("[data-edit]");
@@ -918,6 +928,8 @@
     }
     var tag = event.target.tagName;
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || editing) return;
+    // Space and Enter on a focused button or menu press it, as anywhere else
+    if ((event.key === " " || event.key === "Enter") && (tag === "BUTTON" || tag === "SUMMARY")) return;
     var ctrl = event.ctrlKey || event.metaKey;
     var run = null;
     if (ctrl) {
@@ -934,7 +946,7 @@
     if (!run) return;
     event.preventDefault();
     // keys pressed while an edit is on its way run after it, in order: none is lost
-    if (busy) { if (pendingKeys.length < 50) pendingKeys.push(run); } else { run(); }
+    queueOrRun(run);
   });
 
   // --- start ----------------------------------------------------------------------------

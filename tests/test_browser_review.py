@@ -291,7 +291,7 @@ def test_an_idle_page_picks_up_a_colleagues_change(app, story):
         act(second, "m")
         first.bring_to_front()  # a page in the background waits until it is seen
         first.wait_for_function("document.querySelectorAll('.row').length == 5")
-        assert "bo" in first.inner_text("#message")
+        first.wait_for_function("document.getElementById('message').innerText.includes('bo')")
 
 
 def test_realign_from_the_page_keeps_confirmed_rows(db_path, db, fake_embedder):
