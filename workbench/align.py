@@ -1,17 +1,34 @@
-"""Find the best monotone path of links between two lists of sentences.
+"""Align two lists of sentences: the best monotone path of links, each with a confidence.
 
 Pure computation: it asks an embedder for vectors and knows nothing of files,
-SQLite or Flask.
+SQLite or Flask. The scoring lives in `workbench.similarity`, the search in
+`workbench.search`, the confidence model in `workbench.confidence`.
+
+How it works, in short:
+
+1. Every sentence is embedded once. A group of neighbouring sentences is first
+   scored with the sum of its sentence vectors, which costs nothing.
+2. A dynamic programme finds the best path of links (1-0, 0-1, 1-1 ... up to
+   `max_link_size` sentences a side and `max_link_total` a link). Long texts are
+   searched coarse to fine in a band, so time grows linearly.
+3. Optionally (`embed_windows`), the real text of each multi-sentence group that
+   the path uses or nearly uses is embedded, those links re-scored, and the
+   path searched again.
+4. Each link gets a calibrated confidence: the estimated chance that it is
+   exactly right.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from workbench.confidence import link_confidence
 from workbench.embed import Embedder
+from workbench.search import SearchSettings, search
+from workbench.similarity import ScoreWeights, Side, combine, length_factor, paragraph_breaks
 
 
 @dataclass(frozen=True)
@@ -25,81 +42,66 @@ class Link:
 
 @dataclass(frozen=True)
 class AlignSettings:
-    """Knobs a translator can reason about."""
+    """Knobs a translator can reason about. Each one is explained in `workbench align --help`."""
 
-    max_link_size: int = 2
-    """Most sentences on one side of a link (2 allows 1-2 and 2-1)."""
-    omission_penalty: float = 0.3
-    """Similarity a sentence must reach before it is linked rather than left alone."""
+    max_link_size: int = 4
+    """Most sentences on one side of a link: 2 allows 1-2 and 2-1, 4 allows up to 1-4 and 4-1."""
+    max_link_total: int = 5
+    """Most sentences in one link, both sides together: 5 allows 2-3 and 3-2 but not 3-3."""
+    omission_strictness: float = 80.0
+    """How readily a sentence is left without a counterpart, 0-100. A pair is linked only if it
+    scores better than this percentile of random sentence pairs of the same document: raise it
+    for translations with many omissions or additions, lower it for faithful ones."""
+    neighbour_correction: float = 1.0
+    """How much a pair's resemblance to the surrounding sentences is subtracted from its
+    similarity (0 = none, 1 = full). It stops short, generic sentences matching everything."""
+    length_weight: float = 1.0
+    """How much a difference in length (after allowing for the language's usual ratio) counts
+    against a pair (0 = lengths are ignored)."""
+    paragraph_weight: float = 0.1
+    """How strongly paragraph breaks are respected, when known: a penalty for a link that
+    crosses a break or starts a paragraph on one side only (0 = ignore paragraphs)."""
+    embed_windows: bool = True
+    """Embed the actual text of groups of sentences near the best path and re-check them
+    (more accurate merges; slower on a cold cache). Off: groups are scored from their
+    sentences' vectors alone."""
+    search_radius: int = 10
+    """On long texts, how many sentences either side of the rough first path are searched."""
 
+    def link_shapes(self) -> tuple[tuple[int, int], ...]:
+        shapes = [(1, 0), (0, 1)]
+        for a in range(1, self.max_link_size + 1):
+            for b in range(1, self.max_link_size + 1):
+                if a + b <= max(self.max_link_total, 2):
+                    shapes.append((a, b))
+        return tuple(shapes)
 
-LINK_SHAPES_BASE = ((1, 1), (1, 0), (0, 1))
+    def search_settings(self) -> SearchSettings:
+        return SearchSettings(
+            shapes=self.link_shapes(),
+            weights=ScoreWeights(
+                margin_weight=self.neighbour_correction,
+                length_weight=self.length_weight,
+                paragraph_weight=self.paragraph_weight,
+            ),
+            skip_percentile=self.omission_strictness,
+            band_radius=self.search_radius,
+        )
 
+    @classmethod
+    def field_help(cls) -> dict[str, str]:
+        """Each setting's explanation (the attribute docstrings above), for --help."""
+        import ast
+        import inspect
 
-def link_shapes(max_link_size: int) -> list[tuple[int, int]]:
-    shapes = list(LINK_SHAPES_BASE)
-    for size in range(2, max_link_size + 1):
-        shapes += [(1, size), (size, 1)]
-    return shapes
-
-
-def _window_texts(sentences: Sequence[str], size: int) -> list[str]:
-    return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
-
-
-def _window_vectors(sentences: Sequence[str], embedder: Embedder, max_size: int):
-    vectors = {}
-    for size in range(1, max_size + 1):
-        texts = _window_texts(sentences, size)
-        if texts:
-            vectors[size] = embedder.encode(texts)
-    return vectors
-
-
-def _align_span(
-    source: Sequence[str], target: Sequence[str], embedder: Embedder, settings: AlignSettings
-) -> list[Link]:
-    n, m = len(source), len(target)
-    if n == 0 or m == 0:
-        return [Link((i,), ()) for i in range(n)] + [Link((), (j,)) for j in range(m)]
-    shapes = link_shapes(settings.max_link_size)
-    src_vectors = _window_vectors(source, embedder, settings.max_link_size)
-    tgt_vectors = _window_vectors(target, embedder, settings.max_link_size)
-    best = np.full((n + 1, m + 1), -np.inf)
-    back = np.zeros((n + 1, m + 1, 2), dtype=np.int64)
-    best[0, 0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            for a, b in shapes:
-                if a > i or b > j:
-                    continue
-                previous = best[i - a, j - b]
-                if previous == -np.inf:
-                    continue
-                if a == 0 or b == 0:
-                    gain = 0.0
-                else:
-                    similarity = float(src_vectors[a][i - a] @ tgt_vectors[b][j - b])
-                    gain = (similarity - settings.omission_penalty) * (a + b) / 2
-                if previous + gain > best[i, j]:
-                    best[i, j] = previous + gain
-                    back[i, j] = (a, b)
-    links = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        a, b = back[i, j]
-        source_ids = tuple(range(i - a, i))
-        target_ids = tuple(range(j - b, j))
-        if a and b:
-            similarity = float(src_vectors[a][i - a] @ tgt_vectors[b][j - b])
-            score = float(np.clip(similarity, 0.0, 1.0))
-        else:
-            score = 0.0
-        links.append(Link(source_ids, target_ids, score))
-        i, j = i - a, j - b
-    return links[::-1]
+        tree = ast.parse(inspect.getsource(cls))
+        body = tree.body[0].body
+        helps = {}
+        for node, following in zip(body, body[1:], strict=False):
+            if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
+                    and isinstance(following.value, ast.Constant)):
+                helps[node.target.id] = " ".join(following.value.value.split())
+        return {f.name: helps.get(f.name, "") for f in fields(cls)}
 
 
 def align(
@@ -114,25 +116,168 @@ def align(
 ) -> list[Link]:
     """Links covering every sentence of both sides once, in order.
 
-    `anchors` (confirmed links) are kept as they are; the spans between them
-    are aligned independently.
+    `anchors` (confirmed links) are kept exactly as they are; the stretches
+    between them are aligned independently. Paragraph numbers, when given, act
+    as soft anchors.
     """
     settings = settings or AlignSettings()
+    if not source and not target:
+        return []
+    source_vectors = _encode(embedder, source)
+    target_vectors = _encode(embedder, target)
     links: list[Link] = []
     i = j = 0
+    spans = []
     for anchor in sorted(anchors, key=lambda link: (link.source[:1], link.target[:1])):
         end_i = anchor.source[0] if anchor.source else i
         end_j = anchor.target[0] if anchor.target else j
-        links += _shift(_align_span(source[i:end_i], target[j:end_j], embedder, settings), i, j)
-        links.append(anchor)
+        spans.append((i, end_i, j, end_j, anchor))
         i = anchor.source[-1] + 1 if anchor.source else i
         j = anchor.target[-1] + 1 if anchor.target else j
-    links += _shift(_align_span(source[i:], target[j:], embedder, settings), i, j)
+    spans.append((i, len(source), j, len(target), None))
+    for i0, i1, j0, j1, anchor in spans:
+        links += _align_span(
+            source, target, source_vectors, target_vectors, source_paragraphs,
+            target_paragraphs, (i0, i1), (j0, j1), embedder, settings,
+        )
+        if anchor is not None:
+            links.append(anchor)
     return links
 
 
-def _shift(links: list[Link], di: int, dj: int) -> list[Link]:
+def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.asarray(embedder.encode(list(texts)), dtype=np.float32)
+
+
+def _align_span(source, target, source_vectors, target_vectors, source_paragraphs,
+                target_paragraphs, rows, columns, embedder, settings) -> list[Link]:
+    (i0, i1), (j0, j1) = rows, columns
+    n, m = i1 - i0, j1 - j0
+    if n == 0 or m == 0:
+        return [Link((i0 + i,), ()) for i in range(n)] + [Link((), (j0 + j,)) for j in range(m)]
+    source_side = Side.build(
+        source_vectors[i0:i1], source[i0:i1],
+        None if source_paragraphs is None else source_paragraphs[i0:i1])
+    target_side = Side.build(
+        target_vectors[j0:j1], target[j0:j1],
+        None if target_paragraphs is None else target_paragraphs[j0:j1])
+    search_settings = settings.search_settings()
+    hook = None
+    if settings.embed_windows:
+        hook = _WindowRescorer(source[i0:i1], target[j0:j1], embedder)
+    path, scorer = search(source_side, target_side, search_settings)
+    if hook is not None and any(a > 1 or b > 1 for _, a, _, b in path):
+        hook.path = path
+        path, scorer = search(source_side, target_side, search_settings, level_hook=hook)
+    confidences = _confidences(path, scorer, hook)
     return [
-        Link(tuple(x + di for x in link.source), tuple(y + dj for y in link.target), link.score)
-        for link in links
+        Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)), confidence)
+        for (s, a, t, b), confidence in zip(path, confidences, strict=True)
     ]
+
+
+class _WindowRescorer:
+    """Re-scores multi-sentence links near a first path with real window embeddings."""
+
+    def __init__(self, source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                 reach: int = 2) -> None:
+        self.source, self.target, self.embedder = source, target, embedder
+        self.reach = reach
+        self.path: list[tuple[int, int, int, int]] = []
+        self.source_windows: dict[tuple[int, int], np.ndarray] = {}
+        self.target_windows: dict[tuple[int, int], np.ndarray] = {}
+
+    def __call__(self, scorer, scores: np.ndarray) -> np.ndarray:
+        band, shapes = scorer.band, scorer.shapes
+        cells = set()
+        for s, a, t, b in self.path:
+            for di in range(-self.reach, self.reach + 1):
+                for dj in range(-self.reach, self.reach + 1):
+                    i, j = s + a + di, t + b + dj
+                    if 0 <= i < len(band.lo) and band.lo[i] <= j < band.hi[i]:
+                        cells.add((i, j))
+        wanted = []
+        for i, j in cells:
+            for k, (a, b) in enumerate(shapes):
+                if (a > 1 or b > 1) and a and b and i - a >= 0 and j - b >= 0:
+                    wanted.append((i, j, k, int(a), int(b)))
+        source_keys = {(i - a, a) for i, j, k, a, b in wanted if a > 1}
+        target_keys = {(j - b, b) for i, j, k, a, b in wanted if b > 1}
+        self._embed(self.source, source_keys, self.source_windows)
+        self._embed(self.target, target_keys, self.target_windows)
+        scores = scores.copy()
+        for i, j, k, a, b in wanted:
+            cell = band.start[i] + j - band.lo[i]
+            if scores[cell, k] == -np.inf:
+                continue
+            scores[cell, k] = self.score(scorer, i - a, a, j - b, b)
+        return scores
+
+    def _embed(self, texts, keys, store) -> None:
+        missing = sorted(key for key in keys if key not in store)
+        if not missing:
+            return
+        vectors = self.embedder.encode([" ".join(texts[s : s + size]) for s, size in missing])
+        for key, vector in zip(missing, vectors, strict=True):
+            store[key] = np.asarray(vector, dtype=np.float32)
+
+    def window(self, side: Side, windows: dict, start: int, size: int) -> np.ndarray:
+        if size == 1:
+            return side.vectors[start]
+        return windows[(start, size)]
+
+    def parts(self, scorer, i0: int, a: int, j0: int, b: int) -> tuple[float, float]:
+        source, target = scorer.source, scorer.target
+        u = self.window(source, self.source_windows, i0, a)
+        v = self.window(target, self.target_windows, j0, b)
+        cosine = float(u @ v)
+        flanks = []
+        source_flank = [float(u @ target.vectors[j]) for j in (j0 - 1, j0 + b)
+                        if 0 <= j < len(target)]
+        target_flank = [float(v @ source.vectors[i]) for i in (i0 - 1, i0 + a)
+                        if 0 <= i < len(source)]
+        for values in (source_flank, target_flank):
+            if values:
+                flanks.append(sum(values) / len(values))
+        return cosine, (sum(flanks) / len(flanks) if flanks else 0.0)
+
+    def score(self, scorer, i0: int, a: int, j0: int, b: int) -> float:
+        cosine, neighbour = self.parts(scorer, i0, a, j0, b)
+        w = scorer.weights
+        return float(combine(
+            cosine, neighbour,
+            length_factor(scorer.source_cumlen, scorer.target_cumlen, scorer.ratio, i0, a, j0, b),
+            paragraph_breaks(scorer.source.paragraph_starts, scorer.target.paragraph_starts,
+                             i0, a, j0, b),
+            w.margin_weight, w.length_weight, w.paragraph_weight,
+        ))
+
+
+def _confidences(path, scorer, rescorer) -> list[float]:
+    """Calibrated chance that each link of the path is exactly right."""
+    from workbench.similarity import link_parts
+
+    out = []
+    for i0, a, j0, b in path:
+        if a == 0 or b == 0:
+            out.append(link_confidence(a, b, 0.0, 0.0, 0.0))
+            continue
+        if (rescorer is not None and (a > 1 or b > 1) and _has(rescorer, i0, a, True)
+                and _has(rescorer, j0, b, False)):
+            cosine, neighbour = rescorer.parts(scorer, i0, a, j0, b)
+        else:
+            cells = scorer.cells
+            cosine, neighbour = link_parts(
+                scorer.cosines, cells.lo, cells.hi, cells.start, scorer.source_norms,
+                scorer.target_norms, i0, a, j0, b)
+        lengths = float(length_factor(scorer.source_cumlen, scorer.target_cumlen, scorer.ratio,
+                                      i0, a, j0, b))
+        out.append(link_confidence(a, b, float(cosine), float(neighbour), lengths))
+    return out
+
+
+def _has(rescorer, start, size, source) -> bool:
+    windows = rescorer.source_windows if source else rescorer.target_windows
+    return size == 1 or (start, size) in windows
