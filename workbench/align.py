@@ -27,8 +27,13 @@ import numpy as np
 
 from workbench.confidence import link_confidence
 from workbench.embed import Embedder
-from workbench.search import SearchSettings, search
-from workbench.similarity import ScoreWeights, Side, combine, length_factor, paragraph_breaks
+from workbench.search import SearchSettings, search, window_candidates
+from workbench.similarity import ScoreWeights, Side, WindowVectors
+
+WINDOW_REACH = 1
+"""Window embeddings are fetched for links ending this close to the first path ..."""
+WINDOW_SLACK = 0.2
+"""... whose best path scores at most this much below the best (see `window_candidates`)."""
 
 
 @dataclass(frozen=True)
@@ -164,120 +169,34 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
         target_vectors[j0:j1], target[j0:j1],
         None if target_paragraphs is None else target_paragraphs[j0:j1])
     search_settings = settings.search_settings()
-    hook = None
-    if settings.embed_windows:
-        hook = _WindowRescorer(source[i0:i1], target[j0:j1], embedder)
-    path, scorer = search(source_side, target_side, search_settings)
-    if hook is not None and any(a > 1 or b > 1 for _, a, _, b in path):
-        hook.path = path
-        path, scorer = search(source_side, target_side, search_settings, level_hook=hook)
-    confidences = _confidences(path, scorer, hook)
+    path, scorer, scores = search(source_side, target_side, search_settings)
+    if settings.embed_windows and any(a > 1 or b > 1 for _, a, _, b in path):
+        source_keys, target_keys = window_candidates(
+            path, scorer, scores, WINDOW_REACH, WINDOW_SLACK)
+        windows = (
+            _embed_windows(source[i0:i1], source_keys, embedder, scorer.max_size),
+            _embed_windows(target[j0:j1], target_keys, embedder, scorer.max_size),
+        )
+        path, scorer, scores = search(source_side, target_side, search_settings,
+                                      band=scorer.band, windows=windows)
+    confidences = [_confidence(scorer, *link) for link in path]
     return [
         Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)), confidence)
         for (s, a, t, b), confidence in zip(path, confidences, strict=True)
     ]
 
 
-class _WindowRescorer:
-    """Re-scores multi-sentence links near a first path with real window embeddings."""
-
-    def __init__(self, source: Sequence[str], target: Sequence[str], embedder: Embedder,
-                 reach: int = 2) -> None:
-        self.source, self.target, self.embedder = source, target, embedder
-        self.reach = reach
-        self.path: list[tuple[int, int, int, int]] = []
-        self.source_windows: dict[tuple[int, int], np.ndarray] = {}
-        self.target_windows: dict[tuple[int, int], np.ndarray] = {}
-
-    def __call__(self, scorer, scores: np.ndarray) -> np.ndarray:
-        band, shapes = scorer.band, scorer.shapes
-        cells = set()
-        for s, a, t, b in self.path:
-            for di in range(-self.reach, self.reach + 1):
-                for dj in range(-self.reach, self.reach + 1):
-                    i, j = s + a + di, t + b + dj
-                    if 0 <= i < len(band.lo) and band.lo[i] <= j < band.hi[i]:
-                        cells.add((i, j))
-        wanted = []
-        for i, j in cells:
-            for k, (a, b) in enumerate(shapes):
-                if (a > 1 or b > 1) and a and b and i - a >= 0 and j - b >= 0:
-                    wanted.append((i, j, k, int(a), int(b)))
-        source_keys = {(i - a, a) for i, j, k, a, b in wanted if a > 1}
-        target_keys = {(j - b, b) for i, j, k, a, b in wanted if b > 1}
-        self._embed(self.source, source_keys, self.source_windows)
-        self._embed(self.target, target_keys, self.target_windows)
-        scores = scores.copy()
-        for i, j, k, a, b in wanted:
-            cell = band.start[i] + j - band.lo[i]
-            if scores[cell, k] == -np.inf:
-                continue
-            scores[cell, k] = self.score(scorer, i - a, a, j - b, b)
-        return scores
-
-    def _embed(self, texts, keys, store) -> None:
-        missing = sorted(key for key in keys if key not in store)
-        if not missing:
-            return
-        vectors = self.embedder.encode([" ".join(texts[s : s + size]) for s, size in missing])
-        for key, vector in zip(missing, vectors, strict=True):
-            store[key] = np.asarray(vector, dtype=np.float32)
-
-    def window(self, side: Side, windows: dict, start: int, size: int) -> np.ndarray:
-        if size == 1:
-            return side.vectors[start]
-        return windows[(start, size)]
-
-    def parts(self, scorer, i0: int, a: int, j0: int, b: int) -> tuple[float, float]:
-        source, target = scorer.source, scorer.target
-        u = self.window(source, self.source_windows, i0, a)
-        v = self.window(target, self.target_windows, j0, b)
-        cosine = float(u @ v)
-        flanks = []
-        source_flank = [float(u @ target.vectors[j]) for j in (j0 - 1, j0 + b)
-                        if 0 <= j < len(target)]
-        target_flank = [float(v @ source.vectors[i]) for i in (i0 - 1, i0 + a)
-                        if 0 <= i < len(source)]
-        for values in (source_flank, target_flank):
-            if values:
-                flanks.append(sum(values) / len(values))
-        return cosine, (sum(flanks) / len(flanks) if flanks else 0.0)
-
-    def score(self, scorer, i0: int, a: int, j0: int, b: int) -> float:
-        cosine, neighbour = self.parts(scorer, i0, a, j0, b)
-        w = scorer.weights
-        return float(combine(
-            cosine, neighbour,
-            length_factor(scorer.source_cumlen, scorer.target_cumlen, scorer.ratio, i0, a, j0, b),
-            paragraph_breaks(scorer.source.paragraph_starts, scorer.target.paragraph_starts,
-                             i0, a, j0, b),
-            w.margin_weight, w.length_weight, w.paragraph_weight,
-        ))
+def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]], embedder: Embedder,
+                   max_size: int) -> WindowVectors:
+    keys = sorted(keys)
+    vectors = _encode(embedder, [" ".join(texts[start : start + size]) for start, size in keys])
+    dimension = vectors.shape[1] if len(keys) else 1
+    return WindowVectors.build(len(texts), max_size, dict(zip(keys, vectors, strict=True)),
+                               dimension)
 
 
-def _confidences(path, scorer, rescorer) -> list[float]:
-    """Calibrated chance that each link of the path is exactly right."""
-    from workbench.similarity import link_parts
-
-    out = []
-    for i0, a, j0, b in path:
-        if a == 0 or b == 0:
-            out.append(link_confidence(a, b, 0.0, 0.0, 0.0))
-            continue
-        if (rescorer is not None and (a > 1 or b > 1) and _has(rescorer, i0, a, True)
-                and _has(rescorer, j0, b, False)):
-            cosine, neighbour = rescorer.parts(scorer, i0, a, j0, b)
-        else:
-            cells = scorer.cells
-            cosine, neighbour = link_parts(
-                scorer.cosines, cells.lo, cells.hi, cells.start, scorer.source_norms,
-                scorer.target_norms, i0, a, j0, b)
-        lengths = float(length_factor(scorer.source_cumlen, scorer.target_cumlen, scorer.ratio,
-                                      i0, a, j0, b))
-        out.append(link_confidence(a, b, float(cosine), float(neighbour), lengths))
-    return out
-
-
-def _has(rescorer, start, size, source) -> bool:
-    windows = rescorer.source_windows if source else rescorer.target_windows
-    return size == 1 or (start, size) in windows
+def _confidence(scorer, i0: int, a: int, j0: int, b: int) -> float:
+    """Calibrated chance that the link is exactly right."""
+    if a == 0 or b == 0:
+        return link_confidence(a, b, 0.0, 0.0, 0.0)
+    return link_confidence(a, b, *scorer.parts(i0, a, j0, b))

@@ -9,8 +9,7 @@ linearly with the document length.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -19,7 +18,11 @@ from workbench.similarity import (
     Band,
     ScoreWeights,
     Side,
+    WindowVectors,
     band_cosines,
+    combine,
+    length_factor,
+    link_parts,
     link_scores,
     sentence_band,
     window_norms,
@@ -39,7 +42,9 @@ class SearchSettings:
     band_radius: int = 10
     """Cells searched on each side of the projected coarse path."""
     max_full_cells: int = 4_000_000
-    """Grids up to this many cells are searched whole."""
+    """Grids up to this many cells get a rough search over the whole grid (simple links
+    only); larger ones a coarse-to-fine one. Either way, the full search runs in a band."""
+    rough_shapes: tuple[Shape, ...] = ((1, 0), (0, 1), (1, 1), (1, 2), (2, 1))
 
 
 @njit(cache=True)
@@ -71,7 +76,7 @@ def best_path_back(scores, lo, hi, start, shapes):
                     choice = k
             best[cell] = top
             back[cell] = choice
-    return back
+    return best, back
 
 
 def trace(back: np.ndarray, band: Band, shapes: np.ndarray) -> list[PathLink]:
@@ -88,16 +93,16 @@ def trace(back: np.ndarray, band: Band, shapes: np.ndarray) -> list[PathLink]:
     return links[::-1]
 
 
-def band_around(path: list[PathLink], rows: int, columns: int,
-                radius: int) -> Band:
-    """Band over a grid twice as fine as that of `path` (nodes 0..rows, 0..columns)."""
+def band_around(path: list[PathLink], rows: int, columns: int, radius: int,
+                scale: int = 2) -> Band:
+    """Band around `path`, on a grid `scale` times as fine (nodes 0..rows, 0..columns)."""
     lo = np.full(rows + 1, columns + 1, dtype=np.int64)
     hi = np.zeros(rows + 1, dtype=np.int64)
     corners = [(0, 0)] + [(i0 + a, j0 + b) for i0, a, j0, b in path]
     for (i_start, j_start), (i_end, j_end) in zip(corners[:-1], corners[1:], strict=True):
-        for i in range(min(2 * i_start, rows), min(2 * i_end, rows) + 1):
-            lo[i] = min(lo[i], 2 * j_start)
-            hi[i] = max(hi[i], min(2 * j_end, columns) + 1)
+        for i in range(min(scale * i_start, rows), min(scale * i_end, rows) + 1):
+            lo[i] = min(lo[i], scale * j_start)
+            hi[i] = max(hi[i], min(scale * j_end, columns) + 1)
     # Widen, then make both limits non-decreasing so that every link stays inside.
     lo = np.minimum.accumulate(np.maximum(lo - radius, 0)[::-1])[::-1]
     widened = np.zeros_like(hi)
@@ -113,10 +118,16 @@ class LevelScorer:
     """Link scores for one side pair inside one band, ready for the DP."""
 
     def __init__(self, source: Side, target: Side, band: Band, shapes: np.ndarray,
-                 weights: ScoreWeights) -> None:
+                 weights: ScoreWeights, windows: tuple[WindowVectors, WindowVectors] | None = None,
+                 ) -> None:
         self.source, self.target, self.band, self.shapes = source, target, band, shapes
         self.weights = weights
         self.max_size = int(shapes.max())
+        dimension = source.vectors.shape[1]
+        self.windows = windows or (
+            WindowVectors.none(len(source), self.max_size, dimension),
+            WindowVectors.none(len(target), self.max_size, dimension),
+        )
         self.cells = sentence_band(band, self.max_size, len(target))
         self.cosines = band_cosines(source.vectors, target.vectors, self.cells)
         self.source_norms = window_norms(source.vectors, self.max_size)
@@ -126,6 +137,11 @@ class LevelScorer:
         total_target = self.target_cumlen[-1]
         self.ratio = self.source_cumlen[-1] / total_target if total_target else 1.0
 
+    def _window_arguments(self):
+        source_windows, target_windows = self.windows
+        return (self.source.vectors, self.target.vectors, source_windows.index,
+                source_windows.vectors, target_windows.index, target_windows.vectors)
+
     def scores(self, skip_score: float) -> np.ndarray:
         w = self.weights
         return link_scores(
@@ -134,14 +150,61 @@ class LevelScorer:
             self.source_norms, self.target_norms, self.source_cumlen, self.target_cumlen,
             self.ratio, self.source.paragraph_starts, self.target.paragraph_starts,
             w.margin_weight, w.length_weight, w.paragraph_weight, skip_score,
+            *self._window_arguments(),
         )
+
+    def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:
+        """(cosine, neighbour cosine, length factor) of one link with both sides non-empty."""
+        cells = self.cells
+        cosine, neighbour = link_parts(
+            self.cosines, cells.lo, cells.hi, cells.start, self.source_norms,
+            self.target_norms, i0, a, j0, b, *self._window_arguments())
+        lengths = length_factor(self.source_cumlen, self.target_cumlen, self.ratio, i0, a, j0, b)
+        return float(cosine), float(neighbour), float(lengths)
+
+
+def window_candidates(path: list[PathLink], scorer: LevelScorer, scores: np.ndarray,
+                      reach: int, slack: float) -> tuple[set, set]:
+    """Multi-sentence windows worth embedding: those of links ending within `reach` of a
+    node of `path` that the search nearly chose (a path through them would score at most
+    `slack` below the best path to the same cell)."""
+    band = scorer.band
+    nodes = np.array([(i0 + a, j0 + b) for i0, a, j0, b in path], dtype=np.int64)
+    offsets = np.arange(-reach, reach + 1)
+    rows = (nodes[:, 0, None, None] + offsets[None, :, None]).repeat(len(offsets), 2).ravel()
+    columns = (nodes[:, 1, None, None] + offsets[None, None, :]).repeat(len(offsets), 1).ravel()
+    inside = (rows >= 0) & (rows < len(band.lo))
+    rows, columns = rows[inside], columns[inside]
+    inside = (columns >= band.lo[rows]) & (columns < band.hi[rows])
+    rows, columns = rows[inside], columns[inside]
+    cells = np.unique(band.start[rows] + columns - band.lo[rows])
+    row_of_cell = np.searchsorted(band.start, cells, side="right") - 1
+    column_of_cell = cells - band.start[row_of_cell] + band.lo[row_of_cell]
+    source_keys, target_keys = set(), set()
+    for k, (a, b) in enumerate(scorer.shapes):
+        if a == 0 or b == 0 or (a == 1 and b == 1):
+            continue
+        previous_rows = row_of_cell - a
+        previous_columns = column_of_cell - b
+        valid = (previous_rows >= 0) & (previous_columns >= 0)
+        valid[valid] &= (previous_columns[valid] >= band.lo[previous_rows[valid]]) & (
+            previous_columns[valid] < band.hi[previous_rows[valid]])
+        good = np.zeros(len(cells), dtype=bool)
+        previous = (band.start[previous_rows[valid]] + previous_columns[valid]
+                    - band.lo[previous_rows[valid]])
+        good[valid] = (scorer.best[previous] + scores[cells[valid], k]
+                       >= scorer.best[cells[valid]] - slack)
+        for i, j in zip(row_of_cell[good], column_of_cell[good], strict=True):
+            if a > 1:
+                source_keys.add((int(i - a), int(a)))
+            if b > 1:
+                target_keys.add((int(j - b), int(b)))
+    return source_keys, target_keys
 
 
 def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
                    percentile: float) -> float:
     """Half the given percentile of random-pair 1-1 scores (two omissions replace one link)."""
-    from workbench.similarity import combine, length_factor
-
     rng = np.random.default_rng(1234)
     samples = min(4000, len(source) * len(target))
     rows = rng.integers(0, len(source), samples)
@@ -166,22 +229,32 @@ def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
     return float(np.percentile(scores, percentile)) / 2
 
 
-def search(source: Side, target: Side, settings: SearchSettings,
-           level_hook: Callable | None = None) -> tuple[list[PathLink], LevelScorer]:
-    """Best path of links (i0, a, j0, b) and the scorer of the finest level."""
+def search(source: Side, target: Side, settings: SearchSettings, *,
+           band: Band | None = None,
+           windows: tuple[WindowVectors, WindowVectors] | None = None,
+           ) -> tuple[list[PathLink], LevelScorer, np.ndarray]:
+    """Best path of links, with the scorer and link scores of the finest level.
+
+    `band` skips the coarse levels (reuse the band of an earlier search);
+    `windows` are real embeddings of some multi-sentence windows.
+    """
     shapes = np.array(settings.shapes, dtype=np.int64)
     rows, columns = len(source), len(target)
-    if (rows + 1) * (columns + 1) <= settings.max_full_cells or min(rows, columns) < 8:
+    if band is not None:
+        pass
+    elif min(rows, columns) <= 2 * settings.band_radius:
         band = Band.full(rows + 1, columns + 1)
+    elif (rows + 1) * (columns + 1) <= settings.max_full_cells:
+        rough = replace(settings, shapes=settings.rough_shapes)
+        path, _, _ = search(source, target, rough, band=Band.full(rows + 1, columns + 1))
+        band = band_around(path, rows, columns, settings.band_radius, scale=1)
     else:
-        coarse, _ = search(source.halved(), target.halved(), settings)
+        coarse, _, _ = search(source.halved(), target.halved(), settings)
         band = band_around(coarse, rows, columns, settings.band_radius)
     skip = skip_score_for(source, target, settings.weights, settings.skip_percentile)
-    scorer = LevelScorer(source, target, band, shapes, settings.weights)
-    scores = scorer.scores(skip)
-    if level_hook is not None:
-        scores = level_hook(scorer, scores)
-    back = best_path_back(scores, band.lo, band.hi, band.start, shapes)
+    scorer = LevelScorer(source, target, band, shapes, settings.weights, windows)
     scorer.skip_score = skip
-    scorer.last_scores = scores
-    return trace(back, band, shapes), scorer
+    scores = scorer.scores(skip)
+    best, back = best_path_back(scores, band.lo, band.hi, band.start, shapes)
+    scorer.best = best
+    return trace(back, band, shapes), scorer, scores

@@ -151,9 +151,94 @@ def _cos(cosines, lo, hi, start, i, j):
     return cosines[start[i] + j - lo[i]]
 
 
+@dataclass(frozen=True)
+class WindowVectors:
+    """Real embeddings of some multi-sentence windows of one side.
+
+    index[start, size] is the row of `vectors` holding the embedding of the
+    `size` sentences from `start`, or -1 when that window was not embedded (its
+    vector is then approximated by the sum of its sentence vectors).
+    """
+
+    index: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def none(cls, count: int, max_size: int, dimension: int) -> WindowVectors:
+        return cls(np.full((count, max_size + 1), -1, dtype=np.int64),
+                   np.zeros((0, dimension), dtype=np.float32))
+
+    @classmethod
+    def build(cls, count: int, max_size: int, embedded: dict[tuple[int, int], np.ndarray],
+              dimension: int) -> WindowVectors:
+        index = np.full((count, max_size + 1), -1, dtype=np.int64)
+        vectors = np.zeros((len(embedded), dimension), dtype=np.float32)
+        for row, ((start, size), vector) in enumerate(sorted(embedded.items())):
+            index[start, size] = row
+            vectors[row] = vector
+        return cls(index, vectors)
+
+
 @njit(cache=True)
-def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b):
-    """(window cosine, neighbour cosine) of source i0..i0+a-1 with target j0..j0+b-1."""
+def _window(sentences, windows_index, windows, start, size):
+    if size == 1:
+        return sentences[start]
+    return windows[windows_index[start, size]]
+
+
+@njit(cache=True)
+def _has_window(windows_index, start, size):
+    return size == 1 or windows_index[start, size] >= 0
+
+
+@njit(cache=True)
+def _embedded_parts(source_vectors, target_vectors, source_index, source_windows,
+                    target_index, target_windows, i0, a, j0, b):
+    u = _window(source_vectors, source_index, source_windows, i0, a)
+    v = _window(target_vectors, target_index, target_windows, j0, b)
+    cosine = np.dot(u, v)
+    rows = source_vectors.shape[0]
+    columns = target_vectors.shape[0]
+    source_side = 0.0
+    source_count = 0
+    for j in (j0 - 1, j0 + b):
+        if 0 <= j < columns:
+            source_side += np.dot(u, target_vectors[j])
+            source_count += 1
+    target_side = 0.0
+    target_count = 0
+    for i in (i0 - 1, i0 + a):
+        if 0 <= i < rows:
+            target_side += np.dot(v, source_vectors[i])
+            target_count += 1
+    return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
+
+
+@njit(cache=True)
+def _mean_of_means(first, first_count, second, second_count):
+    total = 0.0
+    parts = 0
+    if first_count:
+        total += first / first_count
+        parts += 1
+    if second_count:
+        total += second / second_count
+        parts += 1
+    return total / parts if parts else 0.0
+
+
+@njit(cache=True)
+def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+               source_vectors, target_vectors, source_index, source_windows,
+               target_index, target_windows):
+    """(window cosine, neighbour cosine) of source i0..i0+a-1 with target j0..j0+b-1.
+
+    Uses real window embeddings when both windows have one, else sums of sentences.
+    """
+    if (a > 1 or b > 1) and _has_window(source_index, i0, a) \
+            and _has_window(target_index, j0, b):
+        return _embedded_parts(source_vectors, target_vectors, source_index, source_windows,
+                               target_index, target_windows, i0, a, j0, b)
     rows = len(slo)
     columns = target_norms.shape[0]
     total = 0.0
@@ -197,17 +282,7 @@ def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0,
             if ok:
                 target_side += acc / norm_v
                 target_count += 1
-    neighbour = 0.0
-    parts = 0
-    if source_count:
-        neighbour += source_side / source_count
-        parts += 1
-    if target_count:
-        neighbour += target_side / target_count
-        parts += 1
-    if parts:
-        neighbour /= parts
-    return cosine, neighbour
+    return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
 
 
 @njit(cache=True)
@@ -241,6 +316,7 @@ def link_scores(
     cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
     source_cumlen, target_cumlen, ratio, source_starts, target_starts,
     margin_weight, length_weight, paragraph_weight, skip_score,
+    source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
 ):
     """scores[cell, shape] for the link of that shape ending at that band cell."""
     scores = np.full((start[-1], len(shapes)), NO_LINK, dtype=np.float32)
@@ -259,7 +335,9 @@ def link_scores(
                     scores[cell, k] = skip_score
                     continue
                 cosine, neighbour = link_parts(
-                    cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b)
+                    cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                    source_vectors, target_vectors, source_index, source_windows,
+                    target_index, target_windows)
                 if np.isnan(cosine):
                     continue
                 lengths = length_factor(source_cumlen, target_cumlen, ratio, i0, a, j0, b)
