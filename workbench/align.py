@@ -53,10 +53,11 @@ class AlignSettings:
     """Most sentences on one side of a link: 2 allows 1-2 and 2-1, 4 allows up to 1-4 and 4-1."""
     max_link_total: int = 5
     """Most sentences in one link, both sides together: 5 allows 2-3 and 3-2 but not 3-3."""
-    omission_strictness: float = 80.0
-    """How readily a sentence is left without a counterpart, 0-100. A pair is linked only if it
-    scores better than this percentile of random sentence pairs of the same document: raise it
-    for translations with many omissions or additions, lower it for faithful ones."""
+    omission_strictness: float = 5.0
+    """How readily a sentence is left without a counterpart, 0-100. Leaving a sentence alone
+    scores like a random sentence pair of the same document at this percentile (5 = worse than
+    95% of random pairs): raise it (say to 20) for translations with many omissions or
+    additions, lower it (to 1) for faithful ones."""
     neighbour_correction: float = 1.0
     """How much a pair's resemblance to the surrounding sentences is subtracted from its
     similarity (0 = none, 1 = full). It stops short, generic sentences matching everything."""

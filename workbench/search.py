@@ -38,7 +38,7 @@ class SearchSettings:
     shapes: tuple[Shape, ...]
     weights: ScoreWeights
     skip_percentile: float
-    """A 1-1 link must score above this percentile of random pairs to beat two omissions."""
+    """A 1-0 or 0-1 link scores this percentile of the scores of random 1-1 pairs."""
     band_radius: int = 10
     """Cells searched on each side of the projected coarse path."""
     max_full_cells: int = 4_000_000
@@ -204,7 +204,10 @@ def window_candidates(path: list[PathLink], scorer: LevelScorer, scores: np.ndar
 
 def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
                    percentile: float) -> float:
-    """Half the given percentile of random-pair 1-1 scores (two omissions replace one link)."""
+    """The score of a 1-0 or 0-1 link: the given percentile of random-pair 1-1 scores.
+
+    Random pairs show what a wrong link scores in this document, with this model,
+    so the cost of leaving a sentence alone adapts to both."""
     rng = np.random.default_rng(1234)
     samples = min(4000, len(source) * len(target))
     rows = rng.integers(0, len(source), samples)
@@ -226,7 +229,7 @@ def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
                 weights.margin_weight, weights.length_weight, 0.0)
         for c, nb, i, j in zip(cosines, neighbour, rows, columns, strict=True)
     ])
-    return float(np.percentile(scores, percentile)) / 2
+    return float(np.percentile(scores, percentile))
 
 
 def search(source: Side, target: Side, settings: SearchSettings, *,
