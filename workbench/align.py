@@ -110,6 +110,18 @@ class AlignSettings:
         return {f.name: helps.get(f.name, "") for f in fields(cls)}
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What a link's confidence was computed from (all 0 for 1-0, 0-1 and anchors)."""
+
+    cosine: float = 0.0
+    """Cosine similarity of the two sides' embeddings."""
+    neighbour: float = 0.0
+    """Mean cosine of each side with the sentences next to the other side."""
+    lengths: float = 0.0
+    """log2(1 + short/long) of the two lengths, corrected for the usual length ratio."""
+
+
 def align(
     source: Sequence[str],
     target: Sequence[str],
@@ -126,12 +138,29 @@ def align(
     between them are aligned independently. Paragraph numbers, when given, act
     as soft anchors.
     """
+    return [link for link, _ in align_with_evidence(
+        source, target, embedder, settings, source_paragraphs=source_paragraphs,
+        target_paragraphs=target_paragraphs, anchors=anchors,
+    )]
+
+
+def align_with_evidence(
+    source: Sequence[str],
+    target: Sequence[str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    source_paragraphs: Sequence[int] | None = None,
+    target_paragraphs: Sequence[int] | None = None,
+    anchors: Sequence[Link] = (),
+) -> list[tuple[Link, Evidence]]:
+    """Like `align`, with the evidence behind each link's confidence."""
     settings = settings or AlignSettings()
     if not source and not target:
         return []
     source_vectors = _encode(embedder, source)
     target_vectors = _encode(embedder, target)
-    links: list[Link] = []
+    links: list[tuple[Link, Evidence]] = []
     i = j = 0
     spans = []
     for anchor in sorted(anchors, key=lambda link: (link.source[:1], link.target[:1])):
@@ -147,7 +176,7 @@ def align(
             target_paragraphs, (i0, i1), (j0, j1), embedder, settings,
         )
         if anchor is not None:
-            links.append(anchor)
+            links.append((anchor, Evidence()))
     return links
 
 
@@ -158,11 +187,15 @@ def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
 
 
 def _align_span(source, target, source_vectors, target_vectors, source_paragraphs,
-                target_paragraphs, rows, columns, embedder, settings) -> list[Link]:
+                target_paragraphs, rows, columns, embedder, settings,
+                ) -> list[tuple[Link, Evidence]]:
     (i0, i1), (j0, j1) = rows, columns
     n, m = i1 - i0, j1 - j0
     if n == 0 or m == 0:
-        return [Link((i0 + i,), ()) for i in range(n)] + [Link((), (j0 + j,)) for j in range(m)]
+        alone = [Link((i0 + i,), ()) for i in range(n)] + [Link((), (j0 + j,)) for j in range(m)]
+        return [(Link(link.source, link.target, link_confidence(len(link.source),
+                                                                  len(link.target))), Evidence())
+                for link in alone]
     source_side = Side.build(
         source_vectors[i0:i1], source[i0:i1],
         None if source_paragraphs is None else source_paragraphs[i0:i1])
@@ -180,11 +213,13 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
         )
         path, scorer, scores = search(source_side, target_side, search_settings,
                                       band=scorer.band, windows=windows)
-    confidences = [_confidence(scorer, *link) for link in path]
-    return [
-        Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)), confidence)
-        for (s, a, t, b), confidence in zip(path, confidences, strict=True)
-    ]
+    out = []
+    for s, a, t, b in path:
+        evidence = Evidence(*scorer.parts(s, a, t, b)) if a and b else Evidence()
+        confidence = link_confidence(a, b, evidence.cosine, evidence.neighbour, evidence.lengths)
+        out.append((Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)),
+                         confidence), evidence))
+    return out
 
 
 def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]], embedder: Embedder,
@@ -194,10 +229,3 @@ def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]], embedder: E
     dimension = vectors.shape[1] if len(keys) else 1
     return WindowVectors.build(len(texts), max_size, dict(zip(keys, vectors, strict=True)),
                                dimension)
-
-
-def _confidence(scorer, i0: int, a: int, j0: int, b: int) -> float:
-    """Calibrated chance that the link is exactly right."""
-    if a == 0 or b == 0:
-        return link_confidence(a, b, 0.0, 0.0, 0.0)
-    return link_confidence(a, b, *scorer.parts(i0, a, j0, b))

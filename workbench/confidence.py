@@ -23,7 +23,8 @@ def link_features(a: int, b: int, cosine: float, neighbour: float,
     return (cosine - neighbour, cosine, lengths, float(max(a, b) > 1))
 
 
-def link_confidence(a: int, b: int, cosine: float, neighbour: float, lengths: float) -> float:
+def link_confidence(a: int, b: int, cosine: float = 0.0, neighbour: float = 0.0,
+                    lengths: float = 0.0) -> float:
     if a == 0 or b == 0:
         return _sigmoid(OMISSION_INTERCEPT)
     margin, cos, length, merge = link_features(a, b, cosine, neighbour, lengths)

@@ -114,6 +114,16 @@ def band_around(path: list[PathLink], rows: int, columns: int, radius: int,
     return Band.from_limits(lo, hi)
 
 
+RATIO_PRIOR_BYTES = 1000.0
+"""Both totals get this many bytes added before the ratio is taken, so that on a short text
+one odd sentence cannot skew it (on a book the prior is negligible)."""
+
+
+def length_ratio(source_bytes: float, target_bytes: float) -> float:
+    """How much longer the source usually is than its translation."""
+    return (source_bytes + RATIO_PRIOR_BYTES) / (target_bytes + RATIO_PRIOR_BYTES)
+
+
 class LevelScorer:
     """Link scores for one side pair inside one band, ready for the DP."""
 
@@ -134,8 +144,7 @@ class LevelScorer:
         self.target_norms = window_norms(target.vectors, self.max_size)
         self.source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
         self.target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
-        total_target = self.target_cumlen[-1]
-        self.ratio = self.source_cumlen[-1] / total_target if total_target else 1.0
+        self.ratio = length_ratio(self.source_cumlen[-1], self.target_cumlen[-1])
 
     def _window_arguments(self):
         source_windows, target_windows = self.windows
@@ -223,7 +232,7 @@ def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
     neighbour = np.mean(flank, axis=0)
     source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
     target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
-    ratio = source_cumlen[-1] / target_cumlen[-1] if target_cumlen[-1] else 1.0
+    ratio = length_ratio(source_cumlen[-1], target_cumlen[-1])
     scores = np.array([
         combine(c, nb, length_factor(source_cumlen, target_cumlen, ratio, i, 1, j, 1), 0,
                 weights.margin_weight, weights.length_weight, 0.0)
