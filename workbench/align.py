@@ -120,6 +120,8 @@ class Evidence:
     """Mean cosine of each side with the sentences next to the other side."""
     lengths: float = 0.0
     """log2(1 + short/long) of the two lengths, corrected for the usual length ratio."""
+    beside_omission: bool = False
+    """The link before or after it leaves a sentence alone (errors cluster there)."""
 
 
 def align(
@@ -214,9 +216,12 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
         path, scorer, scores = search(source_side, target_side, search_settings,
                                       band=scorer.band, windows=windows)
     out = []
-    for s, a, t, b in path:
-        evidence = Evidence(*scorer.parts(s, a, t, b)) if a and b else Evidence()
-        confidence = link_confidence(a, b, evidence.cosine, evidence.neighbour, evidence.lengths)
+    alone = [a == 0 or b == 0 for _, a, _, b in path]
+    for index, (s, a, t, b) in enumerate(path):
+        beside = (index > 0 and alone[index - 1]) or (index + 1 < len(path) and alone[index + 1])
+        evidence = Evidence(*scorer.parts(s, a, t, b), beside) if a and b else Evidence()
+        confidence = link_confidence(a, b, evidence.cosine, evidence.neighbour, evidence.lengths,
+                                     evidence.beside_omission)
         out.append((Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)),
                          confidence), evidence))
     return out
