@@ -160,8 +160,11 @@ def align_with_evidence(
     settings = settings or AlignSettings()
     if not source and not target:
         return []
-    source_vectors = _encode(embedder, source)
-    target_vectors = _encode(embedder, target)
+    if source and target:
+        source_vectors = _encode(embedder, source)
+        target_vectors = _encode(embedder, target)
+    else:  # nothing to compare: every sentence stands alone, no model needed
+        source_vectors = target_vectors = np.zeros((0, 1), dtype=np.float32)
     links: list[tuple[Link, Evidence]] = []
     i = j = 0
     spans = []
