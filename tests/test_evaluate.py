@@ -95,3 +95,58 @@ def test_reliability_table_gives_the_share_right_per_bucket():
                               edges=(0.0, 0.5, 0.9, 1.0))
     assert [(row["links"], row["correct"]) for row in table] == [
         (1, 0.0), (0, None), (3, pytest.approx(2 / 3))]
+
+
+@pytest.fixture
+def gold_dir(tmp_path):
+    root = tmp_path / "gold"
+    write_gold(root / "set" / "doc", ["alpha beta", "gamma delta epsilon zeta", "eta theta"],
+               ["alpha beta", "gamma delta", "epsilon zeta", "eta theta"],
+               [((0,), (0,)), ((1,), (1, 2)), ((2,), (3,))], paragraphs=([0, 0, 1], [0, 0, 0, 1]))
+    write_gold(root / "set" / "other", ["one two", "three four"], ["one two", "three four"],
+               [((0,), (1,)), ((1,), (0,))])
+    return root
+
+
+@pytest.fixture
+def fake_model(monkeypatch, fake_embedder):
+    monkeypatch.setattr("workbench.cli.load_embedder", lambda model: fake_embedder)
+    return fake_embedder
+
+
+def test_eval_prints_scores_per_document_and_overall(runner, gold_dir, fake_model):
+    from workbench.cli import cli
+
+    result = runner.invoke(cli, ["eval", str(gold_dir)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["document", "strict"]
+    doc = next(line for line in lines if line.startswith("set/doc"))
+    assert doc.split()[1:] == ["1.0000"] * 6
+    other = next(line for line in lines if line.startswith("set/other"))
+    assert other.split()[3] == "0.0000"  # the gold crosses; the aligner cannot
+    assert any(line.startswith("all (micro-average)") for line in lines)
+
+
+def test_eval_json_has_the_documented_shape(runner, gold_dir, fake_model):
+    import json
+
+    from workbench.cli import cli
+
+    result = runner.invoke(cli, ["eval", str(gold_dir), "--json", "--max-link-size", "2"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"strict", "lax", "documents", "seconds"}
+    assert set(report["strict"]) == {"precision", "recall", "f1"}
+    assert [d["name"] for d in report["documents"]] == ["set/doc", "set/other"]
+    # 3 of 5 predicted links are exact; 3 of 5 gold links are found.
+    assert report["strict"]["precision"] == pytest.approx(3 / 5)
+    assert report["strict"]["recall"] == pytest.approx(3 / 5)
+
+
+def test_eval_without_gold_is_a_clear_error(runner, tmp_path, fake_model):
+    from workbench.cli import cli
+
+    result = runner.invoke(cli, ["eval", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "no folder with gold.links" in result.output
