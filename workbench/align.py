@@ -67,6 +67,10 @@ class AlignSettings:
     paragraph_weight: float = 0.1
     """How strongly paragraph breaks are respected, when known: a penalty for a link that
     crosses a break or starts a paragraph on one side only (0 = ignore paragraphs)."""
+    stray_sentence_penalty: float = 1.0
+    """How strongly a merged link is held back when one of its sentences resembles the other
+    side less than a typical unrelated pair does: such a sentence is more likely an addition
+    or omission than part of the merge (0 = no check)."""
     embed_windows: bool = True
     """Embed the actual text of groups of sentences near the best path and re-check them
     (more accurate merges; slower on a cold cache). Off: groups are scored from their
@@ -89,6 +93,7 @@ class AlignSettings:
                 margin_weight=self.neighbour_correction,
                 length_weight=self.length_weight,
                 paragraph_weight=self.paragraph_weight,
+                member_weight=self.stray_sentence_penalty,
             ),
             skip_percentile=self.omission_strictness,
             band_radius=self.search_radius,

@@ -39,6 +39,9 @@ class SearchSettings:
     weights: ScoreWeights
     skip_percentile: float
     """A 1-0 or 0-1 link scores this percentile of the scores of random 1-1 pairs."""
+    stray_floor_percentile: float = 50.0
+    """A sentence inside a merge whose cosine with the other side is below this percentile
+    of random-pair cosines counts as a stray (see `ScoreWeights.member_weight`)."""
     band_radius: int = 10
     """Cells searched on each side of the projected coarse path."""
     max_full_cells: int = 4_000_000
@@ -158,7 +161,8 @@ class LevelScorer:
             self.band.lo, self.band.hi, self.band.start, self.shapes,
             self.source_norms, self.target_norms, self.source_cumlen, self.target_cumlen,
             self.ratio, self.source.paragraph_starts, self.target.paragraph_starts,
-            w.margin_weight, w.length_weight, w.paragraph_weight, skip_score,
+            w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
+            w.member_floor,
             *self._window_arguments(),
         )
 
@@ -211,12 +215,13 @@ def window_candidates(path: list[PathLink], scorer: LevelScorer, scores: np.ndar
     return source_keys, target_keys
 
 
-def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
-                   percentile: float) -> float:
-    """The score of a 1-0 or 0-1 link: the given percentile of random-pair 1-1 scores.
+def document_baselines(source: Side, target: Side, weights: ScoreWeights, skip_percentile: float,
+                       floor_percentile: float) -> tuple[float, float]:
+    """What wrong links look like in this document, with this model: random sentence pairs.
 
-    Random pairs show what a wrong link scores in this document, with this model,
-    so the cost of leaving a sentence alone adapts to both."""
+    Returns the score of a 1-0 or 0-1 link (the `skip_percentile` of random-pair 1-1
+    scores) and the stray-sentence floor (the `floor_percentile` of random-pair
+    cosines). Both adapt to the document and the model instead of being constants."""
     rng = np.random.default_rng(1234)
     samples = min(4000, len(source) * len(target))
     rows = rng.integers(0, len(source), samples)
@@ -238,7 +243,8 @@ def skip_score_for(source: Side, target: Side, weights: ScoreWeights,
                 weights.margin_weight, weights.length_weight, 0.0)
         for c, nb, i, j in zip(cosines, neighbour, rows, columns, strict=True)
     ])
-    return float(np.percentile(scores, percentile))
+    return (float(np.percentile(scores, skip_percentile)),
+            float(np.percentile(cosines, floor_percentile)))
 
 
 def search(source: Side, target: Side, settings: SearchSettings, *,
@@ -263,8 +269,10 @@ def search(source: Side, target: Side, settings: SearchSettings, *,
     else:
         coarse, _, _ = search(source.halved(), target.halved(), settings)
         band = band_around(coarse, rows, columns, settings.band_radius)
-    skip = skip_score_for(source, target, settings.weights, settings.skip_percentile)
-    scorer = LevelScorer(source, target, band, shapes, settings.weights, windows)
+    skip, floor = document_baselines(source, target, settings.weights, settings.skip_percentile,
+                                     settings.stray_floor_percentile)
+    weights = replace(settings.weights, member_floor=floor)
+    scorer = LevelScorer(source, target, band, shapes, weights, windows)
     scorer.skip_score = skip
     scores = scorer.scores(skip)
     best, back = best_path_back(scores, band.lo, band.hi, band.start, shapes)

@@ -14,7 +14,10 @@ The score of a link (higher is better) combines:
 - a length prior, `log2(1 + short / long)` of the two character lengths after
   correcting for the document-wide length ratio, raised to `length_weight`;
 - a paragraph prior: a penalty for each paragraph boundary a link crosses and
-  for a link that starts a paragraph on one side only.
+  for a link that starts a paragraph on one side only;
+- a stray-sentence check: a merge one of whose sentences resembles the other side
+  less than a typical random pair does is penalised (it is probably an addition or
+  omission swallowed by the merge).
 
 Pure numpy and numba; nothing here knows about files or models.
 """
@@ -98,6 +101,10 @@ class ScoreWeights:
     margin_weight: float = 1.0
     length_weight: float = 1.0
     paragraph_weight: float = 0.0
+    member_weight: float = 0.0
+    """Penalty per unit of cosine by which a merge's weakest sentence falls below the floor."""
+    member_floor: float = 0.0
+    """Cosine a sentence inside a merge should reach with the other side (set per document)."""
 
 
 def sentence_band(band: Band, max_size: int, columns: int) -> Band:
@@ -286,6 +293,42 @@ def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0,
 
 
 @njit(cache=True)
+def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                   source_vectors, target_vectors, source_index, source_windows,
+                   target_index, target_windows):
+    """In a merge, the lowest cosine of one of its sentences with the other side (1.0 for 1-1).
+
+    A sentence that resembles nothing on the other side is probably an addition or an
+    omission swallowed by the merge."""
+    weakest = 1.0
+    real_u = _has_window(source_index, i0, a)
+    real_v = _has_window(target_index, j0, b)
+    if b > 1:
+        for j in range(j0, j0 + b):
+            if real_u:
+                u = _window(source_vectors, source_index, source_windows, i0, a)
+                value = np.dot(u, target_vectors[j])
+            else:
+                value = 0.0
+                for i in range(i0, i0 + a):
+                    value += _cos(cosines, slo, shi, sstart, i, j)
+                value /= source_norms[i0, a]
+            weakest = min(weakest, value)
+    if a > 1:
+        for i in range(i0, i0 + a):
+            if real_v:
+                v = _window(target_vectors, target_index, target_windows, j0, b)
+                value = np.dot(v, source_vectors[i])
+            else:
+                value = 0.0
+                for j in range(j0, j0 + b):
+                    value += _cos(cosines, slo, shi, sstart, i, j)
+                value /= target_norms[j0, b]
+            weakest = min(weakest, value)
+    return weakest
+
+
+@njit(cache=True)
 def length_factor(source_cumlen, target_cumlen, ratio, i0, a, j0, b):
     source_length = source_cumlen[i0 + a] - source_cumlen[i0] + 1.0
     target_length = (target_cumlen[j0 + b] - target_cumlen[j0]) * ratio + 1.0
@@ -315,7 +358,7 @@ def combine(cosine, neighbour, lengths, breaks, margin_weight, length_weight, pa
 def link_scores(
     cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
     source_cumlen, target_cumlen, ratio, source_starts, target_starts,
-    margin_weight, length_weight, paragraph_weight, skip_score,
+    margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
     source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
 ):
     """scores[cell, shape] for the link of that shape ending at that band cell."""
@@ -345,4 +388,11 @@ def link_scores(
                 scores[cell, k] = combine(
                     cosine, neighbour, lengths, breaks, margin_weight, length_weight,
                     paragraph_weight)
+                if member_weight > 0 and (a > 1 or b > 1):
+                    weakest = weakest_member(
+                        cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                        source_vectors, target_vectors, source_index, source_windows,
+                        target_index, target_windows)
+                    if weakest < member_floor:
+                        scores[cell, k] -= member_weight * (member_floor - weakest)
     return scores
