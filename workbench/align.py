@@ -222,7 +222,8 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
             _embed_windows(target[j0:j1], target_keys, embedder, scorer.max_size),
         )
         path, scorer, scores = search(source_side, target_side, search_settings,
-                                      band=scorer.band, windows=windows)
+                                      band=scorer.band, windows=windows,
+                                      previous_scores=scores)
     out = []
     alone = [a == 0 or b == 0 for _, a, _, b in path]
     for index, (s, a, t, b) in enumerate(path):

@@ -154,8 +154,11 @@ class LevelScorer:
         return (self.source.vectors, self.target.vectors, source_windows.index,
                 source_windows.vectors, target_windows.index, target_windows.vectors)
 
-    def scores(self, skip_score: float) -> np.ndarray:
+    def scores(self, skip_score: float, previous: np.ndarray | None = None) -> np.ndarray:
+        """Link scores; `previous` (from the same band, no windows) saves recomputing."""
         w = self.weights
+        if previous is None:
+            previous = np.zeros((0, len(self.shapes)), dtype=np.float32)
         return link_scores(
             self.cosines, self.cells.lo, self.cells.hi, self.cells.start,
             self.band.lo, self.band.hi, self.band.start, self.shapes,
@@ -163,7 +166,7 @@ class LevelScorer:
             self.ratio, self.source.paragraph_starts, self.target.paragraph_starts,
             w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
             w.member_floor,
-            *self._window_arguments(),
+            *self._window_arguments(), previous,
         )
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:
@@ -250,11 +253,13 @@ def document_baselines(source: Side, target: Side, weights: ScoreWeights, skip_p
 def search(source: Side, target: Side, settings: SearchSettings, *,
            band: Band | None = None,
            windows: tuple[WindowVectors, WindowVectors] | None = None,
+           previous_scores: np.ndarray | None = None,
            ) -> tuple[list[PathLink], LevelScorer, np.ndarray]:
     """Best path of links, with the scorer and link scores of the finest level.
 
     `band` skips the coarse levels (reuse the band of an earlier search);
-    `windows` are real embeddings of some multi-sentence windows.
+    `windows` are real embeddings of some multi-sentence windows; `previous_scores`
+    are the scores of the same band without them.
     """
     shapes = np.array(settings.shapes, dtype=np.int64)
     rows, columns = len(source), len(target)
@@ -267,14 +272,16 @@ def search(source: Side, target: Side, settings: SearchSettings, *,
         path, _, _ = search(source, target, rough, band=Band.full(rows + 1, columns + 1))
         band = band_around(path, rows, columns, settings.band_radius, scale=1)
     else:
-        coarse, _, _ = search(source.halved(), target.halved(), settings)
+        # Coarse levels only steer the band: simple link shapes are enough there.
+        coarse_settings = replace(settings, shapes=settings.rough_shapes)
+        coarse, _, _ = search(source.halved(), target.halved(), coarse_settings)
         band = band_around(coarse, rows, columns, settings.band_radius)
     skip, floor = document_baselines(source, target, settings.weights, settings.skip_percentile,
                                      settings.stray_floor_percentile)
     weights = replace(settings.weights, member_floor=floor)
     scorer = LevelScorer(source, target, band, shapes, weights, windows)
     scorer.skip_score = skip
-    scores = scorer.scores(skip)
+    scores = scorer.scores(skip, previous_scores)
     best, back = best_path_back(scores, band.lo, band.hi, band.start, shapes)
     scorer.best = best
     return trace(back, band, shapes), scorer, scores

@@ -360,9 +360,15 @@ def link_scores(
     source_cumlen, target_cumlen, ratio, source_starts, target_starts,
     margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
     source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
+    previous,
 ):
-    """scores[cell, shape] for the link of that shape ending at that band cell."""
+    """scores[cell, shape] for the link of that shape ending at that band cell.
+
+    With `previous` (scores of the same band without window embeddings; an empty
+    array otherwise) only the links that use an embedded window are recomputed.
+    """
     scores = np.full((start[-1], len(shapes)), NO_LINK, dtype=np.float32)
+    reuse = previous.shape[0] == scores.shape[0]
     rows = len(lo)
     for i in range(rows):
         for j in range(lo[i], hi[i]):
@@ -376,6 +382,10 @@ def link_scores(
                     continue
                 if a == 0 or b == 0:
                     scores[cell, k] = skip_score
+                    continue
+                if reuse and not ((a > 1 and source_index[i0, a] >= 0)
+                                  or (b > 1 and target_index[j0, b] >= 0)):
+                    scores[cell, k] = previous[cell, k]
                     continue
                 cosine, neighbour = link_parts(
                     cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
