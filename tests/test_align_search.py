@@ -58,3 +58,30 @@ def test_rescoring_only_the_links_with_windows_matches_a_full_recomputation():
     _, _, full = search(source, target, settings, band=scorer.band, windows=windows)
     np.testing.assert_allclose(partial, full)
     assert not np.allclose(partial, scores)
+
+
+def link_score(scorer, scores, i0, a, j0, b):
+    band, shapes = scorer.band, [tuple(shape) for shape in scorer.shapes.tolist()]
+    i, j = i0 + a, j0 + b
+    return scores[band.start[i] + j - band.lo[i], shapes.index((a, b))]
+
+
+def test_a_merge_that_swallows_an_unrelated_sentence_is_held_back():
+    rng = np.random.default_rng(5)
+    meanings = rng.normal(size=(40, 64))
+    targets = list(meanings + 0.3 * rng.normal(size=(40, 64)))
+    # After target 10 comes a sentence that resembles source 10 less than random ones do.
+    targets.insert(11, rng.normal(size=64) - 0.5 * meanings[10])
+    sides = [Side.build(vectors / np.linalg.norm(vectors, axis=1, keepdims=True),
+                        ["x" * 50] * len(vectors))
+             for vectors in (meanings, np.array(targets))]
+    lenient = AlignSettings(stray_sentence_penalty=0).search_settings()
+    strict = AlignSettings(stray_sentence_penalty=1).search_settings()
+    _, lenient_scorer, lenient_scores = search(*sides, lenient)
+    _, strict_scorer, strict_scores = search(*sides, strict)
+    swallowed = (10, 1, 10, 2)
+    clean = (10, 1, 10, 1)
+    assert (link_score(strict_scorer, strict_scores, *swallowed)
+            < link_score(lenient_scorer, lenient_scores, *swallowed))
+    assert (link_score(strict_scorer, strict_scores, *clean)
+            == link_score(lenient_scorer, lenient_scores, *clean))
