@@ -148,6 +148,10 @@ class LevelScorer:
         self.source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
         self.target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
         self.ratio = length_ratio(self.source_cumlen[-1], self.target_cumlen[-1])
+        self.skip_score = 0.0
+        """Score of a 1-0 or 0-1 link in this document (set by `search`)."""
+        self.best: np.ndarray | None = None
+        """Best path score to each band cell (set by `search`, read by `window_candidates`)."""
 
     def _window_arguments(self):
         source_windows, target_windows = self.windows
