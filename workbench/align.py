@@ -105,8 +105,10 @@ class AlignSettings:
         import ast
         import inspect
 
-        tree = ast.parse(inspect.getsource(cls))
-        body = tree.body[0].body
+        try:
+            body = ast.parse(inspect.getsource(cls)).body[0].body
+        except (OSError, TypeError):  # no source shipped: settings still work, unexplained
+            body = []
         helps = {}
         for node, following in zip(body, body[1:], strict=False):
             if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
