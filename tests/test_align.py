@@ -49,3 +49,92 @@ def test_link_size_limit_is_respected(fake_embedder):
     target = ["a b", "c d", "e f"]
     links = align(source, target, fake_embedder, AlignSettings(max_link_size=2))
     assert max(len(link.target) for link in links) <= 2
+
+
+def pairs(links):
+    return [(link.source, link.target) for link in links]
+
+
+def test_a_sentence_split_in_four_gives_a_one_to_four_link(fake_embedder):
+    source = ["alpha beta", "gamma delta epsilon zeta eta theta iota kappa", "lambda mu"]
+    target = ["alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa",
+              "lambda mu"]
+    links = align(source, target, fake_embedder)
+    assert ((1,), (1, 2, 3, 4)) in pairs(links)
+    reversed_links = align(target, source, fake_embedder)
+    assert ((1, 2, 3, 4), (1,)) in pairs(reversed_links)
+
+
+def test_two_to_three_and_three_to_two_links_are_found(fake_embedder):
+    # The words of two source sentences are interleaved across three target sentences.
+    source = ["alpha beta", "gamma delta epsilon", "zeta eta theta", "iota kappa"]
+    target = ["alpha beta", "gamma zeta", "delta eta", "epsilon theta", "iota kappa"]
+    assert ((1, 2), (1, 2, 3)) in pairs(align(source, target, fake_embedder))
+    assert ((1, 2, 3), (1, 2)) in pairs(align(target, source, fake_embedder))
+
+
+def test_link_shapes_follow_the_settings():
+    shapes = AlignSettings(max_link_size=4, max_link_total=5).link_shapes()
+    for shape in [(1, 0), (0, 1), (1, 1), (1, 4), (4, 1), (2, 2), (2, 3), (3, 2)]:
+        assert shape in shapes
+    assert (3, 3) not in shapes and (1, 5) not in shapes
+    assert set(AlignSettings(max_link_size=2, max_link_total=3).link_shapes()) == {
+        (1, 0), (0, 1), (1, 1), (1, 2), (2, 1)}
+
+
+def test_total_link_size_limit_is_respected(fake_embedder):
+    source = ["a b c d e f", "g h"]
+    target = ["a b", "c d", "e f", "g h"]
+    links = align(source, target, fake_embedder, AlignSettings(max_link_total=3))
+    assert all(len(link.source) + len(link.target) <= 3 for link in links)
+    assert covers_everything(links, 2, 4)
+
+
+def test_paragraph_breaks_act_as_soft_anchors(fake_embedder):
+    source = ["alpha beta gamma delta", "epsilon zeta"]
+    target = ["alpha beta", "gamma delta", "epsilon zeta"]
+    assert pairs(align(source, target, fake_embedder))[0] == ((0,), (0, 1))
+    respectful = align(source, target, fake_embedder, AlignSettings(paragraph_weight=2.0),
+                       source_paragraphs=[0, 1], target_paragraphs=[0, 1, 2])
+    assert ((0,), (0, 1)) not in pairs(respectful)
+    assert covers_everything(respectful, 2, 3)
+
+
+def test_several_anchors_are_kept_and_the_gaps_aligned(fake_embedder):
+    texts = ["alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa"]
+    anchors = [Link((3,), (3,), 1.0), Link((1,), (1,), 1.0)]
+    links = align(texts, texts, fake_embedder, anchors=anchors)
+    assert covers_everything(links, 5, 5)
+    assert all(anchor in links for anchor in anchors)
+    assert pairs(links) == [((i,), (i,)) for i in range(5)]
+
+
+def test_an_anchor_overrides_what_the_texts_suggest(fake_embedder):
+    texts = ["alpha beta", "gamma delta", "epsilon zeta"]
+    anchor = Link((0,), (1,), 1.0)
+    links = align(texts, texts, fake_embedder, anchors=[anchor])
+    assert pairs(links)[:2] == [((), (0,)), ((0,), (1,))]
+    assert covers_everything(links, 3, 3)
+
+
+def test_confidences_are_probabilities_and_lower_for_doubtful_links(fake_embedder):
+    source = ["alpha beta", "gamma delta", "completely different words here"]
+    target = ["alpha beta", "gamma delta", "nothing shared at all now"]
+    links = align(source, target, fake_embedder)
+    assert all(0.0 <= link.score <= 1.0 for link in links)
+    assert links[0].score > max(link.score for link in links[2:])
+
+
+def test_every_setting_is_explained():
+    helps = AlignSettings.field_help()
+    assert set(helps) == {
+        "max_link_size", "max_link_total", "omission_strictness", "neighbour_correction",
+        "length_weight", "paragraph_weight", "stray_sentence_penalty", "embed_windows",
+        "search_radius"}
+    assert all(len(text) > 30 for text in helps.values())
+
+
+def test_only_one_side_given():
+    links = align(["un", "deux"], [], None)
+    assert pairs(links) == [((0,), ()), ((1,), ())]
+    assert all(0.0 <= link.score <= 1.0 for link in links)

@@ -1,17 +1,39 @@
-"""Find the best monotone path of links between two lists of sentences.
+"""Align two lists of sentences: the best monotone path of links, each with a confidence.
 
 Pure computation: it asks an embedder for vectors and knows nothing of files,
-SQLite or Flask.
+SQLite or Flask. The scoring lives in `workbench.similarity`, the search in
+`workbench.search`, the confidence model in `workbench.confidence`.
+
+How it works, in short:
+
+1. Every sentence is embedded once. A group of neighbouring sentences is first
+   scored with the sum of its sentence vectors, which costs nothing.
+2. A dynamic programme finds the best path of links (1-0, 0-1, 1-1 ... up to
+   `max_link_size` sentences a side and `max_link_total` a link). Long texts are
+   searched coarse to fine in a band, so time grows linearly.
+3. Optionally (`embed_windows`), the real text of each multi-sentence group that
+   the path uses or nearly uses is embedded, those links re-scored, and the
+   path searched again.
+4. Each link gets a calibrated confidence: the estimated chance that it is
+   exactly right.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from workbench.confidence import link_confidence
 from workbench.embed import Embedder
+from workbench.search import SearchSettings, search, window_candidates
+from workbench.similarity import ScoreWeights, Side, WindowVectors
+
+WINDOW_REACH = 1
+"""Window embeddings are fetched for links ending this close to the first path ..."""
+WINDOW_SLACK = 0.2
+"""... whose best path scores at most this much below the best (see `window_candidates`)."""
 
 
 @dataclass(frozen=True)
@@ -25,81 +47,88 @@ class Link:
 
 @dataclass(frozen=True)
 class AlignSettings:
-    """Knobs a translator can reason about."""
+    """Knobs a translator can reason about. Each one is explained in `workbench align --help`."""
 
-    max_link_size: int = 2
-    """Most sentences on one side of a link (2 allows 1-2 and 2-1)."""
-    omission_penalty: float = 0.3
-    """Similarity a sentence must reach before it is linked rather than left alone."""
+    max_link_size: int = 4
+    """Most sentences on one side of a link: 2 allows 1-2 and 2-1, 4 allows up to 1-4 and 4-1."""
+    max_link_total: int = 5
+    """Most sentences in one link, both sides together: 5 allows 2-3 and 3-2 but not 3-3."""
+    omission_strictness: float = 5.0
+    """How readily a sentence is left without a counterpart, 0-100. Leaving a sentence alone
+    scores like a random sentence pair of the same document at this percentile (5 = worse than
+    95% of random pairs): raise it (say to 20) for translations with many omissions or
+    additions, lower it (to 1) for faithful ones."""
+    neighbour_correction: float = 1.0
+    """How much a pair's resemblance to the surrounding sentences is subtracted from its
+    similarity (0 = none, 1 = full). It stops short, generic sentences matching everything."""
+    length_weight: float = 1.0
+    """How much a difference in length (after allowing for the language's usual ratio) counts
+    against a pair (0 = lengths are ignored)."""
+    paragraph_weight: float = 0.1
+    """How strongly paragraph breaks are respected, when known: a penalty for a link that
+    crosses a break or starts a paragraph on one side only (0 = ignore paragraphs)."""
+    stray_sentence_penalty: float = 1.0
+    """How strongly a merged link is held back when one of its sentences resembles the other
+    side less than a typical unrelated pair does: such a sentence is more likely an addition
+    or omission than part of the merge (0 = no check)."""
+    embed_windows: bool = True
+    """Embed the actual text of groups of sentences near the best path and re-check them
+    (more accurate merges; slower on a cold cache). Off: groups are scored from their
+    sentences' vectors alone."""
+    search_radius: int = 10
+    """On long texts, how many sentences either side of the rough first path are searched."""
+
+    def link_shapes(self) -> tuple[tuple[int, int], ...]:
+        shapes = [(1, 0), (0, 1)]
+        for a in range(1, self.max_link_size + 1):
+            for b in range(1, self.max_link_size + 1):
+                if a + b <= max(self.max_link_total, 2):
+                    shapes.append((a, b))
+        return tuple(shapes)
+
+    def search_settings(self) -> SearchSettings:
+        return SearchSettings(
+            shapes=self.link_shapes(),
+            weights=ScoreWeights(
+                margin_weight=self.neighbour_correction,
+                length_weight=self.length_weight,
+                paragraph_weight=self.paragraph_weight,
+                member_weight=self.stray_sentence_penalty,
+            ),
+            skip_percentile=self.omission_strictness,
+            band_radius=self.search_radius,
+        )
+
+    @classmethod
+    def field_help(cls) -> dict[str, str]:
+        """Each setting's explanation (the attribute docstrings above), for --help."""
+        import ast
+        import inspect
+
+        try:
+            body = ast.parse(inspect.getsource(cls)).body[0].body
+        except (OSError, TypeError):  # no source shipped: settings still work, unexplained
+            body = []
+        helps = {}
+        for node, following in zip(body, body[1:], strict=False):
+            if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
+                    and isinstance(following.value, ast.Constant)):
+                helps[node.target.id] = " ".join(following.value.value.split())
+        return {f.name: helps.get(f.name, "") for f in fields(cls)}
 
 
-LINK_SHAPES_BASE = ((1, 1), (1, 0), (0, 1))
+@dataclass(frozen=True)
+class Evidence:
+    """What a link's confidence was computed from (all 0 for 1-0, 0-1 and anchors)."""
 
-
-def link_shapes(max_link_size: int) -> list[tuple[int, int]]:
-    shapes = list(LINK_SHAPES_BASE)
-    for size in range(2, max_link_size + 1):
-        shapes += [(1, size), (size, 1)]
-    return shapes
-
-
-def _window_texts(sentences: Sequence[str], size: int) -> list[str]:
-    return [" ".join(sentences[i : i + size]) for i in range(len(sentences) - size + 1)]
-
-
-def _window_vectors(sentences: Sequence[str], embedder: Embedder, max_size: int):
-    vectors = {}
-    for size in range(1, max_size + 1):
-        texts = _window_texts(sentences, size)
-        if texts:
-            vectors[size] = embedder.encode(texts)
-    return vectors
-
-
-def _align_span(
-    source: Sequence[str], target: Sequence[str], embedder: Embedder, settings: AlignSettings
-) -> list[Link]:
-    n, m = len(source), len(target)
-    if n == 0 or m == 0:
-        return [Link((i,), ()) for i in range(n)] + [Link((), (j,)) for j in range(m)]
-    shapes = link_shapes(settings.max_link_size)
-    src_vectors = _window_vectors(source, embedder, settings.max_link_size)
-    tgt_vectors = _window_vectors(target, embedder, settings.max_link_size)
-    best = np.full((n + 1, m + 1), -np.inf)
-    back = np.zeros((n + 1, m + 1, 2), dtype=np.int64)
-    best[0, 0] = 0.0
-    for i in range(n + 1):
-        for j in range(m + 1):
-            if i == 0 and j == 0:
-                continue
-            for a, b in shapes:
-                if a > i or b > j:
-                    continue
-                previous = best[i - a, j - b]
-                if previous == -np.inf:
-                    continue
-                if a == 0 or b == 0:
-                    gain = 0.0
-                else:
-                    similarity = float(src_vectors[a][i - a] @ tgt_vectors[b][j - b])
-                    gain = (similarity - settings.omission_penalty) * (a + b) / 2
-                if previous + gain > best[i, j]:
-                    best[i, j] = previous + gain
-                    back[i, j] = (a, b)
-    links = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        a, b = back[i, j]
-        source_ids = tuple(range(i - a, i))
-        target_ids = tuple(range(j - b, j))
-        if a and b:
-            similarity = float(src_vectors[a][i - a] @ tgt_vectors[b][j - b])
-            score = float(np.clip(similarity, 0.0, 1.0))
-        else:
-            score = 0.0
-        links.append(Link(source_ids, target_ids, score))
-        i, j = i - a, j - b
-    return links[::-1]
+    cosine: float = 0.0
+    """Cosine similarity of the two sides' embeddings."""
+    neighbour: float = 0.0
+    """Mean cosine of each side with the sentences next to the other side."""
+    lengths: float = 0.0
+    """log2(1 + short/long) of the two lengths, corrected for the usual length ratio."""
+    beside_omission: bool = False
+    """The link before or after it leaves a sentence alone (errors cluster there)."""
 
 
 def align(
@@ -114,25 +143,105 @@ def align(
 ) -> list[Link]:
     """Links covering every sentence of both sides once, in order.
 
-    `anchors` (confirmed links) are kept as they are; the spans between them
-    are aligned independently.
+    `anchors` (confirmed links) are kept exactly as they are; the stretches
+    between them are aligned independently. Paragraph numbers, when given, act
+    as soft anchors.
     """
+    return [link for link, _ in align_with_evidence(
+        source, target, embedder, settings, source_paragraphs=source_paragraphs,
+        target_paragraphs=target_paragraphs, anchors=anchors,
+    )]
+
+
+def align_with_evidence(
+    source: Sequence[str],
+    target: Sequence[str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    source_paragraphs: Sequence[int] | None = None,
+    target_paragraphs: Sequence[int] | None = None,
+    anchors: Sequence[Link] = (),
+) -> list[tuple[Link, Evidence]]:
+    """Like `align`, with the evidence behind each link's confidence."""
     settings = settings or AlignSettings()
-    links: list[Link] = []
+    if not source and not target:
+        return []
+    if source and target:
+        source_vectors = _encode(embedder, source)
+        target_vectors = _encode(embedder, target)
+    else:  # nothing to compare: every sentence stands alone, no model needed
+        source_vectors = target_vectors = np.zeros((0, 1), dtype=np.float32)
+    links: list[tuple[Link, Evidence]] = []
     i = j = 0
+    spans = []
     for anchor in sorted(anchors, key=lambda link: (link.source[:1], link.target[:1])):
         end_i = anchor.source[0] if anchor.source else i
         end_j = anchor.target[0] if anchor.target else j
-        links += _shift(_align_span(source[i:end_i], target[j:end_j], embedder, settings), i, j)
-        links.append(anchor)
+        spans.append((i, end_i, j, end_j, anchor))
         i = anchor.source[-1] + 1 if anchor.source else i
         j = anchor.target[-1] + 1 if anchor.target else j
-    links += _shift(_align_span(source[i:], target[j:], embedder, settings), i, j)
+    spans.append((i, len(source), j, len(target), None))
+    for i0, i1, j0, j1, anchor in spans:
+        links += _align_span(
+            source, target, source_vectors, target_vectors, source_paragraphs,
+            target_paragraphs, (i0, i1), (j0, j1), embedder, settings,
+        )
+        if anchor is not None:
+            links.append((anchor, Evidence()))
     return links
 
 
-def _shift(links: list[Link], di: int, dj: int) -> list[Link]:
-    return [
-        Link(tuple(x + di for x in link.source), tuple(y + dj for y in link.target), link.score)
-        for link in links
-    ]
+def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 1), dtype=np.float32)
+    return np.asarray(embedder.encode(list(texts)), dtype=np.float32)
+
+
+def _align_span(source, target, source_vectors, target_vectors, source_paragraphs,
+                target_paragraphs, rows, columns, embedder, settings,
+                ) -> list[tuple[Link, Evidence]]:
+    (i0, i1), (j0, j1) = rows, columns
+    n, m = i1 - i0, j1 - j0
+    if n == 0 or m == 0:
+        alone = [Link((i0 + i,), ()) for i in range(n)] + [Link((), (j0 + j,)) for j in range(m)]
+        return [(Link(link.source, link.target, link_confidence(len(link.source),
+                                                                  len(link.target))), Evidence())
+                for link in alone]
+    source_side = Side.build(
+        source_vectors[i0:i1], source[i0:i1],
+        None if source_paragraphs is None else source_paragraphs[i0:i1])
+    target_side = Side.build(
+        target_vectors[j0:j1], target[j0:j1],
+        None if target_paragraphs is None else target_paragraphs[j0:j1])
+    search_settings = settings.search_settings()
+    path, scorer, scores = search(source_side, target_side, search_settings)
+    if settings.embed_windows and any(a > 1 or b > 1 for _, a, _, b in path):
+        source_keys, target_keys = window_candidates(
+            path, scorer, scores, WINDOW_REACH, WINDOW_SLACK)
+        windows = (
+            _embed_windows(source[i0:i1], source_keys, embedder, scorer.max_size),
+            _embed_windows(target[j0:j1], target_keys, embedder, scorer.max_size),
+        )
+        path, scorer, scores = search(source_side, target_side, search_settings,
+                                      band=scorer.band, windows=windows,
+                                      previous_scores=scores)
+    out = []
+    alone = [a == 0 or b == 0 for _, a, _, b in path]
+    for index, (s, a, t, b) in enumerate(path):
+        beside = (index > 0 and alone[index - 1]) or (index + 1 < len(path) and alone[index + 1])
+        evidence = Evidence(*scorer.parts(s, a, t, b), beside) if a and b else Evidence()
+        confidence = link_confidence(a, b, evidence.cosine, evidence.neighbour, evidence.lengths,
+                                     evidence.beside_omission)
+        out.append((Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)),
+                         confidence), evidence))
+    return out
+
+
+def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]], embedder: Embedder,
+                   max_size: int) -> WindowVectors:
+    keys = sorted(keys)
+    vectors = _encode(embedder, [" ".join(texts[start : start + size]) for start, size in keys])
+    dimension = vectors.shape[1] if len(keys) else 1
+    return WindowVectors.build(len(texts), max_size, dict(zip(keys, vectors, strict=True)),
+                               dimension)

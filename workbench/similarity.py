@@ -1,0 +1,408 @@
+"""How well a group of source sentences matches a group of target sentences.
+
+Only single sentences are embedded. The vector of a window of consecutive
+sentences is approximated by the sum of its sentence vectors, so its cosine with
+another window is a block sum of sentence-to-sentence cosines divided by the
+two window norms. Everything is computed inside a `Band` of the grid, so the
+cost grows with the band's area, not with the product of the document lengths.
+
+The score of a link (higher is better) combines:
+
+- the cosine of the two windows, minus the mean cosine of each window with the
+  sentences right next to the other one (Bertalign's margin: it discounts
+  "hub" sentences that resemble everything);
+- a length prior, `log2(1 + short / long)` of the two character lengths after
+  correcting for the document-wide length ratio, raised to `length_weight`;
+- a paragraph prior: a penalty for each paragraph boundary a link crosses and
+  for a link that starts a paragraph on one side only;
+- a stray-sentence check: a merge one of whose sentences resembles the other side
+  less than a typical random pair does is penalised (it is probably an addition or
+  omission swallowed by the merge).
+
+Pure numpy and numba; nothing here knows about files or models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+NO_LINK = -np.inf
+
+
+@dataclass(frozen=True)
+class Band:
+    """For each source row i, the target columns [lo[i], hi[i]) that are searched.
+
+    Cells are stored row after row in flat arrays; `start[i]` is where row i begins.
+    """
+
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+
+    @classmethod
+    def from_limits(cls, lo: np.ndarray, hi: np.ndarray) -> Band:
+        lo = np.asarray(lo, dtype=np.int64)
+        hi = np.maximum(np.asarray(hi, dtype=np.int64), lo)
+        start = np.zeros(len(lo) + 1, dtype=np.int64)
+        np.cumsum(hi - lo, out=start[1:])
+        return cls(lo, hi, start)
+
+    @classmethod
+    def full(cls, rows: int, columns: int) -> Band:
+        return cls.from_limits(np.zeros(rows, np.int64), np.full(rows, columns, np.int64))
+
+    @property
+    def size(self) -> int:
+        return int(self.start[-1])
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the alignment as the scorer sees it."""
+
+    vectors: np.ndarray
+    """L2-normalised sentence vectors, one row per sentence."""
+    lengths: np.ndarray
+    """Length of each sentence in bytes."""
+    paragraph_starts: np.ndarray
+    """True where a sentence opens a paragraph (all False when paragraphs are unknown)."""
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, texts, paragraphs=None) -> Side:
+        lengths = np.array([len(text.encode("utf-8")) for text in texts], dtype=np.float64)
+        starts = np.zeros(len(texts), dtype=np.bool_)
+        if paragraphs is not None and len(paragraphs):
+            paragraphs = np.asarray(paragraphs)
+            starts[1:] = paragraphs[1:] != paragraphs[:-1]
+        return cls(np.ascontiguousarray(vectors, dtype=np.float32), lengths, starts)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def halved(self) -> Side:
+        """Every two neighbouring sentences merged into one (for coarse searches)."""
+        count = len(self)
+        pairs = (count + 1) // 2
+        vectors = np.zeros((pairs, self.vectors.shape[1]), dtype=np.float32)
+        lengths = np.zeros(pairs)
+        np.add.at(vectors, np.arange(count) // 2, self.vectors)
+        np.add.at(lengths, np.arange(count) // 2, self.lengths)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_))
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    margin_weight: float = 1.0
+    length_weight: float = 1.0
+    paragraph_weight: float = 0.0
+    member_weight: float = 0.0
+    """Penalty per unit of cosine by which a merge's weakest sentence falls below the floor."""
+    member_floor: float = 0.0
+    """Cosine a sentence inside a merge should reach with the other side (set per document)."""
+
+
+def sentence_band(band: Band, max_size: int, columns: int) -> Band:
+    """The sentence pairs whose cosines the links ending inside `band` (and margins) read."""
+    rows = len(band.lo) - 1
+    ahead = np.minimum(np.arange(rows) + max_size + 1, rows)
+    lo = np.maximum(band.lo[:rows] - max_size - 1, 0)
+    hi = np.minimum(np.maximum.accumulate(band.hi)[ahead] + 1, columns)
+    return Band.from_limits(lo, hi)
+
+
+def band_cosines(source: np.ndarray, target: np.ndarray, band: Band) -> np.ndarray:
+    """Sentence-to-sentence cosines for every cell of `band`, flat, float32."""
+    out = np.empty(band.size, dtype=np.float32)
+    rows = len(band.lo)
+    if rows and np.all(band.lo == band.lo[0]) and np.all(band.hi == band.hi[0]):
+        block = source @ target[band.lo[0] : band.hi[0]].T
+        out[:] = block.reshape(-1)
+        return out
+    for i in range(rows):
+        lo, hi, at = band.lo[i], band.hi[i], band.start[i]
+        out[at : at + hi - lo] = target[lo:hi] @ source[i]
+    return out
+
+
+def window_norms(vectors: np.ndarray, max_size: int) -> np.ndarray:
+    """norms[i, a] = norm of the sum of the vectors of sentences i .. i+a-1 (NaN past the end)."""
+    count = len(vectors)
+    neighbours = np.zeros((count, max_size), dtype=np.float64)
+    for distance in range(1, max_size):
+        if distance < count:
+            neighbours[: count - distance, distance] = np.einsum(
+                "ij,ij->i", vectors[: count - distance], vectors[distance:]
+            )
+    norms = np.full((count, max_size + 1), np.nan)
+    for size in range(1, max_size + 1):
+        if size > count:
+            continue
+        squared = np.full(count - size + 1, float(size))
+        for first in range(size):
+            for second in range(first + 1, size):
+                squared += 2 * neighbours[first : count - size + 1 + first, second - first]
+        norms[: count - size + 1, size] = np.sqrt(np.maximum(squared, 1e-12))
+    return norms
+
+
+@njit(cache=True)
+def _cos(cosines, lo, hi, start, i, j):
+    if j < lo[i] or j >= hi[i]:
+        return np.nan
+    return cosines[start[i] + j - lo[i]]
+
+
+@dataclass(frozen=True)
+class WindowVectors:
+    """Real embeddings of some multi-sentence windows of one side.
+
+    index[start, size] is the row of `vectors` holding the embedding of the
+    `size` sentences from `start`, or -1 when that window was not embedded (its
+    vector is then approximated by the sum of its sentence vectors).
+    """
+
+    index: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def none(cls, count: int, max_size: int, dimension: int) -> WindowVectors:
+        return cls(np.full((count, max_size + 1), -1, dtype=np.int64),
+                   np.zeros((0, dimension), dtype=np.float32))
+
+    @classmethod
+    def build(cls, count: int, max_size: int, embedded: dict[tuple[int, int], np.ndarray],
+              dimension: int) -> WindowVectors:
+        index = np.full((count, max_size + 1), -1, dtype=np.int64)
+        vectors = np.zeros((len(embedded), dimension), dtype=np.float32)
+        for row, ((start, size), vector) in enumerate(sorted(embedded.items())):
+            index[start, size] = row
+            vectors[row] = vector
+        return cls(index, vectors)
+
+
+@njit(cache=True)
+def _window(sentences, windows_index, windows, start, size):
+    if size == 1:
+        return sentences[start]
+    return windows[windows_index[start, size]]
+
+
+@njit(cache=True)
+def _has_window(windows_index, start, size):
+    return size == 1 or windows_index[start, size] >= 0
+
+
+@njit(cache=True)
+def _embedded_parts(source_vectors, target_vectors, source_index, source_windows,
+                    target_index, target_windows, i0, a, j0, b):
+    u = _window(source_vectors, source_index, source_windows, i0, a)
+    v = _window(target_vectors, target_index, target_windows, j0, b)
+    cosine = np.dot(u, v)
+    rows = source_vectors.shape[0]
+    columns = target_vectors.shape[0]
+    source_side = 0.0
+    source_count = 0
+    for j in (j0 - 1, j0 + b):
+        if 0 <= j < columns:
+            source_side += np.dot(u, target_vectors[j])
+            source_count += 1
+    target_side = 0.0
+    target_count = 0
+    for i in (i0 - 1, i0 + a):
+        if 0 <= i < rows:
+            target_side += np.dot(v, source_vectors[i])
+            target_count += 1
+    return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
+
+
+@njit(cache=True)
+def _mean_of_means(first, first_count, second, second_count):
+    total = 0.0
+    parts = 0
+    if first_count:
+        total += first / first_count
+        parts += 1
+    if second_count:
+        total += second / second_count
+        parts += 1
+    return total / parts if parts else 0.0
+
+
+@njit(cache=True)
+def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+               source_vectors, target_vectors, source_index, source_windows,
+               target_index, target_windows):
+    """(window cosine, neighbour cosine) of source i0..i0+a-1 with target j0..j0+b-1.
+
+    Uses real window embeddings when both windows have one, else sums of sentences.
+    """
+    if (a > 1 or b > 1) and _has_window(source_index, i0, a) \
+            and _has_window(target_index, j0, b):
+        return _embedded_parts(source_vectors, target_vectors, source_index, source_windows,
+                               target_index, target_windows, i0, a, j0, b)
+    rows = len(slo)
+    columns = target_norms.shape[0]
+    total = 0.0
+    for i in range(i0, i0 + a):
+        for j in range(j0, j0 + b):
+            value = _cos(cosines, slo, shi, sstart, i, j)
+            if np.isnan(value):
+                return np.nan, 0.0
+            total += value
+    norm_u = source_norms[i0, a]
+    norm_v = target_norms[j0, b]
+    cosine = total / (norm_u * norm_v)
+    # Margin: each window against the single sentences flanking the other window.
+    source_side = 0.0
+    source_count = 0
+    for j in (j0 - 1, j0 + b):
+        if 0 <= j < columns:
+            acc = 0.0
+            ok = True
+            for i in range(i0, i0 + a):
+                value = _cos(cosines, slo, shi, sstart, i, j)
+                if np.isnan(value):
+                    ok = False
+                    break
+                acc += value
+            if ok:
+                source_side += acc / norm_u
+                source_count += 1
+    target_side = 0.0
+    target_count = 0
+    for i in (i0 - 1, i0 + a):
+        if 0 <= i < rows:
+            acc = 0.0
+            ok = True
+            for j in range(j0, j0 + b):
+                value = _cos(cosines, slo, shi, sstart, i, j)
+                if np.isnan(value):
+                    ok = False
+                    break
+                acc += value
+            if ok:
+                target_side += acc / norm_v
+                target_count += 1
+    return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
+
+
+@njit(cache=True)
+def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                   source_vectors, target_vectors, source_index, source_windows,
+                   target_index, target_windows):
+    """In a merge, the lowest cosine of one of its sentences with the other side (1.0 for 1-1).
+
+    A sentence that resembles nothing on the other side is probably an addition or an
+    omission swallowed by the merge."""
+    weakest = 1.0
+    real_u = _has_window(source_index, i0, a)
+    real_v = _has_window(target_index, j0, b)
+    if b > 1:
+        for j in range(j0, j0 + b):
+            if real_u:
+                u = _window(source_vectors, source_index, source_windows, i0, a)
+                value = np.dot(u, target_vectors[j])
+            else:
+                value = 0.0
+                for i in range(i0, i0 + a):
+                    value += _cos(cosines, slo, shi, sstart, i, j)
+                value /= source_norms[i0, a]
+            weakest = min(weakest, value)
+    if a > 1:
+        for i in range(i0, i0 + a):
+            if real_v:
+                v = _window(target_vectors, target_index, target_windows, j0, b)
+                value = np.dot(v, source_vectors[i])
+            else:
+                value = 0.0
+                for j in range(j0, j0 + b):
+                    value += _cos(cosines, slo, shi, sstart, i, j)
+                value /= target_norms[j0, b]
+            weakest = min(weakest, value)
+    return weakest
+
+
+@njit(cache=True)
+def length_factor(source_cumlen, target_cumlen, ratio, i0, a, j0, b):
+    source_length = source_cumlen[i0 + a] - source_cumlen[i0] + 1.0
+    target_length = (target_cumlen[j0 + b] - target_cumlen[j0]) * ratio + 1.0
+    return np.log2(1.0 + min(source_length, target_length) / max(source_length, target_length))
+
+
+@njit(cache=True)
+def paragraph_breaks(source_starts, target_starts, i0, a, j0, b):
+    """Paragraph boundaries crossed inside the link, plus 1 if only one side opens one."""
+    count = 0
+    for i in range(i0 + 1, i0 + a):
+        count += source_starts[i]
+    for j in range(j0 + 1, j0 + b):
+        count += target_starts[j]
+    if source_starts[i0] != target_starts[j0]:
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def combine(cosine, neighbour, lengths, breaks, margin_weight, length_weight, paragraph_weight):
+    similarity = cosine - margin_weight * neighbour
+    return similarity * lengths**length_weight - paragraph_weight * breaks
+
+
+@njit(cache=True)
+def link_scores(
+    cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
+    source_cumlen, target_cumlen, ratio, source_starts, target_starts,
+    margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
+    source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
+    previous,
+):
+    """scores[cell, shape] for the link of that shape ending at that band cell.
+
+    With `previous` (scores of the same band without window embeddings; an empty
+    array otherwise) only the links that use an embedded window are recomputed.
+    """
+    scores = np.full((start[-1], len(shapes)), NO_LINK, dtype=np.float32)
+    reuse = previous.shape[0] == scores.shape[0]
+    rows = len(lo)
+    for i in range(rows):
+        for j in range(lo[i], hi[i]):
+            cell = start[i] + j - lo[i]
+            for k in range(len(shapes)):
+                a = shapes[k, 0]
+                b = shapes[k, 1]
+                i0 = i - a
+                j0 = j - b
+                if i0 < 0 or j0 < 0:
+                    continue
+                if a == 0 or b == 0:
+                    scores[cell, k] = skip_score
+                    continue
+                if reuse and not ((a > 1 and source_index[i0, a] >= 0)
+                                  or (b > 1 and target_index[j0, b] >= 0)):
+                    scores[cell, k] = previous[cell, k]
+                    continue
+                cosine, neighbour = link_parts(
+                    cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                    source_vectors, target_vectors, source_index, source_windows,
+                    target_index, target_windows)
+                if np.isnan(cosine):
+                    continue
+                lengths = length_factor(source_cumlen, target_cumlen, ratio, i0, a, j0, b)
+                breaks = paragraph_breaks(source_starts, target_starts, i0, a, j0, b)
+                scores[cell, k] = combine(
+                    cosine, neighbour, lengths, breaks, margin_weight, length_weight,
+                    paragraph_weight)
+                if member_weight > 0 and (a > 1 or b > 1):
+                    weakest = weakest_member(
+                        cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
+                        source_vectors, target_vectors, source_index, source_windows,
+                        target_index, target_windows)
+                    if weakest < member_floor:
+                        scores[cell, k] -= member_weight * (member_floor - weakest)
+    return scores
