@@ -129,7 +129,8 @@ def test_every_setting_is_explained():
     helps = AlignSettings.field_help()
     assert set(helps) == {
         "max_link_size", "max_link_total", "omission_strictness", "neighbour_correction",
-        "length_weight", "paragraph_weight", "stray_sentence_penalty", "embed_windows",
+        "length_weight", "paragraph_weight", "stray_sentence_penalty", "anchor_weight",
+        "embed_windows",
         "search_radius"}
     assert all(len(text) > 30 for text in helps.values())
 

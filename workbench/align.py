@@ -75,6 +75,10 @@ class AlignSettings:
     """Embed the actual text of groups of sentences near the best path and re-check them
     (more accurate merges; slower on a cold cache). Off: groups are scored from their
     sentences' vectors alone."""
+    anchor_weight: float = 0.3
+    """Bonus for a link whose two sides share numbers, names and look-alike words
+    (altitudes, dates, place names, cognates), in proportion to the share of such words
+    they have in common (0 = ignore them)."""
     search_radius: int = 10
     """On long texts, how many sentences either side of the rough first path are searched."""
 
@@ -94,6 +98,7 @@ class AlignSettings:
                 length_weight=self.length_weight,
                 paragraph_weight=self.paragraph_weight,
                 member_weight=self.stray_sentence_penalty,
+                lexical_weight=self.anchor_weight,
             ),
             skip_percentile=self.omission_strictness,
             band_radius=self.search_radius,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
+from workbench.lexical import Anchors, band_shared, shared_count
 from workbench.similarity import (
     Band,
     ScoreWeights,
@@ -117,6 +118,10 @@ def band_around(path: list[PathLink], rows: int, columns: int, radius: int,
     return Band.from_limits(lo, hi)
 
 
+def _anchors_of(side: Side) -> Anchors:
+    return side.anchors if side.anchors is not None else Anchors.empty(len(side))
+
+
 RATIO_PRIOR_BYTES = 1000.0
 """Both totals get this many bytes added before the ratio is taken, so that on a short text
 one odd sentence cannot skew it (on a book the prior is negligible)."""
@@ -148,6 +153,13 @@ class LevelScorer:
         self.source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
         self.target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
         self.ratio = length_ratio(self.source_cumlen[-1], self.target_cumlen[-1])
+        source_anchors = _anchors_of(source)
+        target_anchors = _anchors_of(target)
+        self.shared = band_shared(source_anchors.ids, source_anchors.start, target_anchors.ids,
+                                  target_anchors.start, self.cells.lo, self.cells.hi,
+                                  self.cells.start)
+        self.source_anchor_counts = source_anchors.counts()
+        self.target_anchor_counts = target_anchors.counts()
         self.skip_score = 0.0
         """Score of a 1-0 or 0-1 link in this document (set by `search`)."""
         self.best: np.ndarray | None = None
@@ -170,7 +182,8 @@ class LevelScorer:
             self.ratio, self.source.paragraph_starts, self.target.paragraph_starts,
             w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
             w.member_floor,
-            *self._window_arguments(), previous,
+            *self._window_arguments(), previous, self.shared, self.source_anchor_counts,
+            self.target_anchor_counts, w.lexical_weight,
         )
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:
@@ -250,8 +263,22 @@ def document_baselines(source: Side, target: Side, weights: ScoreWeights, skip_p
                 weights.margin_weight, weights.length_weight, 0.0)
         for c, nb, i, j in zip(cosines, neighbour, rows, columns, strict=True)
     ])
+    if weights.lexical_weight > 0:
+        scores += weights.lexical_weight * _random_pair_overlaps(
+            _anchors_of(source), _anchors_of(target), rows, columns)
     return (float(np.percentile(scores, skip_percentile)),
             float(np.percentile(cosines, floor_percentile)))
+
+
+def _random_pair_overlaps(source: Anchors, target: Anchors, rows, columns) -> np.ndarray:
+    """Anchor coverage of the given sentence pairs, as `anchor_coverage` scores a 1-1."""
+    source_counts, target_counts = source.counts(), target.counts()
+    out = np.zeros(len(rows))
+    for k, (i, j) in enumerate(zip(rows, columns, strict=True)):
+        shared = shared_count(source.ids, source.start, i, target.ids, target.start, j)
+        if shared:
+            out[k] = 0.5 * (shared / source_counts[i] + shared / target_counts[j])
+    return out
 
 
 def search(source: Side, target: Side, settings: SearchSettings, *,

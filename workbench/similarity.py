@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from workbench.lexical import Anchors
+
 NO_LINK = -np.inf
 
 
@@ -70,6 +72,8 @@ class Side:
     """Length of each sentence in bytes."""
     paragraph_starts: np.ndarray
     """True where a sentence opens a paragraph (all False when paragraphs are unknown)."""
+    anchors: Anchors | None = None
+    """Numbers, names and cognates of each sentence (see `workbench.lexical`); None = unknown."""
 
     @classmethod
     def build(cls, vectors: np.ndarray, texts, paragraphs=None) -> Side:
@@ -78,7 +82,8 @@ class Side:
         if paragraphs is not None and len(paragraphs):
             paragraphs = np.asarray(paragraphs)
             starts[1:] = paragraphs[1:] != paragraphs[:-1]
-        return cls(np.ascontiguousarray(vectors, dtype=np.float32), lengths, starts)
+        return cls(np.ascontiguousarray(vectors, dtype=np.float32), lengths, starts,
+                   Anchors.build(texts))
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -93,7 +98,8 @@ class Side:
         np.add.at(lengths, np.arange(count) // 2, self.lengths)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_))
+        anchors = None if self.anchors is None else self.anchors.halved()
+        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_), anchors)
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,8 @@ class ScoreWeights:
     """Penalty per unit of cosine by which a merge's weakest sentence falls below the floor."""
     member_floor: float = 0.0
     """Cosine a sentence inside a merge should reach with the other side (set per document)."""
+    lexical_weight: float = 0.0
+    """Bonus for a link whose two sides share all their anchors (numbers, names, cognates)."""
 
 
 def sentence_band(band: Band, max_size: int, columns: int) -> Band:
@@ -355,12 +363,41 @@ def combine(cosine, neighbour, lengths, breaks, margin_weight, length_weight, pa
 
 
 @njit(cache=True)
+def anchor_coverage(shared, slo, shi, sstart, source_anchor_counts, target_anchor_counts,
+                    i0, a, j0, b):
+    """Half the sum, over the link's sentences, of the share of each one's anchors that the
+    other side of the link contains (a sentence without anchors counts 0).
+
+    It grows with the number of sentences whose numbers and names are matched, so a link
+    earns the same whether its sentences are grouped in one link or split over several,
+    as long as every sentence's anchors stay with it: it favours no link size."""
+    total = 0.0
+    for i in range(i0, i0 + a):
+        if source_anchor_counts[i] == 0:
+            continue
+        found = 0.0
+        for j in range(j0, j0 + b):
+            if slo[i] <= j < shi[i]:
+                found += shared[sstart[i] + j - slo[i]]
+        total += min(found, source_anchor_counts[i]) / source_anchor_counts[i]
+    for j in range(j0, j0 + b):
+        if target_anchor_counts[j] == 0:
+            continue
+        found = 0.0
+        for i in range(i0, i0 + a):
+            if slo[i] <= j < shi[i]:
+                found += shared[sstart[i] + j - slo[i]]
+        total += min(found, target_anchor_counts[j]) / target_anchor_counts[j]
+    return 0.5 * total
+
+
+@njit(cache=True)
 def link_scores(
     cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
     source_cumlen, target_cumlen, ratio, source_starts, target_starts,
     margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
     source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
-    previous,
+    previous, shared, source_anchor_counts, target_anchor_counts, lexical_weight,
 ):
     """scores[cell, shape] for the link of that shape ending at that band cell.
 
@@ -405,4 +442,8 @@ def link_scores(
                         target_index, target_windows)
                     if weakest < member_floor:
                         scores[cell, k] -= member_weight * (member_floor - weakest)
+                if lexical_weight > 0:
+                    scores[cell, k] += lexical_weight * anchor_coverage(
+                        shared, slo, shi, sstart, source_anchor_counts,
+                        target_anchor_counts, i0, a, j0, b)
     return scores
