@@ -58,7 +58,7 @@ class AlignSettings:
     scores like a random sentence pair of the same document at this percentile (5 = worse than
     95% of random pairs): raise it (say to 20) for translations with many omissions or
     additions, lower it (to 1) for faithful ones."""
-    neighbour_correction: float = 0.7
+    neighbour_correction: float = 1.0
     """How much a pair's resemblance to the surrounding sentences is subtracted from its
     similarity (0 = none, 1 = full). It stops short, generic sentences matching everything."""
     length_weight: float = 1.0
