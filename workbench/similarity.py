@@ -15,6 +15,8 @@ The score of a link (higher is better) combines:
   correcting for the document-wide length ratio, raised to `length_weight`;
 - a paragraph prior: a penalty for each paragraph boundary a link crosses and
   for a link that starts a paragraph on one side only;
+- an anchor bonus: for each sentence of the link, the share of its numbers, names
+  and cognate prefixes (`workbench.lexical`) found on the other side of the link;
 - a stray-sentence check: a merge one of whose sentences resembles the other side
   less than a typical random pair does is penalised (it is probably an addition or
   omission swallowed by the merge).
