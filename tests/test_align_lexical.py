@@ -13,6 +13,14 @@ def test_numbers_and_folded_word_prefixes_are_anchors():
     assert "kangc" in anchor_words("Vom Kangchendzönga")
 
 
+def test_anchors_common_to_a_whole_side_are_dropped():
+    texts = [f"Himalaya expedition number {index}" for index in range(200)]
+    anchors = Anchors.build(texts)
+    assert anchors.counts().tolist() == [1.0] * 200  # only each sentence's own number is left
+    few = Anchors.build(texts[:3])
+    assert few.counts().tolist() == [4.0] * 3  # in a short text nothing is "common"
+
+
 def test_shared_count_intersects_sorted_ids():
     source = Anchors.build(["Makalu 8470 m, Lhotse", "nichts"])
     target = Anchors.build(["Le Makalu (8470 m)", "rien"])

@@ -10,6 +10,8 @@ languages written in the same script.
 A sentence's anchors are its numbers (every run of digits) and the first
 `PREFIX` letters, lower-cased and without accents, of each word of at least
 `PREFIX` letters. Two sentences share an anchor when those strings are equal.
+Anchors that recur all over one side (`COMMON_SHARE`) are dropped, as a search
+engine ignores words found in every document.
 Anchors are stored as sorted integer ids so that the scorer can intersect them
 inside numba kernels.
 
@@ -31,6 +33,12 @@ PREFIX = 5
 """Letters of a word kept as its anchor: long enough to rule out most chance matches
 between two languages, short enough to survive inflection and spelling shifts."""
 
+COMMON_SHARE = 0.01
+"""An anchor found in more than this share of a side's sentences (and in more than
+`COMMON_COUNT`) is dropped: the subject of the whole text ("Himalaya" in a Himalaya chronicle,
+the year of a yearbook, "Alice" in Alice) says little about which sentence matches which."""
+COMMON_COUNT = 3
+
 _NUMBER = re.compile(r"\d+")
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -43,7 +51,7 @@ def _fold(word: str) -> str:
 
 def anchor_words(text: str) -> set[str]:
     """The numbers and folded word prefixes of one sentence."""
-    anchors = {"#" + number.lstrip("0") for number in _NUMBER.findall(text)}
+    anchors = {"#" + (number.lstrip("0") or "0") for number in _NUMBER.findall(text)}
     for word in _WORD.findall(text):
         if len(word) >= PREFIX:
             anchors.add(_fold(word)[:PREFIX])
@@ -62,9 +70,14 @@ class Anchors:
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Anchors:
+        """The anchors of each sentence of one side, without those common on that side."""
         rows = [np.unique(np.array([zlib.crc32(word.encode("utf-8"))
                                     for word in anchor_words(text)], dtype=np.int64))
                 for text in texts]
+        if rows:
+            ids, sentences = np.unique(np.concatenate(rows), return_counts=True)
+            common = ids[sentences > max(COMMON_COUNT, COMMON_SHARE * len(rows))]
+            rows = [row[~np.isin(row, common)] for row in rows]
         return cls.from_rows(rows)
 
     @classmethod
