@@ -61,5 +61,5 @@ def test_shared_numbers_decide_between_otherwise_equal_pairs(fake_embedder):
         result = align(source, target, fake_embedder, settings)
         return [(link.source, link.target) for link in result[3:6]]
 
-    assert links(0.3) == [((), (3,)), ((3,), (4,)), ((4,), (5,))]
-    assert links(0.0) != links(0.3)
+    assert links(0.5) == [((), (3,)), ((3,), (4,)), ((4,), (5,))]
+    assert links(0.0) != links(0.5)

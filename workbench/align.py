@@ -75,7 +75,7 @@ class AlignSettings:
     """Embed the actual text of groups of sentences near the best path and re-check them
     (more accurate merges; slower on a cold cache). Off: groups are scored from their
     sentences' vectors alone."""
-    anchor_weight: float = 0.3
+    anchor_weight: float = 0.5
     """Bonus for a link whose two sides share numbers, names and look-alike words
     (altitudes, dates, place names, cognates), in proportion to the share of such words
     they have in common (0 = ignore them)."""
