@@ -281,6 +281,15 @@ def _random_pair_overlaps(source: Anchors, target: Anchors, rows, columns) -> np
     return out
 
 
+def _band_settings(settings: SearchSettings) -> SearchSettings:
+    """Settings of the rough searches that only steer the band: simple link shapes are enough,
+    and the band follows meaning alone. Anchor words refine links inside it but may not steer
+    it: a run of look-alike numbers (list items, page or footnote numbers that do not
+    correspond) could otherwise pull the whole band off the true path."""
+    return replace(settings, shapes=settings.rough_shapes,
+                   weights=replace(settings.weights, lexical_weight=0.0))
+
+
 def search(source: Side, target: Side, settings: SearchSettings, *,
            band: Band | None = None,
            windows: tuple[WindowVectors, WindowVectors] | None = None,
@@ -299,12 +308,11 @@ def search(source: Side, target: Side, settings: SearchSettings, *,
     elif min(rows, columns) <= 2 * settings.band_radius:
         band = Band.full(rows + 1, columns + 1)
     elif (rows + 1) * (columns + 1) <= settings.max_full_cells:
-        rough = replace(settings, shapes=settings.rough_shapes)
+        rough = _band_settings(settings)
         path, _, _ = search(source, target, rough, band=Band.full(rows + 1, columns + 1))
         band = band_around(path, rows, columns, settings.band_radius, scale=1)
     else:
-        # Coarse levels only steer the band: simple link shapes are enough there.
-        coarse_settings = replace(settings, shapes=settings.rough_shapes)
+        coarse_settings = _band_settings(settings)
         coarse, _, _ = search(source.halved(), target.halved(), coarse_settings)
         band = band_around(coarse, rows, columns, settings.band_radius)
     skip, floor = document_baselines(source, target, settings.weights, settings.skip_percentile,
