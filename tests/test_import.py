@@ -279,3 +279,26 @@ def test_names_must_fit_in_a_url(db, fake_embedder, name):
         import_document(db, name, InputFile("a.txt", FRENCH.encode()),
                         InputFile("b.txt", ENGLISH.encode()), fake_embedder)
     assert store.list_documents(db) == []
+
+
+def test_running_align_again_keeps_what_was_edited_in_the_browser(
+    runner, tmp_path, use_fake_embedder, db_path
+):
+    corpus = tmp_path / "corpus"
+    (corpus / "fr").mkdir(parents=True)
+    (corpus / "en").mkdir()
+    (corpus / "fr" / "port.txt").write_text(FRENCH)
+    (corpus / "en" / "port.txt").write_text(ENGLISH)
+    assert runner.invoke(cli, ["align", "--corpus", str(corpus)]).exit_code == 0
+    db = store.open_db(db_path)
+    document_id = store.get_document(db, "port")["id"]
+    first = store.sentences(db, document_id, store.TARGET)[0]
+    db["sentences"].update(first["id"], {"text": "A typo fixed in the editor."})
+    db.execute("update links set status = 'confirmed' where document_id = ?", [document_id])
+    db.conn.commit()
+    before = snapshot(db_path)
+
+    result = runner.invoke(cli, ["align", "--corpus", str(corpus)])
+
+    assert result.exit_code == 0, result.output
+    assert snapshot(db_path) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -493,17 +494,25 @@ def import_pairs(
 ) -> list[ImportResult]:
     """Bring each pair into the database: import new ones, update changed ones.
 
-    An unchanged document is only re-aligned (reviewed links stay); a changed
-    one is re-imported sentence by sentence (`reimport_document`), or refused
-    when `update_existing` is false.
+    A document whose files have not changed since its last import is left as it
+    is, with the edits made in the browser; one whose text is the same but was
+    imported another way is only re-aligned (reviewed links stay); a changed one
+    is re-imported sentence by sentence (`reimport_document`), or refused when
+    `update_existing` is false.
     """
     options = options or ImportOptions()
     results = []
     for pair in pairs:
         source = InputFile.from_path(pair.source_path, options.max_bytes)
         target = InputFile.from_path(pair.target_path, options.max_bytes)
+        fingerprint = file_fingerprint(source, target)
         existing = store.get_document(db, pair.name)
-        if existing is not None and update_existing:
+        if existing is not None and existing.get("file_fingerprint") == fingerprint:
+            # The files have not changed since they were imported: leave the document,
+            # its review and the translator's edits in the browser exactly as they are.
+            results.append(ImportResult(pair.name, existing["id"],
+                                        len(store.links(db, existing["id"])), False, Changes()))
+        elif existing is not None and update_existing:
             source_sentences = prepare_side(source, options.source_lang, options.target_lang,
                                             options)
             target_sentences = prepare_side(target, options.target_lang, options.source_lang,
@@ -522,9 +531,18 @@ def import_pairs(
             results.append(import_document(
                 db, pair.name, source, target, embedder, settings, options=options,
             ))
+        db["documents"].update(results[-1].document_id, {"file_fingerprint": fingerprint})
         if progress:
             progress(pair)
     return results
+
+
+def file_fingerprint(source: InputFile, target: InputFile) -> str:
+    """Identifies the exact files a corpus document was last imported from."""
+    digest = hashlib.sha1(source.data)
+    digest.update(b"\0")
+    digest.update(target.data)
+    return digest.hexdigest()
 
 
 def import_and_align(

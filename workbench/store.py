@@ -100,11 +100,16 @@ def _create_review_history(db: sqlite_utils.Database) -> None:
     db["history"].create_index(["document_id", "seq"], unique=True)
 
 
+def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
+    db["documents"].add_column("file_fingerprint", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
+    ("0005_document_file_fingerprint", _add_file_fingerprint),
 ]
 
 
