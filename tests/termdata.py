@@ -55,3 +55,13 @@ def add_corpus(db, name: str = "histoire", pairs=PAIRS, statuses=None) -> int:
         ],
     )
     return document_id
+
+
+def terms_app(db_path, embedder):
+    """An app over a database holding the small terminology corpus."""
+    from workbench.web import create_app
+
+    db = store.open_db(db_path)
+    add_corpus(db)
+    db.close()
+    return create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": embedder})

@@ -3,21 +3,14 @@
 import pytest
 
 from tests.browser import chromium_page, live_server
-from tests.termdata import add_corpus
-from workbench import store
-from workbench.web import create_app
+from tests.termdata import terms_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def app(db_path, fake_embedder):
-    db = store.open_db(db_path)
-    add_corpus(db)
-    db.close()
-    return create_app(
-        {"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": fake_embedder}
-    )
+    return terms_app(db_path, fake_embedder)
 
 
 def test_search_add_to_glossary_then_consistency_report(app, tmp_path):

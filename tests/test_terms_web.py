@@ -4,20 +4,13 @@ import io
 
 import pytest
 
-from tests.termdata import add_corpus
+from tests.termdata import terms_app
 from workbench.web import create_app
 
 
 @pytest.fixture
 def app(db_path, fake_embedder):
-    from workbench import store
-
-    db = store.open_db(db_path)
-    add_corpus(db)
-    db.close()
-    return create_app(
-        {"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": fake_embedder}
-    )
+    return terms_app(db_path, fake_embedder)
 
 
 def test_lookup_json(client):
