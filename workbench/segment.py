@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 PUNKT_LANGUAGES = {"fr": "french", "en": "english", "de": "german"}
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n+")
@@ -113,16 +115,18 @@ class SegmentationError(ValueError):
     """Raised for a language that has no Punkt parameters."""
 
 
-class _LanguageVars(PunktLanguageVars):
-    """Punkt's defaults, with the ellipsis character as a sentence end."""
-
-    sent_end_chars = (".", "?", "!", "…")
+SENTENCE_END_CHARACTERS = (".", "?", "!", "…")
+"""Punkt's defaults, with the ellipsis character as a sentence end."""
 
 
 @lru_cache(maxsize=8)
 def sentence_tokenizer(lang: str) -> PunktSentenceTokenizer:
-    """NLTK's Punkt tokenizer with the offline parameters for `lang` (ISO 639-1)."""
+    """NLTK's Punkt tokenizer with the offline parameters for `lang` (ISO 639-1).
+
+    NLTK is imported here, not at the top: it takes about a second, which every
+    command would otherwise pay, even `workbench --help`."""
     import punkt
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
     if lang not in PUNKT_LANGUAGES:
         known = ", ".join(sorted(PUNKT_LANGUAGES))
@@ -134,7 +138,9 @@ def sentence_tokenizer(lang: str) -> PunktSentenceTokenizer:
     params.sent_starters = set(learned.sent_starters)
     for word, flags in learned.ortho_context.items():
         params.ortho_context[word] = flags
-    return PunktSentenceTokenizer(params, lang_vars=_LanguageVars())
+    language_vars = type("LanguageVars", (PunktLanguageVars,),
+                         {"sent_end_chars": SENTENCE_END_CHARACTERS})
+    return PunktSentenceTokenizer(params, lang_vars=language_vars())
 
 
 # --- paragraphs ---------------------------------------------------------------
