@@ -49,10 +49,10 @@ class Link:
 class AlignSettings:
     """Knobs a translator can reason about. Each one is explained in `workbench align --help`."""
 
-    max_link_size: int = 5
+    max_link_size: int = 6
     """Most sentences on one side of a link: 2 allows 1-2 and 2-1, 5 allows up to 1-5 and 5-1."""
-    max_link_total: int = 6
-    """Most sentences in one link, both sides together: 6 allows 2-4 and 3-3 but not 3-4."""
+    max_link_total: int = 7
+    """Most sentences in one link, both sides together: 7 allows 2-5 and 3-4 but not 4-4."""
     omission_strictness: float = 5.0
     """How readily a sentence is left without a counterpart, 0-100. Leaving a sentence alone
     scores like a random sentence pair of the same document at this percentile (5 = worse than
