@@ -125,12 +125,29 @@ def test_confidences_are_probabilities_and_lower_for_doubtful_links(fake_embedde
     assert links[0].score > max(link.score for link in links[2:])
 
 
+def test_a_link_does_not_end_on_an_unfinished_sentence_of_one_side(fake_embedder):
+    # The source breaks at a colon one word before the target's full stop: the two
+    # sentence boundaries do not correspond, so the gold link is one 2-2.
+    source = ["alpha beta", "gamma delta epsilon zeta eta :", "theta lambda .", "iota kappa"]
+    target = ["alpha beta", "gamma delta epsilon zeta eta theta .", "lambda .", "iota kappa"]
+    split = align(source, target, fake_embedder, AlignSettings(unfinished_sentence_penalty=0))
+    assert ((1,), (1,)) in pairs(split)
+    merged = align(source, target, fake_embedder)
+    assert pairs(merged) == [((0,), (0,)), ((1, 2), (1, 2)), ((3,), (3,))]
+
+
+def test_sentences_unfinished_on_both_sides_stay_one_to_one(fake_embedder):
+    texts = ["alpha beta :", "gamma delta ;", "epsilon zeta ,", "eta theta ."]
+    links = align(texts, texts, fake_embedder, AlignSettings(unfinished_sentence_penalty=1.0))
+    assert pairs(links) == [((i,), (i,)) for i in range(4)]
+
+
 def test_every_setting_is_explained():
     helps = AlignSettings.field_help()
     assert set(helps) == {
         "max_link_size", "max_link_total", "omission_strictness", "neighbour_correction",
         "length_weight", "paragraph_weight", "stray_sentence_penalty", "anchor_weight",
-        "embed_windows",
+        "embed_windows", "unfinished_sentence_penalty",
         "search_radius"}
     assert all(len(text) > 30 for text in helps.values())
 

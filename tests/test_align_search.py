@@ -8,7 +8,7 @@ import pytest
 
 from workbench.align import AlignSettings
 from workbench.search import search
-from workbench.similarity import Band, Side, WindowVectors
+from workbench.similarity import Band, Side, WindowVectors, is_unfinished
 
 
 def synthetic_sides(count=300, seed=3):
@@ -108,3 +108,18 @@ def test_numbers_that_do_not_correspond_cannot_pull_the_band_off_the_path():
     links = align(source, target, embedder, AlignSettings())
     scores = count_links([(link.source, link.target) for link in links], truth).scores()
     assert scores["strict"].f1 > 0.99
+
+
+def test_unfinished_sentences_are_those_ending_with_a_colon_semicolon_or_comma():
+    assert is_unfinished("Literatur :")
+    assert is_unfinished("Elle dit ;")
+    assert is_unfinished("Sie sagte: »")
+    assert is_unfinished("He said, ' ")
+    assert not is_unfinished("La fin.")
+    assert not is_unfinished("Wirklich ?")
+    assert not is_unfinished("")
+    vectors = np.eye(5, dtype=np.float32)
+    side = Side.build(vectors, ["a :", "b .", "c", "d ;", "e ,"])
+    assert side.unfinished.tolist() == [True, False, False, True, True]
+    # Halved for the coarse search, a pair of sentences ends as its second one does.
+    assert side.halved().unfinished.tolist() == [False, True, True]

@@ -79,6 +79,10 @@ class AlignSettings:
     """Bonus for a link whose two sides share numbers, names and look-alike words
     (altitudes, dates, place names, cognates), in proportion to the share of such words
     they have in common (0 = ignore them)."""
+    unfinished_sentence_penalty: float = 0.05
+    """How strongly a link is kept from ending, on one side only, with a sentence that ends
+    with a colon, semicolon or comma ("Literature:", "He said:"): such a sentence goes on in
+    the next one, so the link most likely ends too early there (0 = no check)."""
     search_radius: int = 10
     """On long texts, how many sentences either side of the rough first path are searched."""
 
@@ -99,6 +103,7 @@ class AlignSettings:
                 paragraph_weight=self.paragraph_weight,
                 member_weight=self.stray_sentence_penalty,
                 lexical_weight=self.anchor_weight,
+                unfinished_weight=self.unfinished_sentence_penalty,
             ),
             skip_percentile=self.omission_strictness,
             band_radius=self.search_radius,

@@ -183,7 +183,8 @@ class LevelScorer:
             w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
             w.member_floor,
             *self._window_arguments(), previous, self.shared, self.source_anchor_counts,
-            self.target_anchor_counts, w.lexical_weight,
+            self.target_anchor_counts, w.lexical_weight, self.source.unfinished_flags(),
+            self.target.unfinished_flags(), w.unfinished_weight,
         )
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:

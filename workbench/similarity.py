@@ -19,7 +19,10 @@ The score of a link (higher is better) combines:
   and cognate prefixes (`workbench.lexical`) found on the other side of the link;
 - a stray-sentence check: a merge one of whose sentences resembles the other side
   less than a typical random pair does is penalised (it is probably an addition or
-  omission swallowed by the merge).
+  omission swallowed by the merge);
+- an unfinished-sentence check: a link that ends, on one side only, with a sentence
+  ending in a colon, semicolon or comma is penalised (the thought goes on in the next
+  sentence, so the link most likely ends too early there).
 
 Pure numpy and numba; nothing here knows about files or models.
 """
@@ -76,6 +79,8 @@ class Side:
     """True where a sentence opens a paragraph (all False when paragraphs are unknown)."""
     anchors: Anchors | None = None
     """Numbers, names and cognates of each sentence (see `workbench.lexical`); None = unknown."""
+    unfinished: np.ndarray | None = None
+    """True where a sentence ends with a colon, semicolon or comma (see `is_unfinished`)."""
 
     @classmethod
     def build(cls, vectors: np.ndarray, texts, paragraphs=None) -> Side:
@@ -84,8 +89,9 @@ class Side:
         if paragraphs is not None and len(paragraphs):
             paragraphs = np.asarray(paragraphs)
             starts[1:] = paragraphs[1:] != paragraphs[:-1]
+        unfinished = np.array([is_unfinished(text) for text in texts], dtype=np.bool_)
         return cls(np.ascontiguousarray(vectors, dtype=np.float32), lengths, starts,
-                   Anchors.build(texts))
+                   Anchors.build(texts), unfinished)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -101,7 +107,27 @@ class Side:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         anchors = None if self.anchors is None else self.anchors.halved()
-        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_), anchors)
+        unfinished = None
+        if self.unfinished is not None:  # a pair ends as its second (or only) sentence does
+            unfinished = self.unfinished[np.minimum(np.arange(pairs) * 2 + 1, count - 1)]
+        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_), anchors,
+                    unfinished)
+
+    def unfinished_flags(self) -> np.ndarray:
+        """`unfinished`, all False when unknown."""
+        if self.unfinished is None:
+            return np.zeros(len(self), dtype=np.bool_)
+        return self.unfinished
+
+
+_CLOSING = "\"'»”’)] "
+"""Closing quotes and brackets, looked past when reading a sentence's last mark."""
+
+
+def is_unfinished(text: str) -> bool:
+    """Whether a sentence ends with a colon, semicolon or comma, so goes on in the next one
+    ("Literatur :", "Il dit :", an OCR line broken at a comma)."""
+    return text.rstrip().rstrip(_CLOSING).endswith((":", ";", ","))
 
 
 @dataclass(frozen=True)
@@ -115,6 +141,8 @@ class ScoreWeights:
     """Cosine a sentence inside a merge should reach with the other side (set per document)."""
     lexical_weight: float = 0.0
     """Bonus for a link whose two sides share all their anchors (numbers, names, cognates)."""
+    unfinished_weight: float = 0.0
+    """Penalty for a link whose last sentence is unfinished on one side only."""
 
 
 def sentence_band(band: Band, max_size: int, columns: int) -> Band:
@@ -400,6 +428,7 @@ def link_scores(
     margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
     source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
     previous, shared, source_anchor_counts, target_anchor_counts, lexical_weight,
+    source_unfinished, target_unfinished, unfinished_weight,
 ):
     """scores[cell, shape] for the link of that shape ending at that band cell.
 
@@ -444,6 +473,8 @@ def link_scores(
                         target_index, target_windows)
                     if weakest < member_floor:
                         scores[cell, k] -= member_weight * (member_floor - weakest)
+                if source_unfinished[i - 1] != target_unfinished[j - 1]:
+                    scores[cell, k] -= unfinished_weight
                 if lexical_weight > 0:
                     scores[cell, k] += lexical_weight * anchor_coverage(
                         shared, slo, shi, sstart, source_anchor_counts,
