@@ -1,4 +1,6 @@
-from workbench.align import AlignSettings, Link, align
+import pytest
+
+from workbench.align import AlignSettings, Link, align, align_with_evidence
 
 
 def covers_everything(links, n, m):
@@ -147,7 +149,7 @@ def test_every_setting_is_explained():
     assert set(helps) == {
         "max_link_size", "max_link_total", "omission_strictness", "neighbour_correction",
         "length_weight", "paragraph_weight", "stray_sentence_penalty", "anchor_weight",
-        "embed_windows", "unfinished_sentence_penalty",
+        "embed_windows", "unfinished_sentence_penalty", "remove_language_offset",
         "search_radius"}
     assert all(len(text) > 30 for text in helps.values())
 
@@ -156,3 +158,40 @@ def test_only_one_side_given():
     links = align(["un", "deux"], [], None)
     assert pairs(links) == [((0,), ()), ((1,), ())]
     assert all(0.0 <= link.score <= 1.0 for link in links)
+
+
+def test_a_side_loses_the_offset_its_sentences_share_in_proportion_to_their_number():
+    import numpy as np
+
+    from workbench.similarity import LANGUAGE_OFFSET_PRIOR, language_offset, without_offset
+
+    rng = np.random.default_rng(0)
+    signature = np.zeros(64, dtype=np.float32)
+    signature[0] = 3.0
+    many = rng.normal(size=(1000, 64)).astype(np.float32) + signature
+    offset = language_offset(many)
+    assert offset[0] == pytest.approx(3.0 * 1000 / (1000 + LANGUAGE_OFFSET_PRIOR), abs=0.1)
+    cleaned = without_offset(many, offset)
+    assert np.allclose(np.linalg.norm(cleaned, axis=1), 1.0, atol=1e-5)
+    assert abs(cleaned[:, 0].mean()) < 0.05 < abs(many[:, 0].mean() / 3)
+    # One sentence alone: its "average" is its own meaning, so it is barely touched.
+    alone = many[:1] / np.linalg.norm(many[:1])
+    assert float(without_offset(alone, language_offset(alone))[0] @ alone[0]) > 0.999
+
+
+def test_a_language_signature_does_not_hide_how_alike_translations_are(fake_embedder):
+    # Every sentence of each side carries its language's words ("le" / "the") many times, as
+    # real models give every sentence of a language a common direction: it drowns the shared
+    # content unless that common part is removed.
+    words = [f"w{chr(97 + k // 26)}{chr(97 + k % 26)}" for k in range(200)]
+    source = [" ".join(["le"] * 6 + [words[k], words[k + 100]]) for k in range(100)]
+    target = [" ".join(["the"] * 6 + [words[k], words[k + 100]]) for k in range(100)]
+
+    def weakest_cosine(remove: bool) -> float:
+        result = align_with_evidence(source, target, fake_embedder,
+                                     AlignSettings(remove_language_offset=remove))
+        assert [(link.source, link.target) for link, _ in result] == [
+            ((k,), (k,)) for k in range(100)]
+        return min(evidence.cosine for _, evidence in result)
+
+    assert weakest_cosine(True) > 3 * weakest_cosine(False)

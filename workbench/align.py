@@ -28,7 +28,13 @@ import numpy as np
 from workbench.confidence import link_confidence
 from workbench.embed import Embedder
 from workbench.search import SearchSettings, search, window_candidates
-from workbench.similarity import ScoreWeights, Side, WindowVectors
+from workbench.similarity import (
+    ScoreWeights,
+    Side,
+    WindowVectors,
+    language_offset,
+    without_offset,
+)
 
 WINDOW_REACH = 1
 """Window embeddings are fetched for links ending this close to the first path ..."""
@@ -85,6 +91,11 @@ class AlignSettings:
     the next one, so the link most likely ends too early there (0 = no check)."""
     search_radius: int = 10
     """On long texts, how many sentences either side of the rough first path are searched."""
+    remove_language_offset: bool = True
+    """Subtract from each side's sentence vectors what they all have in common before comparing
+    them: the model sets every sentence of one language a little apart from the other
+    language, and removing that offset leaves the meaning to compare. Off: the model's
+    vectors as they are."""
 
     def link_shapes(self) -> tuple[tuple[int, int], ...]:
         shapes = [(1, 0), (0, 1)]
@@ -182,6 +193,11 @@ def align_with_evidence(
         target_vectors = _encode(embedder, target)
     else:  # nothing to compare: every sentence stands alone, no model needed
         source_vectors = target_vectors = np.zeros((0, 1), dtype=np.float32)
+    offsets = (np.zeros(source_vectors.shape[1], np.float32),) * 2
+    if settings.remove_language_offset:
+        offsets = (language_offset(source_vectors), language_offset(target_vectors))
+        source_vectors = without_offset(source_vectors, offsets[0])
+        target_vectors = without_offset(target_vectors, offsets[1])
     links: list[tuple[Link, Evidence]] = []
     i = j = 0
     spans = []
@@ -195,7 +211,7 @@ def align_with_evidence(
     for i0, i1, j0, j1, anchor in spans:
         links += _align_span(
             source, target, source_vectors, target_vectors, source_paragraphs,
-            target_paragraphs, (i0, i1), (j0, j1), embedder, settings,
+            target_paragraphs, (i0, i1), (j0, j1), embedder, settings, offsets,
         )
         if anchor is not None:
             links.append((anchor, Evidence()))
@@ -209,7 +225,7 @@ def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
 
 
 def _align_span(source, target, source_vectors, target_vectors, source_paragraphs,
-                target_paragraphs, rows, columns, embedder, settings,
+                target_paragraphs, rows, columns, embedder, settings, offsets,
                 ) -> list[tuple[Link, Evidence]]:
     (i0, i1), (j0, j1) = rows, columns
     n, m = i1 - i0, j1 - j0
@@ -230,8 +246,8 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
         source_keys, target_keys = window_candidates(
             path, scorer, scores, WINDOW_REACH, WINDOW_SLACK)
         windows = (
-            _embed_windows(source[i0:i1], source_keys, embedder, scorer.max_size),
-            _embed_windows(target[j0:j1], target_keys, embedder, scorer.max_size),
+            _embed_windows(source[i0:i1], source_keys, embedder, scorer.max_size, offsets[0]),
+            _embed_windows(target[j0:j1], target_keys, embedder, scorer.max_size, offsets[1]),
         )
         path, scorer, scores = search(source_side, target_side, search_settings,
                                       band=scorer.band, windows=windows,
@@ -249,9 +265,11 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
 
 
 def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]], embedder: Embedder,
-                   max_size: int) -> WindowVectors:
+                   max_size: int, offset: np.ndarray) -> WindowVectors:
     keys = sorted(keys)
     vectors = _encode(embedder, [" ".join(texts[start : start + size]) for start, size in keys])
+    if len(keys):
+        vectors = without_offset(vectors, offset)
     dimension = vectors.shape[1] if len(keys) else 1
     return WindowVectors.build(len(texts), max_size, dict(zip(keys, vectors, strict=True)),
                                dimension)

@@ -130,6 +130,30 @@ def is_unfinished(text: str) -> bool:
     return text.rstrip().rstrip(_CLOSING).endswith((":", ";", ","))
 
 
+LANGUAGE_OFFSET_PRIOR = 50
+"""Sentences' worth of doubt about a side's average vector: on a side of n sentences, n / (n +
+50) of the average is removed, so a short text, whose average is mostly its own content,
+keeps its vectors nearly as they are."""
+
+
+def language_offset(vectors: np.ndarray) -> np.ndarray:
+    """What every sentence vector of one side has in common: mostly the language itself.
+
+    Multilingual models place all sentences of one language a little apart from the other
+    language; removing that shared offset leaves meaning to be compared."""
+    count = len(vectors)
+    if count == 0:
+        return np.zeros(vectors.shape[1:], dtype=np.float32)
+    return (count / (count + LANGUAGE_OFFSET_PRIOR) * vectors.mean(axis=0)).astype(np.float32)
+
+
+def without_offset(vectors: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """`vectors` minus `offset`, scaled back to unit length."""
+    moved = vectors - offset
+    norms = np.linalg.norm(moved, axis=-1, keepdims=True)
+    return np.ascontiguousarray(moved / np.maximum(norms, 1e-9), dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class ScoreWeights:
     margin_weight: float = 1.0
