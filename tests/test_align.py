@@ -195,3 +195,30 @@ def test_a_language_signature_does_not_hide_how_alike_translations_are(fake_embe
         return min(evidence.cosine for _, evidence in result)
 
     assert weakest_cosine(True) > 3 * weakest_cosine(False)
+
+
+def test_debris_without_a_letter_or_digit_stands_alone_instead_of_joining_a_link(fake_embedder):
+    class DebrisLooksLikeItsNeighbour:
+        """Real models give OCR debris a vector that resembles many sentences."""
+
+        def encode(self, texts):
+            return fake_embedder.encode(
+                [text.replace(". . . . -", "alpha beta gamma") for text in texts])
+
+    source = ["alpha beta gamma", "delta epsilon zeta"]
+    target = ["alpha beta gamma", ". . . . -", "delta epsilon zeta"]
+    links = align(source, target, DebrisLooksLikeItsNeighbour())
+    assert pairs(links) == [((0,), (0,)), ((), (1,)), ((1,), (2,))]
+
+
+def test_separators_on_both_sides_face_each_other(fake_embedder):
+    texts = ["alpha beta gamma", "* * *", "delta epsilon zeta"]
+    links = align(texts, list(texts), fake_embedder)
+    assert pairs(links) == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+
+
+def test_wordless_means_no_letter_and_no_digit():
+    from workbench.similarity import is_wordless
+
+    assert is_wordless("..... ") and is_wordless("- _-") and is_wordless("* * *")
+    assert not is_wordless("24 a !") and not is_wordless("1956 ) .") and not is_wordless("Ah !")

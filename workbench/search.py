@@ -184,7 +184,8 @@ class LevelScorer:
             w.member_floor,
             *self._window_arguments(), previous, self.shared, self.source_anchor_counts,
             self.target_anchor_counts, w.lexical_weight, self.source.unfinished_flags(),
-            self.target.unfinished_flags(), w.unfinished_weight,
+            self.target.unfinished_flags(), w.unfinished_weight, self.source.wordless_flags(),
+            self.target.wordless_flags(),
         )
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:

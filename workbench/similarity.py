@@ -29,6 +29,7 @@ Pure numpy and numba; nothing here knows about files or models.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +82,8 @@ class Side:
     """Numbers, names and cognates of each sentence (see `workbench.lexical`); None = unknown."""
     unfinished: np.ndarray | None = None
     """True where a sentence ends with a colon, semicolon or comma (see `is_unfinished`)."""
+    wordless: np.ndarray | None = None
+    """True where a sentence has no letter and no digit (see `is_wordless`)."""
 
     @classmethod
     def build(cls, vectors: np.ndarray, texts, paragraphs=None) -> Side:
@@ -90,8 +93,9 @@ class Side:
             paragraphs = np.asarray(paragraphs)
             starts[1:] = paragraphs[1:] != paragraphs[:-1]
         unfinished = np.array([is_unfinished(text) for text in texts], dtype=np.bool_)
+        wordless = np.array([is_wordless(text) for text in texts], dtype=np.bool_)
         return cls(np.ascontiguousarray(vectors, dtype=np.float32), lengths, starts,
-                   Anchors.build(texts), unfinished)
+                   Anchors.build(texts), unfinished, wordless)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -119,9 +123,24 @@ class Side:
             return np.zeros(len(self), dtype=np.bool_)
         return self.unfinished
 
+    def wordless_flags(self) -> np.ndarray:
+        """`wordless`, all False when unknown (the halved sides of the rough search)."""
+        if self.wordless is None:
+            return np.zeros(len(self), dtype=np.bool_)
+        return self.wordless
+
 
 _CLOSING = "\"'»”’)] "
 """Closing quotes and brackets, looked past when reading a sentence's last mark."""
+
+
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+def is_wordless(text: str) -> bool:
+    """Whether a sentence has neither a letter nor a digit: OCR debris ("....", "- _-"), an
+    ornament or a separator ("* * *"). It carries no meaning to merge with a real sentence."""
+    return _WORD_CHARACTER.search(text) is None
 
 
 def is_unfinished(text: str) -> bool:
@@ -446,13 +465,28 @@ def anchor_coverage(shared, slo, shi, sstart, source_anchor_counts, target_ancho
 
 
 @njit(cache=True)
+def debris_misplaced(source_wordless, target_wordless, i0, a, j0, b):
+    """A wordless sentence may stand alone or face one other wordless sentence (a "* * *"
+    separator on both sides), never join or face a real sentence."""
+    source_count = 0
+    for i in range(i0, i0 + a):
+        source_count += source_wordless[i]
+    target_count = 0
+    for j in range(j0, j0 + b):
+        target_count += target_wordless[j]
+    if source_count == 0 and target_count == 0:
+        return False
+    return not (a == 1 and b == 1 and source_count == 1 and target_count == 1)
+
+
+@njit(cache=True)
 def link_scores(
     cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
     source_cumlen, target_cumlen, ratio, source_starts, target_starts,
     margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
     source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
     previous, shared, source_anchor_counts, target_anchor_counts, lexical_weight,
-    source_unfinished, target_unfinished, unfinished_weight,
+    source_unfinished, target_unfinished, unfinished_weight, source_wordless, target_wordless,
 ):
     """scores[cell, shape] for the link of that shape ending at that band cell.
 
@@ -474,6 +508,8 @@ def link_scores(
                     continue
                 if a == 0 or b == 0:
                     scores[cell, k] = skip_score
+                    continue
+                if debris_misplaced(source_wordless, target_wordless, i0, a, j0, b):
                     continue
                 if reuse and not ((a > 1 and source_index[i0, a] >= 0)
                                   or (b > 1 and target_index[j0, b] >= 0)):
