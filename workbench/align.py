@@ -6,8 +6,9 @@ SQLite or Flask. The scoring lives in `workbench.similarity`, the search in
 
 How it works, in short:
 
-1. Every sentence is embedded once. A group of neighbouring sentences is first
-   scored with the sum of its sentence vectors, which costs nothing.
+1. Every sentence is embedded once, and each side's common offset (mostly its
+   language) is removed. A group of neighbouring sentences is first scored with
+   the sum of its sentence vectors, which costs nothing.
 2. A dynamic programme finds the best path of links (1-0, 0-1, 1-1 ... up to
    `max_link_size` sentences a side and `max_link_total` a link). Long texts are
    searched coarse to fine in a band, so time grows linearly.

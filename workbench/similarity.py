@@ -22,7 +22,9 @@ The score of a link (higher is better) combines:
   omission swallowed by the merge);
 - an unfinished-sentence check: a link that ends, on one side only, with a sentence
   ending in a colon, semicolon or comma is penalised (the thought goes on in the next
-  sentence, so the link most likely ends too early there).
+  sentence, so the link most likely ends too early there);
+- debris stands alone: a sentence with neither a letter nor a digit never joins or
+  faces a real sentence (`debris_misplaced`).
 
 Pure numpy and numba; nothing here knows about files or models.
 """
