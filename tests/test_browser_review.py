@@ -285,11 +285,12 @@ def test_an_idle_page_picks_up_a_colleagues_change(app, story):
     with live_server(app) as base, chromium_page() as first:
         first.add_init_script("window.workbenchPollMs = 200")
         open_editor(first, base)
-        second = first.context.browser.new_page()
+        # The colleague works in a browser of their own (a separate context, as another
+        # window): both pages stay visible, so the first one keeps polling.
+        second = first.context.browser.new_context().new_page()
         open_editor(second, base)
         second.evaluate("localStorage.setItem('workbench.user', 'bo')")
         act(second, "m")
-        first.bring_to_front()  # a page in the background waits until it is seen
         first.wait_for_function("document.querySelectorAll('.row').length == 5")
         first.wait_for_function("document.getElementById('message').innerText.includes('bo')")
 
