@@ -318,6 +318,32 @@ def _mean_of_means(first, first_count, second, second_count):
 
 
 @njit(cache=True)
+def _flank_sums(cosines, slo, shi, sstart, start, size, other_start, other_size, other_count,
+                norm, window_is_source):
+    """Summed over the sentences just before and after the other side's window, the cosine
+    of this side's window (start, size) with each; and how many such sentences there are."""
+    total = 0.0
+    count = 0
+    for flank in (other_start - 1, other_start + other_size):
+        if 0 <= flank < other_count:
+            acc = 0.0
+            ok = True
+            for member in range(start, start + size):
+                if window_is_source:
+                    value = _cos(cosines, slo, shi, sstart, member, flank)
+                else:
+                    value = _cos(cosines, slo, shi, sstart, flank, member)
+                if np.isnan(value):
+                    ok = False
+                    break
+                acc += value
+            if ok:
+                total += acc / norm
+                count += 1
+    return total, count
+
+
+@njit(cache=True)
 def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
                source_vectors, target_vectors, source_index, source_windows,
                target_index, target_windows):
@@ -342,36 +368,10 @@ def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0,
     norm_v = target_norms[j0, b]
     cosine = total / (norm_u * norm_v)
     # Margin: each window against the single sentences flanking the other window.
-    source_side = 0.0
-    source_count = 0
-    for j in (j0 - 1, j0 + b):
-        if 0 <= j < columns:
-            acc = 0.0
-            ok = True
-            for i in range(i0, i0 + a):
-                value = _cos(cosines, slo, shi, sstart, i, j)
-                if np.isnan(value):
-                    ok = False
-                    break
-                acc += value
-            if ok:
-                source_side += acc / norm_u
-                source_count += 1
-    target_side = 0.0
-    target_count = 0
-    for i in (i0 - 1, i0 + a):
-        if 0 <= i < rows:
-            acc = 0.0
-            ok = True
-            for j in range(j0, j0 + b):
-                value = _cos(cosines, slo, shi, sstart, i, j)
-                if np.isnan(value):
-                    ok = False
-                    break
-                acc += value
-            if ok:
-                target_side += acc / norm_v
-                target_count += 1
+    source_side, source_count = _flank_sums(cosines, slo, shi, sstart, i0, a, j0, b, columns,
+                                            norm_u, True)
+    target_side, target_count = _flank_sums(cosines, slo, shi, sstart, j0, b, i0, a, rows,
+                                            norm_v, False)
     return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
 
 
