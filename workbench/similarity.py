@@ -317,7 +317,7 @@ def _mean_of_means(first, first_count, second, second_count):
     return total / parts if parts else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _flank_sums(cosines, slo, shi, sstart, start, size, other_start, other_size, other_count,
                 norm, window_is_source):
     """Summed over the sentences just before and after the other side's window, the cosine
@@ -375,6 +375,28 @@ def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0,
     return cosine, _mean_of_means(source_side, source_count, target_side, target_count)
 
 
+@njit(cache=True, inline="always")
+def _weakest_against(cosines, slo, shi, sstart, members_start, members_size, window_start,
+                     window_size, window_norm, real, window_vector, member_vectors,
+                     members_are_source):
+    """The lowest cosine of one side's sentences (members) with the other side's window: its
+    real embedding when there is one, else the sum of its sentences (divided by its norm)."""
+    weakest = 1.0
+    for member in range(members_start, members_start + members_size):
+        if real:
+            value = np.dot(window_vector, member_vectors[member])
+        else:
+            value = 0.0
+            for other in range(window_start, window_start + window_size):
+                if members_are_source:
+                    value += _cos(cosines, slo, shi, sstart, member, other)
+                else:
+                    value += _cos(cosines, slo, shi, sstart, other, member)
+            value /= window_norm
+        weakest = min(weakest, value)
+    return weakest
+
+
 @njit(cache=True)
 def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
                    source_vectors, target_vectors, source_index, source_windows,
@@ -384,30 +406,20 @@ def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a,
     A sentence that resembles nothing on the other side is probably an addition or an
     omission swallowed by the merge."""
     weakest = 1.0
-    real_u = _has_window(source_index, i0, a)
-    real_v = _has_window(target_index, j0, b)
     if b > 1:
-        for j in range(j0, j0 + b):
-            if real_u:
-                u = _window(source_vectors, source_index, source_windows, i0, a)
-                value = np.dot(u, target_vectors[j])
-            else:
-                value = 0.0
-                for i in range(i0, i0 + a):
-                    value += _cos(cosines, slo, shi, sstart, i, j)
-                value /= source_norms[i0, a]
-            weakest = min(weakest, value)
+        real = _has_window(source_index, i0, a)
+        u = _window(source_vectors, source_index, source_windows, i0, a) if real \
+            else source_vectors[i0]
+        weakest = min(weakest, _weakest_against(
+            cosines, slo, shi, sstart, j0, b, i0, a, source_norms[i0, a], real, u,
+            target_vectors, False))
     if a > 1:
-        for i in range(i0, i0 + a):
-            if real_v:
-                v = _window(target_vectors, target_index, target_windows, j0, b)
-                value = np.dot(v, source_vectors[i])
-            else:
-                value = 0.0
-                for j in range(j0, j0 + b):
-                    value += _cos(cosines, slo, shi, sstart, i, j)
-                value /= target_norms[j0, b]
-            weakest = min(weakest, value)
+        real = _has_window(target_index, j0, b)
+        v = _window(target_vectors, target_index, target_windows, j0, b) if real \
+            else target_vectors[j0]
+        weakest = min(weakest, _weakest_against(
+            cosines, slo, shi, sstart, i0, a, j0, b, target_norms[j0, b], real, v,
+            source_vectors, True))
     return weakest
 
 
