@@ -87,10 +87,6 @@ class Anchors:
         ids = np.concatenate(rows).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
         return cls(ids, start)
 
-    @classmethod
-    def empty(cls, count: int) -> Anchors:
-        return cls(np.zeros(0, dtype=np.int64), np.zeros(count + 1, dtype=np.int64))
-
     def counts(self) -> np.ndarray:
         return np.diff(self.start).astype(np.float64)
 

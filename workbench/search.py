@@ -118,10 +118,6 @@ def band_around(path: list[PathLink], rows: int, columns: int, radius: int,
     return Band.from_limits(lo, hi)
 
 
-def _anchors_of(side: Side) -> Anchors:
-    return side.anchors if side.anchors is not None else Anchors.empty(len(side))
-
-
 RATIO_PRIOR_BYTES = 1000.0
 """Both totals get this many bytes added before the ratio is taken, so that on a short text
 one odd sentence cannot skew it (on a book the prior is negligible)."""
@@ -153,8 +149,8 @@ class LevelScorer:
         self.source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
         self.target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
         self.ratio = length_ratio(self.source_cumlen[-1], self.target_cumlen[-1])
-        source_anchors = _anchors_of(source)
-        target_anchors = _anchors_of(target)
+        source_anchors = source.anchors
+        target_anchors = target.anchors
         self.shared = band_shared(source_anchors.ids, source_anchors.start, target_anchors.ids,
                                   target_anchors.start, self.cells.lo, self.cells.hi,
                                   self.cells.start)
@@ -183,9 +179,9 @@ class LevelScorer:
             w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
             w.member_floor,
             *self._window_arguments(), previous, self.shared, self.source_anchor_counts,
-            self.target_anchor_counts, w.lexical_weight, self.source.unfinished_flags(),
-            self.target.unfinished_flags(), w.unfinished_weight, self.source.wordless_flags(),
-            self.target.wordless_flags(),
+            self.target_anchor_counts, w.lexical_weight, self.source.unfinished,
+            self.target.unfinished, w.unfinished_weight, self.source.wordless,
+            self.target.wordless,
         )
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:
@@ -267,7 +263,7 @@ def document_baselines(source: Side, target: Side, weights: ScoreWeights, skip_p
     ])
     if weights.lexical_weight > 0:
         scores += weights.lexical_weight * _random_pair_overlaps(
-            _anchors_of(source), _anchors_of(target), rows, columns)
+            source.anchors, target.anchors, rows, columns)
     return (float(np.percentile(scores, skip_percentile)),
             float(np.percentile(cosines, floor_percentile)))
 

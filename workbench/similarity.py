@@ -80,11 +80,11 @@ class Side:
     """Length of each sentence in bytes."""
     paragraph_starts: np.ndarray
     """True where a sentence opens a paragraph (all False when paragraphs are unknown)."""
-    anchors: Anchors | None = None
-    """Numbers, names and cognates of each sentence (see `workbench.lexical`); None = unknown."""
-    unfinished: np.ndarray | None = None
+    anchors: Anchors
+    """Numbers, names and cognates of each sentence (see `workbench.lexical`)."""
+    unfinished: np.ndarray
     """True where a sentence ends with a colon, semicolon or comma (see `is_unfinished`)."""
-    wordless: np.ndarray | None = None
+    wordless: np.ndarray
     """True where a sentence has no letter and no digit (see `is_wordless`)."""
 
     @classmethod
@@ -112,24 +112,11 @@ class Side:
         np.add.at(lengths, np.arange(count) // 2, self.lengths)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        anchors = None if self.anchors is None else self.anchors.halved()
-        unfinished = None
-        if self.unfinished is not None:  # a pair ends as its second (or only) sentence does
-            unfinished = self.unfinished[np.minimum(np.arange(pairs) * 2 + 1, count - 1)]
-        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_), anchors,
-                    unfinished)
-
-    def unfinished_flags(self) -> np.ndarray:
-        """`unfinished`, all False when unknown."""
-        if self.unfinished is None:
-            return np.zeros(len(self), dtype=np.bool_)
-        return self.unfinished
-
-    def wordless_flags(self) -> np.ndarray:
-        """`wordless`, all False when unknown (the halved sides of the rough search)."""
-        if self.wordless is None:
-            return np.zeros(len(self), dtype=np.bool_)
-        return self.wordless
+        # A pair ends as its second (or only) sentence does; debris is only told apart in the
+        # full search, which sees single sentences.
+        unfinished = self.unfinished[np.minimum(np.arange(pairs) * 2 + 1, count - 1)]
+        return Side(vectors / norms, lengths, np.zeros(pairs, dtype=np.bool_),
+                    self.anchors.halved(), unfinished, np.zeros(pairs, dtype=np.bool_))
 
 
 _CLOSING = "\"'»”’)] "
