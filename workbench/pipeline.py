@@ -375,11 +375,7 @@ def reimport_document(
             continue
         if link["status"] == store.AUTO and not (link["source_ids"] and link["target_ids"]):
             continue
-        anchor = Link(
-            tuple(new_index_of_id[i] for i in link["source_ids"]),
-            tuple(new_index_of_id[j] for j in link["target_ids"]),
-            link["score"] or 0.0,
-        )
+        anchor = stored_link_as_positions(link, new_index_of_id, new_index_of_id)
         anchors.append(anchor)
         kept_links.append(((anchor.source, anchor.target), link))
     if not changes.changed:
@@ -432,6 +428,14 @@ def reimport_document(
     return changes
 
 
+def stored_link_as_positions(link: dict, source_index: dict[int, int],
+                             target_index: dict[int, int]) -> Link:
+    """A stored link (sentence row ids) as the aligner sees it: positions in the sentence
+    lists that the two index maps (row id -> position) describe."""
+    return Link(tuple(source_index[i] for i in link["source_ids"]),
+                tuple(target_index[j] for j in link["target_ids"]), link["score"] or 0.0)
+
+
 def align_document(
     db: sqlite_utils.Database,
     document_id: int,
@@ -450,11 +454,7 @@ def align_document(
         for link in store.links(db, document_id):
             if link["status"] == store.AUTO:
                 continue
-            anchor = Link(
-                tuple(source_index[i] for i in link["source_ids"]),
-                tuple(target_index[j] for j in link["target_ids"]),
-                link["score"] or 0.0,
-            )
+            anchor = stored_link_as_positions(link, source_index, target_index)
             anchors.append(anchor)
             anchor_status[(anchor.source, anchor.target)] = link["status"]
     cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, Link, align
+from workbench.align import AlignSettings, align
 from workbench.embed import CachedEmbedder, Embedder
+from workbench.pipeline import stored_link_as_positions
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = (store.AUTO, store.CONFIRMED, store.EDITED)
@@ -760,8 +761,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
     anchors = [
-        Link(tuple(source_index[i] for i in link["source_ids"]),
-             tuple(target_index[j] for j in link["target_ids"]), link["score"] or 0)
+        stored_link_as_positions(link, source_index, target_index)
         for link in store.links(db, document_id) if link["status"] != store.AUTO
     ]
     result = align(
