@@ -55,6 +55,17 @@ def files(tmp_path):
 
 
 @pytest.fixture
+def corpus(tmp_path):
+    """A corpus folder holding one pair of files, port.txt in fr/ and en/."""
+    folder = tmp_path / "corpus"
+    (folder / "fr").mkdir(parents=True)
+    (folder / "en").mkdir()
+    (folder / "fr" / "port.txt").write_text(FRENCH)
+    (folder / "en" / "port.txt").write_text(ENGLISH)
+    return folder
+
+
+@pytest.fixture
 def imported(runner, files, use_fake_embedder, db_path):
     """One document already in the database, so that refusals have something to keep."""
     result = runner.invoke(cli, ["align", str(files[0]), str(files[1]), "--name", "port"])
@@ -226,12 +237,7 @@ def test_reimport_through_the_cli_reports_the_changes(runner, tmp_path, db_path,
         in result.output
 
 
-def test_corpus_sync_updates_changed_files(runner, tmp_path, use_fake_embedder, db_path):
-    corpus = tmp_path / "corpus"
-    (corpus / "fr").mkdir(parents=True)
-    (corpus / "en").mkdir()
-    (corpus / "fr" / "port.txt").write_text(FRENCH)
-    (corpus / "en" / "port.txt").write_text(ENGLISH)
+def test_corpus_sync_updates_changed_files(runner, corpus, use_fake_embedder, db_path):
     assert runner.invoke(cli, ["align", "--corpus", str(corpus)]).exit_code == 0
     again = runner.invoke(cli, ["align", "--corpus", str(corpus)])
     assert again.exit_code == 0 and "updated" not in again.output
@@ -282,13 +288,8 @@ def test_names_must_fit_in_a_url(db, fake_embedder, name):
 
 
 def test_running_align_again_keeps_what_was_edited_in_the_browser(
-    runner, tmp_path, use_fake_embedder, db_path
+    runner, corpus, use_fake_embedder, db_path
 ):
-    corpus = tmp_path / "corpus"
-    (corpus / "fr").mkdir(parents=True)
-    (corpus / "en").mkdir()
-    (corpus / "fr" / "port.txt").write_text(FRENCH)
-    (corpus / "en" / "port.txt").write_text(ENGLISH)
     assert runner.invoke(cli, ["align", "--corpus", str(corpus)]).exit_code == 0
     db = store.open_db(db_path)
     document_id = store.get_document(db, "port")["id"]
