@@ -244,6 +244,22 @@ def test_stale_version_is_a_conflict_and_nothing_changes(db, doc):
     assert store.get_document(db, "doc")["version"] == version + 1
 
 
+def test_an_edit_that_fails_half_way_leaves_the_document_as_it_was(db, db_path, doc):
+    """The version bump, the new rows and the history entry land together or not at all."""
+    before = state(db, doc)
+    version = store.get_document(db, "doc")["version"]
+
+    def broken_scorer(source, target):
+        raise RuntimeError("the scorer broke after the edit had begun")
+
+    with pytest.raises(RuntimeError, match="scorer broke"):
+        review.merge(db, doc, link_ids(db, doc)[0], version=version, scorer=broken_scorer)
+    other = store.open_db(db_path)  # what a colleague's page would read
+    assert state(other, doc) == before
+    assert store.get_document(other, "doc")["version"] == version
+    assert review.history(other, doc) == []
+
+
 def test_several_undos_and_redos_walk_the_history(db, doc):
     states = [state(db, doc)]
     ids = link_ids(db, doc)

@@ -43,3 +43,14 @@ def test_status_summary_counts_reviewed_links(db, sample_document):
 def test_database_path_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBENCH_DB", str(tmp_path / "x.db"))
     assert store.default_db_path() == tmp_path / "x.db"
+
+
+def test_writes_inside_a_larger_transaction_are_rolled_back_with_it(db, sample_document):
+    """store's own transactions nest: they never commit half of a caller's work."""
+    links_before = store.links(db, sample_document)
+    with pytest.raises(RuntimeError, match="later step failed"), db.atomic():
+        store.replace_links(db, sample_document, [])
+        store.create_document(db, "other", [Sentence("Un.", 0)], [Sentence("One.", 0)])
+        raise RuntimeError("a later step failed")
+    assert store.links(db, sample_document) == links_before
+    assert store.get_document(db, "other") is None

@@ -54,7 +54,7 @@ def add(
         )
     )
     stamp = store.now()
-    with db.conn:
+    with db.atomic():
         if existing:
             entry_id = existing[0]["id"]
             if note.strip():
@@ -77,7 +77,7 @@ def update(
     source_term, target_term = _clean(source_term), _clean(target_term)
     if not source_term or not target_term:
         raise GlossaryError("a glossary entry needs both a source term and a target term")
-    with db.conn:
+    with db.atomic():
         db["glossary"].update(
             entry_id,
             {"source_term": source_term, "target_term": target_term, "note": note.strip(),
@@ -88,7 +88,7 @@ def update(
 
 def delete(db: sqlite_utils.Database, entry_id: int) -> None:
     get(db, entry_id)
-    with db.conn:
+    with db.atomic():
         db["glossary"].delete(entry_id)
 
 

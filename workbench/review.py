@@ -343,7 +343,7 @@ def run(
     have none (shown as "–") rather than a score that no longer describes them.
     """
     user = (user or "").strip() or ANONYMOUS
-    with db.conn:  # one transaction; rolled back if anything raises
+    with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
@@ -389,7 +389,7 @@ def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
 
 def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
     user = (user or "").strip() or ANONYMOUS
-    with db.conn:  # one transaction; rolled back if anything raises
+    with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         cursor = db.execute(
             "select * from history where document_id = ? and state = ? "

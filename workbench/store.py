@@ -122,7 +122,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, step in MIGRATIONS:
         if name in done:
             continue
-        with db.conn:
+        with db.atomic():
             step(db)
             db["migrations"].insert({"name": name, "applied": now()})
         applied.append(name)
@@ -165,7 +165,7 @@ def create_document(
     if get_document(db, name) is not None:
         raise DocumentExists(f"a document named {name!r} is already imported")
     stamp = now()
-    with db.conn:
+    with db.atomic():
         document_id = db["documents"].insert(
             {
                 "name": name, "source_lang": source_lang, "target_lang": target_lang,
@@ -192,7 +192,7 @@ def get_document(db: sqlite_utils.Database, name: str) -> dict | None:
 
 
 def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
-    with db.conn:
+    with db.atomic():
         db["links"].delete_where("document_id = ?", [document_id])
         db["sentences"].delete_where("document_id = ?", [document_id])
         if "history" in db.table_names():
@@ -254,7 +254,7 @@ def replace_links(
         }
         for position, link in enumerate(links)
     ]
-    with db.conn:
+    with db.atomic():
         db["links"].delete_where("document_id = ?", [document_id])
         db["links"].insert_all(rows)
         forget_history(db, document_id)
@@ -334,7 +334,7 @@ class SqliteEmbeddingCache:
         return found
 
     def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db["embeddings"].upsert_all(
                 [
                     {

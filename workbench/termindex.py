@@ -147,7 +147,7 @@ def sync(
             (f"delete from term_index_queue where sentence_id in ({marks})", ids),
         ]
         if commit:
-            with db.conn:
+            with db.atomic():
                 _run(db, statements)
         else:
             _run(db, statements)
