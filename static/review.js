@@ -476,6 +476,8 @@
   function reload() {
     return request("GET", api + "/state.json").then(function (answer) {
       if (answer.status !== 200) { say("Could not reload the document.", true); return; }
+      // an answer overtaken by an edit of this page's own: what the page shows is newer
+      if (answer.data.document.version < version) return;
       var keepId = pairs[cur] && pairs[cur].id;
       state = answer.data;
       pairs = state.pairs;
@@ -492,7 +494,7 @@
   function poll() {
     if (busy || editing || document.hidden) return;
     request("GET", api + "/version.json").then(function (answer) {
-      if (answer.status !== 200 || answer.data.version === version || busy || editing) return;
+      if (answer.status !== 200 || answer.data.version <= version || busy || editing) return;
       var last = answer.data.last_change;
       reload().then(function () {
         if (last) say("Updated with " + last.user + "’s change: " + last.summary);

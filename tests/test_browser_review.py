@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.browser import chromium_page, live_server
@@ -293,6 +295,27 @@ def test_an_idle_page_picks_up_a_colleagues_change(app, story):
         act(second, "m")
         first.wait_for_function("document.querySelectorAll('.row').length == 5")
         first.wait_for_function("document.getElementById('message').innerText.includes('bo')")
+
+
+def test_a_reload_overtaken_by_the_pages_own_edit_does_not_bring_old_rows_back(app, story):
+    """A colleague's change announced just before this page's own edit: the reload that
+    follows may answer with a state older than what the page already shows."""
+    with live_server(app) as base, chromium_page() as page:
+        page.add_init_script("window.workbenchPollMs = 200")
+        open_editor(page, base)
+        old_state = page.evaluate("fetch(location.pathname + '/state.json').then(r => r.text())")
+        act(page, "m")
+        assert row_count(page) == 5
+        newer = json.dumps({"version": 99, "updated": "", "last_change": None})
+        page.route("**/version.json", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=newer))
+        page.route("**/state.json", lambda route: route.fulfill(
+            status=200, content_type="application/json", body=old_state))
+        with page.expect_request("**/state.json"):
+            pass
+        page.wait_for_timeout(500)  # several more polls and reloads
+        assert row_count(page) == 5
+        assert "Vive le roi." in texts(page, "source")[0]
 
 
 def test_realign_from_the_page_keeps_confirmed_rows(db_path, db, fake_embedder):
