@@ -12,6 +12,6 @@ def test_document_page_shows_the_pairs_in_a_real_browser(app, sample_document, t
         page.wait_for_selector("body.ready")
         rows = page.locator(".row")
         assert rows.count() == 3
-        assert "Le roi est mort." in rows.nth(0).inner_text()
-        assert "The king is dead." in rows.nth(0).inner_text()
+        assert "Le roi est mort." in rows.nth(0).text_content()
+        assert "The king is dead." in rows.nth(0).text_content()
         page.screenshot(path=str(tmp_path / "document.png"))

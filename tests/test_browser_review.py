@@ -47,7 +47,9 @@ def act(page, key):
 
 
 def texts(page, side):
-    return page.locator(f".row .cell.{side}").all_inner_texts()
+    # textContent, not innerText: rows are `content-visibility: auto`, and a row the page
+    # has just inserted has no innerText until the browser's next frame paints it
+    return page.locator(f".row .cell.{side}").all_text_contents()
 
 
 def row_count(page):
@@ -55,7 +57,7 @@ def row_count(page):
 
 
 def current_row(page):
-    return int(page.locator(".row.current .n").inner_text())
+    return int(page.locator(".row.current .n").text_content())
 
 
 def test_confirm_with_key_and_mouse_and_confirm_all_above(app, story, tmp_path):
@@ -88,7 +90,7 @@ def test_merge_split_shift_and_insert_empty_from_the_keyboard(app, story):
         assert row_count(page) == 5
         assert "Le roi est mort." in texts(page, "source")[0]
         assert "Vive le roi." in texts(page, "source")[0]
-        assert "2-2" in page.locator(".row").nth(0).inner_text()
+        assert "2-2" in page.locator(".row").nth(0).text_content()
         act(page, "x")  # split it again
         assert row_count(page) == 6
         assert "Vive le roi." in texts(page, "source")[1]
@@ -129,8 +131,8 @@ def test_edit_text_split_and_join_sentences(app, story):
         page.wait_for_function(
             "document.querySelectorAll('.row')[1].querySelectorAll('.cell.target .s').length == 2")
         second = page.locator(".row").nth(1).locator(".cell.target .s")
-        assert second.nth(0).inner_text().endswith("Long live the king.")
-        assert second.nth(1).inner_text().endswith("Long live France.")
+        assert second.nth(0).text_content().endswith("Long live the king.")
+        assert second.nth(1).text_content().endswith("Long live France.")
         # sentence numbers below were renumbered: "The crowd cheers." is now sentence 4
         assert "1·4" in texts(page, "target")[2]
         # join them again from the editor
@@ -348,12 +350,12 @@ def test_a_document_without_pairs_says_so_and_aligns_from_the_page(db_path, db, 
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
     with live_server(app) as base, chromium_page() as page:
         open_editor(page, base)
-        assert "no pairs yet" in page.inner_text("#rows")
+        assert "no pairs yet" in page.text_content("#rows")
         page.keyboard.press("c")
         assert "no rows yet" in page.inner_text("#message")
         act(page, "Shift+R")
         assert row_count(page) == 2
-        assert "no pairs yet" not in page.inner_text("#rows")
+        assert "no pairs yet" not in page.text_content("#rows")
 
 
 def test_keys_pressed_during_an_edit_are_not_lost(app, story):

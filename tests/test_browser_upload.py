@@ -50,7 +50,7 @@ def test_upload_a_pair_a_bad_file_and_a_compilation(app, fake_embedder, files, t
         assert "imported and aligned" in page.locator(".message.success").inner_text()
         page.click(".message.success >> text=port")
         page.wait_for_selector("body.ready")
-        table = page.locator("#rows").inner_text()
+        table = page.locator("#rows").text_content()  # rows may not be painted yet
         assert "Le vieux port de Marseille s'éveille avant l'aube." in table
         assert "The old harbour of Marseille wakes up before dawn." in table
 
