@@ -313,7 +313,7 @@ def test_a_reload_overtaken_by_the_pages_own_edit_does_not_bring_old_rows_back(a
             status=200, content_type="application/json", body=newer))
         page.route("**/state.json", lambda route: route.fulfill(
             status=200, content_type="application/json", body=old_state))
-        with page.expect_request("**/state.json"):
+        with page.expect_request("**/state.json"):  # the next poll reloads
             pass
         page.wait_for_timeout(500)  # several more polls and reloads
         assert row_count(page) == 5

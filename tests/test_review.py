@@ -258,6 +258,7 @@ def test_an_edit_that_fails_half_way_leaves_the_document_as_it_was(db, db_path, 
     assert state(other, doc) == before
     assert store.get_document(other, "doc")["version"] == version
     assert review.history(other, doc) == []
+    other.close()
 
 
 def test_several_undos_and_redos_walk_the_history(db, doc):
