@@ -364,10 +364,13 @@ def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0,
 
 @njit(cache=True, inline="always")
 def _weakest_against(cosines, slo, shi, sstart, members_start, members_size, window_start,
-                     window_size, window_norm, real, window_vector, member_vectors,
-                     members_are_source):
+                     window_size, window_norm, window_sentences, window_index, windows,
+                     member_vectors, members_are_source):
     """The lowest cosine of one side's sentences (members) with the other side's window: its
     real embedding when there is one, else the sum of its sentences (divided by its norm)."""
+    real = _has_window(window_index, window_start, window_size)
+    window_vector = _window(window_sentences, window_index, windows, window_start,
+                            window_size) if real else window_sentences[window_start]
     weakest = 1.0
     for member in range(members_start, members_start + members_size):
         if real:
@@ -394,19 +397,13 @@ def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a,
     omission swallowed by the merge."""
     weakest = 1.0
     if b > 1:
-        real = _has_window(source_index, i0, a)
-        u = _window(source_vectors, source_index, source_windows, i0, a) if real \
-            else source_vectors[i0]
         weakest = min(weakest, _weakest_against(
-            cosines, slo, shi, sstart, j0, b, i0, a, source_norms[i0, a], real, u,
-            target_vectors, False))
+            cosines, slo, shi, sstart, j0, b, i0, a, source_norms[i0, a], source_vectors,
+            source_index, source_windows, target_vectors, False))
     if a > 1:
-        real = _has_window(target_index, j0, b)
-        v = _window(target_vectors, target_index, target_windows, j0, b) if real \
-            else target_vectors[j0]
         weakest = min(weakest, _weakest_against(
-            cosines, slo, shi, sstart, i0, a, j0, b, target_norms[j0, b], real, v,
-            source_vectors, True))
+            cosines, slo, shi, sstart, i0, a, j0, b, target_norms[j0, b], target_vectors,
+            target_index, target_windows, source_vectors, True))
     return weakest
 
 
