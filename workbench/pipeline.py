@@ -14,7 +14,7 @@ import sqlite_utils
 from workbench import store
 from workbench.align import AlignSettings, Link, align
 from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
-from workbench.embed import CachedEmbedder, Embedder
+from workbench.embed import Embedder, with_cache
 from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes
 from workbench.segment import Sentence, read_presegmented, segment
 
@@ -238,7 +238,7 @@ def _link_row(document_id: int, position: int, link: dict, stamp: str) -> dict:
 
 def _align_texts(db, source: list[Sentence], target: list[Sentence], embedder, settings,
                  anchors=()) -> list[Link]:
-    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     return align(
         [s.text for s in source], [s.text for s in target], cached, settings,
         source_paragraphs=[s.paragraph for s in source],
@@ -457,7 +457,7 @@ def align_document(
             anchor = stored_link_as_positions(link, source_index, target_index)
             anchors.append(anchor)
             anchor_status[(anchor.source, anchor.target)] = link["status"]
-    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     result = align(
         [row["text"] for row in source],
         [row["text"] for row in target],
@@ -640,7 +640,7 @@ def import_compilation(
         )
     groups = _by_paragraph(target)
     paragraphs = [" ".join(s.text for s in sentences) for _, sentences in groups]
-    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(db))
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     if assignment is not None:
         if len(assignment) != len(paragraphs) or any(
             part is not None and not 0 <= part < len(originals) for part in assignment

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, align
-from workbench.embed import CachedEmbedder, Embedder
+from workbench.embed import Embedder, with_cache
 from workbench.pipeline import stored_link_as_positions
 
 SIDES = (store.SOURCE, store.TARGET)
@@ -766,7 +766,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     ]
     result = align(
         [r["text"] for r in source], [r["text"] for r in target],
-        CachedEmbedder(embedder, store.SqliteEmbeddingCache(db)), settings,
+        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
         source_paragraphs=[r["paragraph"] for r in source],
         target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
     )

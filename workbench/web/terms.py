@@ -18,7 +18,7 @@ from flask import (
 
 from workbench import glossary_store, store, termindex
 from workbench import terms as T
-from workbench.embed import CachedEmbedder, load_embedder
+from workbench.embed import load_embedder, with_cache
 from workbench.glossary import GlossaryFormatError, from_tsv, to_tbx, to_tsv
 from workbench.web.db import get_db
 
@@ -43,7 +43,7 @@ def _encoder():
         if embedder is None:
             embedder = load_embedder(setting) if isinstance(setting, str) else setting
             current_app.extensions["terms_embedder"] = embedder
-    cached = CachedEmbedder(embedder, store.SqliteEmbeddingCache(get_db()))
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(get_db()))
 
     def encode(texts):
         with lock:  # one model, shared by the server's threads: one batch at a time
