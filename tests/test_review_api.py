@@ -6,8 +6,9 @@ import pytest
 
 from tests.conftest import sentences
 from workbench import store
-from workbench.embed import CachedEmbedder
+from workbench.embed import CachedEmbedder, EmbedderPair, with_cache
 from workbench.web import create_app
+from workbench.web.review import embedder_scorer
 
 USER = {"X-Workbench-User": "ana"}
 
@@ -140,6 +141,35 @@ def test_map_pools_the_cached_similarities(db_path, db, fake_embedder):
     assert len(cells) == 9
     assert cells[0] == cells[4] == cells[8] == 255
     assert max(cells[1], cells[2], cells[5]) < 200
+
+
+def test_with_a_pair_of_models_the_map_draws_the_first_models_similarities(
+        db_path, db, fake_embedder, coarse_embedder):
+    source = sentences("le chat dort", "le chien court", "la pluie tombe")
+    store.create_document(db, "cats", source, source)
+    pair = EmbedderPair(fake_embedder, coarse_embedder)
+    with_cache(pair, store.SqliteEmbeddingCache(db)).encode([s.text for s in source])
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": pair})
+    data = app.test_client().get("/documents/cats/map.json").get_json()
+    assert data["model"] == fake_embedder.name
+    assert data["cells"][0] == data["cells"][4] == data["cells"][8] == 255
+
+
+def test_a_pair_of_models_scores_an_edited_row_with_both_models_cosines(db, fake_embedder,
+                                                                       coarse_embedder):
+    coarse = coarse_embedder
+    texts = ["le chat dort", "le chien dort"]
+    pair = EmbedderPair(fake_embedder, coarse, second_weight=0.6)
+    vectors = {model.name: model.encode(texts) for model in (fake_embedder, coarse)}
+    cosines = {name: float(v[0] @ v[1]) for name, v in vectors.items()}
+    assert cosines[fake_embedder.name] != pytest.approx(cosines["test-coarse"])
+    score = embedder_scorer(db, pair)
+    assert score(texts[:1], texts[1:]) is None  # nothing cached: nothing to say
+    CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(texts)
+    assert score(texts[:1], texts[1:]) == pytest.approx(cosines[fake_embedder.name])
+    CachedEmbedder(coarse, store.SqliteEmbeddingCache(db)).encode(texts)
+    assert score(texts[:1], texts[1:]) == pytest.approx(
+        0.4 * cosines[fake_embedder.name] + 0.6 * cosines["test-coarse"])
 
 
 def test_realign_uses_the_app_embedder(db_path, db, fake_embedder):

@@ -16,7 +16,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from workbench import review, store
-from workbench.embed import DEFAULT_MODEL, Embedder, load_embedder, text_key
+from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
 from workbench.web.db import get_db
 
 bp = Blueprint("review", __name__)
@@ -69,7 +69,24 @@ def cached_scorer(db, model: str) -> review.Scorer:
 
 
 def _scorer(db) -> review.Scorer:
-    return cached_scorer(db, embedder(current_app).name)
+    return embedder_scorer(db, embedder(current_app))
+
+
+def embedder_scorer(db, model: Embedder) -> review.Scorer:
+    """`cached_scorer` for `model`; a pair of models scores the weighted mean of its two
+    models' cosines (what the aligner gave it), or one model's alone when only it is cached."""
+    if not isinstance(model, EmbedderPair):
+        return cached_scorer(db, model.name)
+    first = embedder_scorer(db, model.first)
+    second = embedder_scorer(db, model.second)
+
+    def score(source: list[str], target: list[str]) -> float | None:
+        one, two = first(source, target), second(source, target)
+        if one is None or two is None:
+            return two if one is None else one
+        return (1 - model.second_weight) * one + model.second_weight * two
+
+    return score
 
 
 # --- JSON shapes ------------------------------------------------------------------------
@@ -309,7 +326,7 @@ def similarity_map(name: str):
     """The sentence-similarity matrix, max-pooled to at most MAP_CELLS² cells (0–255)."""
     document = _document(name)
     db = get_db()
-    model = embedder(current_app).name
+    model = _map_model(embedder(current_app))
     source = store.sentences(db, document["id"], store.SOURCE)
     target = store.sentences(db, document["id"], store.TARGET)
     grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target])
@@ -317,6 +334,14 @@ def similarity_map(name: str):
         "model": model, "source_count": len(source), "target_count": len(target),
         **grid,
     })
+
+
+def _map_model(model: Embedder) -> str:
+    """The model whose cached vectors the map draws: a pair's first one (each model of a
+    pair keeps its vectors under its own name)."""
+    while isinstance(model, EmbedderPair):
+        model = model.first
+    return model.name
 
 
 def similarity_grid(db, model: str, source: list[str], target: list[str],
