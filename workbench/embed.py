@@ -134,8 +134,9 @@ class MultilingualE5:
 class EmbedderPair:
     """Two models that vote: each pair of texts scores the weighted mean of their cosines.
 
-    The vectors are the two models' vectors side by side, scaled by the square roots
-    of the weights, so a cosine of pairs is the weighted mean of the models' cosines.
+    A pair's vector is the two models' vectors side by side, scaled by the square roots
+    of the weights, so the cosine of two such vectors is the weighted mean of the models'
+    cosines.
     Models trained on different data err on different sentences; together they
     err less. The second model may be spared the less likely groups of sentences
     (`encode_windows`), because it is usually the slower one.
@@ -158,7 +159,7 @@ class EmbedderPair:
         """Vectors of the (start, size) groups of `sentences`.
 
         The first model embeds every group's text. The second embeds only the groups
-        in `exact`, and stands in the sum of its sentence vectors for the others.
+        in `exact`; for the others it uses the sum of its vectors of their sentences.
         """
         texts = [" ".join(sentences[start : start + size]) for start, size in windows]
         if not texts:
