@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from workbench import store
-from workbench.embed import CachedEmbedder, EmbedderPair, load_embedder, with_cache
+from workbench.embed import (
+    CachedEmbedder,
+    EmbedderPair,
+    ProgressEmbedder,
+    load_embedder,
+    with_cache,
+    with_progress,
+)
 
 
 def test_cache_embeds_each_text_once(db, fake_embedder):
@@ -113,3 +120,22 @@ def test_missing_sentence_transformers_model_is_a_clear_error():
 
     with pytest.raises(ModelLoadError, match="offline"):
         load_embedder("no-such-model-anywhere").encode(["x"])
+
+
+def test_a_long_embedding_runs_in_batches_behind_a_progress_bar(fake_embedder):
+    texts = [f"phrase {k}" for k in range(300)]
+    shown = ProgressEmbedder(fake_embedder, minimum=256, batch_size=128)
+    vectors = shown.encode(texts)
+    assert fake_embedder.calls == 3  # 128 + 128 + 44
+    np.testing.assert_allclose(vectors, fake_embedder.encode(texts))
+    shown.encode(texts[:10])  # short work: one call, no bar
+    assert fake_embedder.calls == 5
+
+
+def test_progress_and_cache_wrap_each_model_of_a_pair(db, fake_embedder, coarse_embedder):
+    pair = with_cache(with_progress(EmbedderPair(fake_embedder, coarse_embedder)),
+                      store.SqliteEmbeddingCache(db))
+    assert isinstance(pair, EmbedderPair)
+    assert isinstance(pair.first.embedder, ProgressEmbedder)
+    assert pair.second.embedder.embedder is coarse_embedder
+    assert pair.name == "test-bag-of-words+test-coarse"

@@ -9,7 +9,7 @@ import click
 
 from workbench import store
 from workbench.align import AlignSettings
-from workbench.embed import DEFAULT_MODEL, load_embedder
+from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
 from workbench.export_source import ExportRequest, build_export, output_paths, write_export
 from workbench.pipeline import (
@@ -122,7 +122,7 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
     if not files and not pairs:
         raise click.ClickException(f"no documents found in {corpus}/fr and {corpus}/en")
     db = store.open_db(db_path)
-    embedder = load_embedder(model)
+    embedder = with_progress(load_embedder(model))
     try:
         if compilation:
             result = import_compilation(
@@ -555,7 +555,8 @@ def eval_command(gold_dir, as_json, model, cache_path, settings) -> None:
     if not documents:
         raise click.ClickException(f"no folder with gold.links under {gold_dir}")
     cache_db = store.open_db(cache_path if cache_path else ":memory:")
-    embedder = with_cache(load_embedder(model), store.SqliteEmbeddingCache(cache_db))
+    embedder = with_cache(with_progress(load_embedder(model)),
+                          store.SqliteEmbeddingCache(cache_db))
     started = time.perf_counter()
     results = []
     for document in tqdm(documents, unit="doc", desc="Aligning", disable=None):

@@ -204,6 +204,41 @@ def with_cache(embedder: Embedder, cache: EmbeddingCache) -> Embedder:
     return CachedEmbedder(embedder, cache)
 
 
+class ProgressEmbedder:
+    """Shows a progress bar while it embeds many texts at once.
+
+    Put it under the cache (`with_cache(with_progress(model), cache)`), so that the bar
+    counts only the texts the cache did not hold: a novel's first alignment takes minutes.
+    """
+
+    def __init__(self, embedder: Embedder, minimum: int = 256, batch_size: int = 128) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.minimum = minimum
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) < self.minimum:
+            return self.embedder.encode(texts)
+        from tqdm import tqdm
+
+        parts = []
+        with tqdm(total=len(texts), unit="text", desc=f"Embedding ({self.name})",
+                  leave=False, disable=None) as bar:
+            for start in range(0, len(texts), self.batch_size):
+                parts.append(self.embedder.encode(texts[start : start + self.batch_size]))
+                bar.update(len(parts[-1]))
+        return np.concatenate(parts)
+
+
+def with_progress(embedder: Embedder) -> Embedder:
+    """`embedder` showing a progress bar on long work; each model of a pair its own."""
+    if isinstance(embedder, EmbedderPair):
+        return EmbedderPair(with_progress(embedder.first), with_progress(embedder.second),
+                            embedder.second_weight)
+    return ProgressEmbedder(embedder)
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
