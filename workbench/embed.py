@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -195,13 +195,18 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     return SentenceTransformerEmbedder(model)
 
 
+def each_model(embedder: Embedder, wrap: Callable[[Embedder], Embedder]) -> Embedder:
+    """`wrap(embedder)`; for a pair, the same pair of its two models wrapped each apart."""
+    if isinstance(embedder, EmbedderPair):
+        return EmbedderPair(each_model(embedder.first, wrap), each_model(embedder.second, wrap),
+                            embedder.second_weight)
+    return wrap(embedder)
+
+
 def with_cache(embedder: Embedder, cache: EmbeddingCache) -> Embedder:
     """`embedder` with each text's vectors kept in `cache`; a pair keeps each model's apart,
     so that either model's vectors serve again when it is used alone."""
-    if isinstance(embedder, EmbedderPair):
-        return EmbedderPair(with_cache(embedder.first, cache), with_cache(embedder.second, cache),
-                            embedder.second_weight)
-    return CachedEmbedder(embedder, cache)
+    return each_model(embedder, lambda model: CachedEmbedder(model, cache))
 
 
 class ProgressEmbedder:
@@ -233,10 +238,7 @@ class ProgressEmbedder:
 
 def with_progress(embedder: Embedder) -> Embedder:
     """`embedder` showing a progress bar on long work; each model of a pair its own."""
-    if isinstance(embedder, EmbedderPair):
-        return EmbedderPair(with_progress(embedder.first), with_progress(embedder.second),
-                            embedder.second_weight)
-    return ProgressEmbedder(embedder)
+    return each_model(embedder, ProgressEmbedder)
 
 
 def text_key(text: str) -> str:
