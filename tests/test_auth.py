@@ -61,6 +61,20 @@ def test_login_free_server_refuses_other_computers(client):
     assert answer.get_json()["error"] == "login_off"
 
 
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+def test_login_free_server_refuses_requests_through_a_reverse_proxy(client, header):
+    """A proxy on this computer would make a login-free server public: refused."""
+    answer = client.get("/", headers={header: "203.0.113.9"})
+    assert answer.status_code == 403
+    assert "--require-login" in answer.get_data(as_text=True)
+
+
+def test_login_page_of_a_signed_in_account_goes_on(team):
+    login(team, "Alice")
+    answer = team.get("/login?next=/glossary")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/glossary"
+
+
 @pytest.mark.parametrize("host,loopback", [
     ("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
     ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.5", False), ("::", False),
@@ -187,6 +201,21 @@ def test_session_expires_after_its_lifetime(db_path, accounts, monkeypatch):
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 3601)  # an hour and a second on
     assert later.get("/documents.json").status_code == 401
+
+
+def test_session_lifetime_counts_from_the_login_not_the_last_request(
+        db_path, accounts, monkeypatch):
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "REQUIRE_LOGIN": True,
+                      "SESSION_HOURS": 1})
+    client = app.test_client()
+    login(client, "Alice")
+    import time
+
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 50 * 60)
+    assert client.get("/documents.json").status_code == 200  # the cookie is sent anew
+    monkeypatch.setattr(time, "time", lambda: real_time() + 61 * 60)
+    assert client.get("/documents.json").status_code == 401
 
 
 def test_new_password_or_removal_ends_sessions(team, db):

@@ -452,7 +452,8 @@ def user_list(as_json, db_path) -> None:
         click.echo("No accounts yet: `workbench user add NAME --role admin`.")
         return
     for a in accounts:
-        locked = f"  locked until {a['locked_until']}" if a["locked_until"] else ""
+        locked = f"  locked until {a['locked_until']}" \
+            if a["locked_until"] and a["locked_until"] > store.now() else ""
         click.echo(f"{a['name']:<24} {a['role']:<8} last login {a['last_login'] or 'never'}"
                    f"{locked}")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,6 +42,8 @@ ANYONE = "anyone"  # no login needed: the login page itself, static files
 SIGNED_IN = "signed-in"  # any account: reading
 LEVELS = (ANYONE, SIGNED_IN, REVIEWER, ADMIN)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# a reverse proxy adds these: a login-free server must not be reachable through one
+FORWARDING_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 DEFAULT_SESSION_HOURS = 12  # a working day; then the translator logs in again
 SESSION_COOKIE = "workbench_session"
 
@@ -156,8 +159,12 @@ def recorded_user() -> str | None:
 
 
 def _session_account() -> Account | None:
-    account_id, epoch = session.get("account"), session.get("epoch")
-    if not isinstance(account_id, int) or not isinstance(epoch, int):
+    account_id, epoch, since = session.get("account"), session.get("epoch"), session.get("since")
+    if not all(isinstance(value, int) for value in (account_id, epoch, since)):
+        return None
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if not 0 <= time.time() - since <= lifetime:  # counted from the login, not the last request
+        session.clear()
         return None
     account = user_store.by_id(get_db(), account_id)
     if account is None or account.session_epoch != epoch:
@@ -203,9 +210,11 @@ def _refuse(status: int, error: str, message: str):
 def guard():
     """Before every request: anonymous → login page (HTML) or 401 (JSON); wrong role → 403."""
     if not login_required_here():
-        if request.remote_addr and not is_loopback(request.remote_addr):
+        forwarded = any(h in request.headers for h in FORWARDING_HEADERS)
+        if forwarded or (request.remote_addr and not is_loopback(request.remote_addr)):
             return _refuse(403, "login_off", "this workbench runs without logins, for the "
-                           "person at this computer only; start it with a login to share it")
+                           "person at this computer only; to share it, start it with "
+                           "`workbench serve --require-login` (see docs/team-server.md)")
         return None
     if request.endpoint is None:  # no such route: let Flask answer 404 / 405
         return None
@@ -248,16 +257,17 @@ def _sign_in(name: str, password: str) -> Account:
     session.permanent = True
     session["account"] = account.id
     session["epoch"] = account.session_epoch
+    session["since"] = int(time.time())
     g.account = account
     return account
 
 
 @bp.get("/login")
 def login_page():
-    if not login_required_here():
-        return redirect(url_for("documents.index"))
-    return render_template("login.html", error=None, name="",
-                           next=_safe_next(request.args.get("next")))
+    target = _safe_next(request.args.get("next"))
+    if not login_required_here() or current_account() is not None:
+        return redirect(target)
+    return render_template("login.html", error=None, name="", next=target)
 
 
 @bp.post("/login")
