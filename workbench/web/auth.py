@@ -223,7 +223,8 @@ def guard():
         return None
     account = current_account()
     if account is None:
-        return _refuse(401, "login_required", "log in first")
+        return _refuse(401, "login_required", "you are not logged in, or your session has "
+                       "ended: log in again (reload the page)")
     if level is None:
         return _refuse(403, "forbidden", "this route declares no role, so it is refused")
     if _RANK[account.role] < _RANK[level]:
