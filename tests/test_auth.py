@@ -77,7 +77,8 @@ def test_login_page_of_a_signed_in_account_goes_on(team):
 
 @pytest.mark.parametrize("host,loopback", [
     ("127.0.0.1", True), ("localhost", True), ("::1", True), ("[::1]", True),
-    ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.5", False), ("::", False),
+    ("127.0.0.2", True), ("::ffff:127.0.0.1", True), ("::ffff:10.0.0.1", False),
+    ("0.0.0.0", False), ("192.168.1.5", False), ("::", False),
     ("team.example.org", False),
 ])
 def test_which_hosts_are_loopback(host, loopback):
