@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench import store
+from workbench import store, user_store
 from workbench.align import AlignSettings
 from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
@@ -190,20 +190,16 @@ def segment_command(file, lang, presegmented) -> None:
 @db_option
 def serve(host, port, debug, model, require_login, secure_cookies, db_path) -> None:
     """Start the review interface: login-free on loopback, with accounts on any other address."""
-    from workbench import user_store
     from workbench.web import create_app
     from workbench.web.auth import is_loopback
 
     require_login = require_login or not is_loopback(host)
     db = store.open_db(db_path)
     if require_login and not user_store.admin_count(db):
-        raise click.ClickException(
-            f"--host {host} is reachable from other computers, so the workbench asks for a "
-            "login, and there is no admin account yet: create one with "
-            "`workbench user add NAME --role admin`"
-            if not is_loopback(host) else
-            "--require-login needs an admin account: `workbench user add NAME --role admin`"
-        )
+        why = "--require-login asks for a login" if is_loopback(host) else (
+            f"--host {host} is reachable from other computers, so the workbench asks for a login")
+        raise click.ClickException(f"{why}, and there is no admin account yet: create one "
+                                   "with `workbench user add NAME --role admin`")
     app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model,
                       "REQUIRE_LOGIN": require_login, "SESSION_COOKIE_SECURE": secure_cookies})
     login = "accounts required" if require_login else "no login: this computer only"
@@ -394,17 +390,14 @@ def user() -> None:
 
 def _account_command(action):
     """Run a user_store action, turning its refusal into a clear error (exit code 1)."""
-    from workbench import user_store
-
     try:
-        return action(user_store)
+        return action()
     except user_store.AccountError as error:
         raise click.ClickException(str(error)) from error
 
 
 def _new_password(prompt: str = "Password") -> str:
     """Ask twice, hidden; too short a password is asked again."""
-    from workbench import user_store
 
     def check(value: str) -> str:
         try:
@@ -415,7 +408,7 @@ def _new_password(prompt: str = "Password") -> str:
     return click.prompt(prompt, hide_input=True, confirmation_prompt=True, value_proc=check)
 
 
-ROLE_CHOICE = click.Choice(["reviewer", "admin"])
+ROLE_CHOICE = click.Choice(list(user_store.ROLES))
 
 
 @user.command(name="add")
@@ -426,14 +419,12 @@ ROLE_CHOICE = click.Choice(["reviewer", "admin"])
 @db_option
 def user_add(name, role, db_path) -> None:
     """Create an account; asks for its password twice."""
-    from workbench import user_store
-
     db = store.open_db(db_path)
-    _account_command(lambda us: us.check_name(name))
+    _account_command(lambda: user_store.check_name(name))
     if user_store.exists(db, name):  # before asking for a password that would be wasted
         raise click.ClickException(f"an account named {name.strip()!r} already exists")
     password = _new_password()
-    account = _account_command(lambda us: us.add(db, name, password, role))
+    account = _account_command(lambda: user_store.add(db, name, password, role))
     click.echo(f"Added {account.name} ({account.role}).")
 
 
@@ -442,8 +433,6 @@ def user_add(name, role, db_path) -> None:
 @db_option
 def user_list(as_json, db_path) -> None:
     """Every account: name, role, last login, and whether it is locked."""
-    from workbench import user_store
-
     accounts = user_store.accounts(store.open_db(db_path))
     if as_json:
         click.echo(json.dumps({"users": accounts}, indent=2, ensure_ascii=False))
@@ -464,7 +453,7 @@ def user_list(as_json, db_path) -> None:
 def user_remove(name, db_path) -> None:
     """Delete an account (its name stays in the history of the changes it made)."""
     db = store.open_db(db_path)
-    _account_command(lambda us: us.remove(db, name))
+    _account_command(lambda: user_store.remove(db, name))
     click.echo(f"Removed {name.strip()}.")
 
 
@@ -474,9 +463,9 @@ def user_remove(name, db_path) -> None:
 def user_password(name, db_path) -> None:
     """Set a new password (asked twice); logs the account out everywhere and unlocks it."""
     db = store.open_db(db_path)
-    _account_command(lambda us: us.get(db, name))
+    _account_command(lambda: user_store.get(db, name))
     password = _new_password("New password")
-    _account_command(lambda us: us.set_password(db, name, password))
+    _account_command(lambda: user_store.set_password(db, name, password))
     click.echo(f"New password set for {name.strip()}.")
 
 
@@ -487,7 +476,7 @@ def user_password(name, db_path) -> None:
 def user_role(name, role, db_path) -> None:
     """Make an account a reviewer or an admin (from its next request)."""
     db = store.open_db(db_path)
-    account = _account_command(lambda us: us.set_role(db, name, role))
+    account = _account_command(lambda: user_store.set_role(db, name, role))
     click.echo(f"{account.name} is now {account.role}.")
 
 
