@@ -137,7 +137,8 @@ def test_html_login_form_redirects_to_next_page_only_on_this_server(team, sample
     assert page.status_code == 200
     assert 'data-account="Rémi"' in page.get_data(as_text=True)
     assert 'id="user-name"' not in page.get_data(as_text=True)  # no free-text name box
-    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example",
+                 "/\t/evil.example", "/\n/evil.example"):
         team.post("/logout")
         answer = team.post("/login", data={"name": "Rémi", "password": PASSWORD, "next": evil})
         assert answer.headers["Location"] == "/"

@@ -239,8 +239,10 @@ def guard():
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this server: never redirect a login to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this server: never redirect a login to another site (browsers drop
+    tabs and newlines from a URL: "/<tab>/evil.example" would become "//evil.example")."""
+    if target and target.startswith("/") and target.isprintable() and "\\" not in target \
+            and not target.startswith("//"):
         return target
     return url_for("documents.index")
 
