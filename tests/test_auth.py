@@ -442,9 +442,11 @@ def test_serve_off_loopback_refuses_to_start_without_an_admin(runner, monkeypatc
     assert refused.exit_code == 1
     assert runner.invoke(cli, ["user", "add", "Alice", "--role", "admin"],
                          input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
-    served = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--secure-cookies"])
+    served = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--secure-cookies",
+                                 "--session-hours", "8"])
     assert served.exit_code == 0, served.output
     assert started[-1].config["REQUIRE_LOGIN"] is True
     assert started[-1].config["SESSION_COOKIE_SECURE"] is True
+    assert started[-1].config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
     assert runner.invoke(cli, ["serve"]).exit_code == 0
     assert started[-1].config["REQUIRE_LOGIN"] is False

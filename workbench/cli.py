@@ -187,8 +187,11 @@ def segment_command(file, lang, presegmented) -> None:
               help="Ask for an account even on loopback (always on for any other --host).")
 @click.option("--secure-cookies", is_flag=True,
               help="Send the login cookie over HTTPS only: use behind an HTTPS reverse proxy.")
+@click.option("--session-hours", type=click.FloatRange(min=0.1), default=12.0,
+              show_default=True, help="With a login: hours from logging in to logging in again.")
 @db_option
-def serve(host, port, debug, model, require_login, secure_cookies, db_path) -> None:
+def serve(host, port, debug, model, require_login, secure_cookies, session_hours,
+          db_path) -> None:
     """Start the review interface: login-free on loopback, with accounts on any other address."""
     from workbench.web import create_app
     from workbench.web.auth import is_loopback
@@ -201,7 +204,8 @@ def serve(host, port, debug, model, require_login, secure_cookies, db_path) -> N
         raise click.ClickException(f"{why}, and there is no admin account yet: create one "
                                    "with `workbench user add NAME --role admin`")
     app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model,
-                      "REQUIRE_LOGIN": require_login, "SESSION_COOKIE_SECURE": secure_cookies})
+                      "REQUIRE_LOGIN": require_login, "SESSION_COOKIE_SECURE": secure_cookies,
+                      "SESSION_HOURS": session_hours})
     login = "accounts required" if require_login else "no login: this computer only"
     click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}, {login}); "
                "Ctrl+C stops it.")
