@@ -1,9 +1,13 @@
-// The translator's display name: kept in this browser, sent with every edit.
+// The name that goes with each change. With logins on it is the signed-in account (the
+// server records the account whatever this sends); otherwise the free-text name kept in
+// this browser.
 (function () {
   "use strict";
   var KEY = "workbench.user";
+  var account = document.getElementById("account-name");
   var input = document.getElementById("user-name");
   window.workbenchUser = function () {
+    if (account) return account.getAttribute("data-account") || "";
     try { return (localStorage.getItem(KEY) || "").trim(); } catch (e) { return ""; }
   };
   if (!input) return;

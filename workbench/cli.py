@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workbench import store
+from workbench import store, user_store
 from workbench.align import AlignSettings
 from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
@@ -183,14 +183,32 @@ def segment_command(file, lang, presegmented) -> None:
 @click.option("--debug", is_flag=True, help="Flask's reloading development server.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help=MODEL_HELP + " Used to import and to re-align in the browser.")
+@click.option("--require-login", is_flag=True,
+              help="Ask for an account even on loopback (always on for any other --host).")
+@click.option("--secure-cookies", is_flag=True,
+              help="Send the login cookie over HTTPS only: use behind an HTTPS reverse proxy.")
+@click.option("--session-hours", type=click.FloatRange(min=0.1), default=12.0,
+              show_default=True, help="With a login: hours from logging in to logging in again.")
 @db_option
-def serve(host, port, debug, model, db_path) -> None:
-    """Start the review interface."""
+def serve(host, port, debug, model, require_login, secure_cookies, session_hours,
+          db_path) -> None:
+    """Start the review interface: login-free on loopback, with accounts on any other address."""
     from workbench.web import create_app
+    from workbench.web.auth import is_loopback
 
-    app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model})
-    store.open_db(db_path)
-    click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}); Ctrl+C stops it.")
+    require_login = require_login or not is_loopback(host)
+    db = store.open_db(db_path)
+    if require_login and not user_store.admin_count(db):
+        why = "--require-login asks for a login" if is_loopback(host) else (
+            f"--host {host} is reachable from other computers, so the workbench asks for a login")
+        raise click.ClickException(f"{why}, and there is no admin account yet: create one "
+                                   "with `workbench user add NAME --role admin`")
+    app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model,
+                      "REQUIRE_LOGIN": require_login, "SESSION_COOKIE_SECURE": secure_cookies,
+                      "SESSION_HOURS": session_hours})
+    login = "accounts required" if require_login else "no login: this computer only"
+    click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}, {login}); "
+               "Ctrl+C stops it.")
     if debug:
         app.run(host=host, port=port, debug=True)
     else:
@@ -366,6 +384,104 @@ def _mark(text: str, spans) -> str:
     for start, end in sorted(spans, reverse=True):
         text = f"{text[:start]}[[{text[start:end]}]]{text[end:]}"
     return text
+
+
+@cli.group()
+def user() -> None:
+    """Accounts of a team server (`workbench serve` off loopback): add, list, remove,
+    password, role."""
+
+
+def _account_command(action):
+    """Run a user_store action, turning its refusal into a clear error (exit code 1)."""
+    try:
+        return action()
+    except user_store.AccountError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _new_password(prompt: str = "Password") -> str:
+    """Ask twice, hidden; too short a password is asked again."""
+
+    def check(value: str) -> str:
+        try:
+            return user_store.check_password(value)
+        except user_store.AccountError as error:
+            raise click.BadParameter(str(error)) from error
+
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True, value_proc=check)
+
+
+ROLE_CHOICE = click.Choice(list(user_store.ROLES))
+
+
+@user.command(name="add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, default="reviewer", show_default=True,
+              help="A reviewer edits alignments and the glossary; an admin also imports, "
+              "replaces and re-splits.")
+@db_option
+def user_add(name, role, db_path) -> None:
+    """Create an account; asks for its password twice."""
+    db = store.open_db(db_path)
+    _account_command(lambda: user_store.check_name(name))
+    if user_store.exists(db, name):  # before asking for a password that would be wasted
+        raise click.ClickException(f"an account named {name.strip()!r} already exists")
+    password = _new_password()
+    account = _account_command(lambda: user_store.add(db, name, password, role))
+    click.echo(f"Added {account.name} ({account.role}).")
+
+
+@user.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@db_option
+def user_list(as_json, db_path) -> None:
+    """Every account: name, role, last login, and whether it is locked."""
+    accounts = user_store.accounts(store.open_db(db_path))
+    if as_json:
+        click.echo(json.dumps({"users": accounts}, indent=2, ensure_ascii=False))
+        return
+    if not accounts:
+        click.echo("No accounts yet: `workbench user add NAME --role admin`.")
+        return
+    for a in accounts:
+        locked = f"  locked until {a['locked_until']}" \
+            if a["locked_until"] and a["locked_until"] > store.now() else ""
+        click.echo(f"{a['name']:<24} {a['role']:<8} last login {a['last_login'] or 'never'}"
+                   f"{locked}")
+
+
+@user.command(name="remove")
+@click.argument("name")
+@db_option
+def user_remove(name, db_path) -> None:
+    """Delete an account (its name stays in the history of the changes it made)."""
+    db = store.open_db(db_path)
+    _account_command(lambda: user_store.remove(db, name))
+    click.echo(f"Removed {name.strip()}.")
+
+
+@user.command(name="password")
+@click.argument("name")
+@db_option
+def user_password(name, db_path) -> None:
+    """Set a new password (asked twice); logs the account out everywhere and unlocks it."""
+    db = store.open_db(db_path)
+    _account_command(lambda: user_store.get(db, name))
+    password = _new_password("New password")
+    _account_command(lambda: user_store.set_password(db, name, password))
+    click.echo(f"New password set for {name.strip()}.")
+
+
+@user.command(name="role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@db_option
+def user_role(name, role, db_path) -> None:
+    """Make an account a reviewer or an admin (from its next request)."""
+    db = store.open_db(db_path)
+    account = _account_command(lambda: user_store.set_role(db, name, role))
+    click.echo(f"{account.name} is now {account.role}.")
 
 
 @cli.group()

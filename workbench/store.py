@@ -104,12 +104,34 @@ def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("file_fingerprint", str)
 
 
+def _create_user_accounts(db: sqlite_utils.Database) -> None:
+    """Team-server accounts (`workbench user`): a password hash, never the password; failed
+    logins and a lock time against guessing; `session_epoch` grows to end every session."""
+    db.execute(
+        """
+        create table users (
+          id integer primary key,
+          name text not null unique collate nocase,
+          role text not null,
+          password_hash text not null,
+          session_epoch integer not null default 0,
+          failed_logins integer not null default 0,
+          locked_until text,
+          last_login text,
+          created text not null,
+          updated text not null
+        )
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
+    ("0006_user_accounts", _create_user_accounts),
 ]
 
 

@@ -26,9 +26,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from workbench.web import db, documents, exports, imports, review, terms
+    from workbench.web import auth, db, documents, exports, imports, review, terms
 
     db.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(documents.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(imports.bp)

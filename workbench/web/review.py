@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.web import auth
 from workbench.web.db import get_db
 
 bp = Blueprint("review", __name__)
@@ -188,6 +189,8 @@ def _body() -> dict:
 
 
 def _user() -> str | None:
+    if auth.login_required_here():  # the account, whatever name the client sends
+        return auth.recorded_user()
     return request.headers.get(USER_HEADER) or _body().get("user")
 
 
