@@ -56,7 +56,7 @@ def test_glossary_commands(runner, corpus, tmp_path):
     assert "1/3 consistent" in runner.invoke(cli, ["glossary", "check"]).output
     assert runner.invoke(cli, ["glossary", "delete", "1"]).exit_code == 0
     imported = runner.invoke(cli, ["glossary", "import", str(out)])
-    assert "Imported 1 entries (1 new)." in imported.output
+    assert "Imported 1 entries: 1 new" in imported.output
     data = json.loads(runner.invoke(cli, ["glossary", "list", "--json"]).output)
     assert data["entries"][0]["note"] == "Marx"
 

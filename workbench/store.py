@@ -104,12 +104,19 @@ def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("file_fingerprint", str)
 
 
+def _create_glossary_accepted(db: sqlite_utils.Database) -> None:
+    from workbench.glossary_store import create_accepted_table
+
+    create_accepted_table(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
+    ("0006_glossary_accepted_occurrences", _create_glossary_accepted),
 ]
 
 
