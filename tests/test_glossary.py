@@ -184,7 +184,8 @@ TBX_V2 = """<?xml version="1.0" encoding="UTF-8"?>
     </termEntry>
     <termEntry id="c2">
       <note>Marx</note>
-      <langSet xml:lang="fr"><ntig><termGrp><term>dictature du prolétariat</term></termGrp></ntig></langSet>
+      <langSet xml:lang="fr">
+        <ntig><termGrp><term>dictature du prolétariat</term></termGrp></ntig></langSet>
       <langSet xml:lang="en"><tig><term>dictatorship of the proletariat</term></tig>
         <tig><term>proletarian dictatorship</term></tig></langSet>
     </termEntry>

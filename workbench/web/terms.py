@@ -301,7 +301,7 @@ def consistency_json():
 
 def _back_to_report(entry_id: int, **message):
     """The report where the translator was: same filters, at the entry's section."""
-    kept = {k: v for k, v in request.args.items() if k in ("confirmed", "document")}
+    kept = {k: v for k, v in request.args.items() if k in ("confirmed", "document") and v}
     return redirect(url_for("terms.consistency_page", **kept, **message,
                             _anchor=f"entry-{entry_id}"))
 
