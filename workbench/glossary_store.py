@@ -234,7 +234,7 @@ def accept(
     with db.atomic():
         db["glossary_accepted"].delete_where("entry_id = ? and link_id = ?", [entry_id, link_id])
         db["glossary_accepted"].insert(row)
-    return row
+    return {**row, "document": hit.document, "position": hit.position}
 
 
 def withdraw(db: sqlite_utils.Database, entry_id: int, link_id: int) -> None:

@@ -315,10 +315,11 @@ def _accept(entry_id: int, link_id: int) -> dict:
 def consistency_accept(entry_id: int, link_id: int):
     """Accept an occurrence as it is: the report lists it apart from then on."""
     try:
-        _accept(entry_id, link_id)
+        accepted = _accept(entry_id, link_id)
     except glossary_store.GlossaryError as error:
         return _back_to_report(entry_id, error=str(error))
-    return _back_to_report(entry_id, message=f"Accepted the rendering in pair {link_id}.")
+    where = f"{accepted['document']} #{accepted['position'] + 1}"
+    return _back_to_report(entry_id, message=f"Accepted the rendering in {where}.")
 
 
 @bp.post("/consistency/<int:entry_id>/accept/<int:link_id>.json")
