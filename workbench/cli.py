@@ -9,6 +9,7 @@ import click
 
 from workbench import store
 from workbench.align import AlignSettings
+from workbench.compilation import document_stem
 from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
 from workbench.export_source import ExportRequest, build_export, output_paths, write_export
@@ -126,7 +127,7 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
     try:
         if compilation:
             result = import_compilation(
-                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                db, name or document_stem(files[0].name), InputFile.from_path(files[0], max_size),
                 [InputFile.from_path(f, max_size) for f in files[1:]], embedder, settings,
                 options=options,
             )
