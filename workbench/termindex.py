@@ -448,19 +448,22 @@ def refine(query: T.Query, hits: Sequence[Hit], table: T.Associations, encode) -
 
 
 def choose_translations(
-    db: sqlite_utils.Database, query: T.Query, hits: Sequence[Hit], encode=None
+    db: sqlite_utils.Database, query: T.Query, hits: Sequence[Hit], encode=None,
+    embedded: int = 50,
 ) -> None:
     """Decide the rendering of every analysed hit, once, for everything that shows it.
 
     The highlighted span of a hit, the variant it is counted under and the
     variant filter all read `hit.translation`, set here and nowhere else, so
     the "Translations found" summary counts exactly what the hits highlight.
-    With `encode`, the embedder re-ranks every analysed hit's candidates (its
-    vectors are cached, so a term costs the model once).
+    With `encode`, the embedder re-ranks the candidates of the first `embedded`
+    hits (the first page, in the stable corpus order); the others keep the
+    statistical choice, so a term with hundreds of pairs costs the model no
+    more than one page.
     """
     table = analyse(db, query, hits)
     if encode is not None and hits:
-        refine(query, hits, table, encode)
+        refine(query, hits[:embedded], table, encode)
 
 
 def lookup(
@@ -486,7 +489,7 @@ def lookup(
     query = T.parse_query(text, lang)
     total, rows = _matched_links(db, query, filters)
     analysed = _assemble(rows, query)
-    choose_translations(db, query, analysed, encode)
+    choose_translations(db, query, analysed, encode, embedded=limit)
     variants = T.rank_variants(h.translation for h in analysed)
     if variant:
         shown = [h for h in analysed if h.translation and h.translation.key == variant]
