@@ -89,6 +89,14 @@ def test_add_list_edit_delete(db):
         glossary_store.delete(db, entry["id"])
 
 
+def test_an_edit_cannot_turn_an_entry_into_another_existing_pair(db):
+    glossary_store.add(db, "accord", "agreement", "Matignon")
+    other = glossary_store.add(db, "accord", "settlement")
+    with pytest.raises(glossary_store.GlossaryError, match="already entry 1"):
+        glossary_store.update(db, other["id"], "accord", "agreement", "")
+    assert [e["note"] for e in glossary_store.entries(db)] == ["Matignon", ""]
+
+
 def test_entries_need_both_terms(db):
     with pytest.raises(glossary_store.GlossaryError, match="both"):
         glossary_store.add(db, "accord", "  ")

@@ -116,10 +116,16 @@ def add(
 def update(
     db: sqlite_utils.Database, entry_id: int, source_term: str, target_term: str, note: str = ""
 ) -> dict:
-    get(db, entry_id)
+    entry = get(db, entry_id)
     source_term, target_term = _clean(source_term), _clean(target_term)
     if not source_term or not target_term:
         raise GlossaryError("a glossary entry needs both a source term and a target term")
+    other = find_pair(db, source_term, target_term, entry["source_lang"], entry["target_lang"])
+    if other is not None and other["id"] != entry_id:
+        raise GlossaryError(
+            f"{source_term} → {target_term} is already entry {other['id']}: edit that one, "
+            "or delete one of the two"
+        )
     with db.atomic():
         db["glossary"].update(
             entry_id,
