@@ -116,7 +116,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
-    ("0006_glossary_accepted_occurrences", _create_glossary_accepted),
+    ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
 ]
 
 
