@@ -34,6 +34,9 @@ document.addEventListener("submit", async (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
+  // Esc on "Already in the glossary" cancels (Enter keeps both notes: it has the focus).
+  const cancel = document.querySelector("section.duplicate a.cancel");
+  if (event.key === "Escape" && cancel) { event.preventDefault(); cancel.click(); return; }
   const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
   if (event.key === "/" && !typing) {
     const search = document.querySelector("input[type=search]");

@@ -102,6 +102,15 @@ def test_the_glossary_add_button_stays_on_the_glossary_page(app, javascript):
         page.wait_for_selector("section.duplicate")
         assert "Code civil" in page.locator(".existing-note").inner_text()
         assert "statute" in page.locator(".proposed-note").inner_text()
+        if javascript:  # Esc cancels, and nothing changed
+            page.keyboard.press("Escape")
+            page.wait_for_url("**/glossary#entry-*")
+            assert page.locator("tr.entry input[name=note]").input_value() == "Code civil"
+            page.fill("form.glossary-new input[name=source_term]", "loi")
+            page.fill("form.glossary-new input[name=target_term]", "law")
+            page.fill("form.glossary-new input[name=note]", "statute")
+            page.click("form.glossary-new button")
+            page.wait_for_selector("section.duplicate")
         page.click("text=Keep both notes")
         page.wait_for_selector("p.message")
         assert page.locator("tr.entry").count() == 1
