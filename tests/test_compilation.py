@@ -147,3 +147,70 @@ def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
     assert store.links(db, two["id"])[0]["status"] == store.CONFIRMED
     with pytest.raises(ImportRefused, match="not a part"):
         resplit_compilation(db, "page", {0: "elsewhere"}, fake_embedder)
+
+
+@pytest.mark.parametrize("filename, expected", [
+    ("lenin-reformistes.fr.txt", "lenin-reformistes"),
+    ("pele.FR.docx", "pele"),
+    ("baserli_fr.md", "baserli"),
+    ("chapitre-3-fra.html", "chapitre-3"),
+    ("notes.v2.txt", "notes.v2"),
+    ("C:\\Users\\ana\\texte.fr.txt", "texte"),
+    ("fr.txt", "fr"),
+])
+def test_document_stems_drop_extensions_and_language_suffixes(filename, expected):
+    from workbench.compilation import document_stem
+
+    assert document_stem(filename) == expected
+
+
+def test_compilation_parts_are_named_without_the_files_language_or_repeated_name(
+        db, fake_embedder):
+    """Issue 13: a part was named "lenin-lenin-reformistes.fr"."""
+    compilation = InputFile("lenin.en.html", b"alpha beta gamma.\n\nzeta eta theta.\n")
+    originals = [InputFile("lenin-reformistes.fr.txt", b"alpha beta gamma.\n"),
+                 InputFile("pele.fr.txt", b"zeta eta theta.\n")]
+    import_compilation(db, "lenin", compilation, originals, fake_embedder,
+                       options=_no_language_check())
+    assert sorted(d["name"] for d in store.list_documents(db)) == [
+        "lenin-pele", "lenin-reformistes"]
+    # Two originals that differ only by their language suffix are still told apart.
+    with pytest.raises(ImportRefused, match="same file name"):
+        import_compilation(db, "other", compilation,
+                           [InputFile("a.fr.txt", b"x.\n"), InputFile("a.txt", b"y.\n")],
+                           fake_embedder, options=_no_language_check())
+
+
+def test_resplitting_keeps_the_ids_of_the_links_it_keeps(db, fake_embedder):
+    """Issue 13: re-splitting changed the ids of kept links (177 → 438): `?link=` URLs broke."""
+    from workbench.pipeline import resplit_compilation
+
+    compilation = InputFile("page.txt", (
+        b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+        b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"
+    ))
+    originals = [
+        InputFile("one.txt", b"alpha beta gamma. delta epsilon.\n"),
+        InputFile("two.txt", b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"),
+    ]
+    import_compilation(db, "page", compilation, originals, fake_embedder,
+                       options=_no_language_check())
+
+    def ids_by_text():
+        found = {}
+        for document in store.list_documents(db):
+            for pair in store.pairs(db, document["id"]):
+                key = (document["name"], " ".join(s["text"] for s in pair["target"]),
+                       " ".join(s["text"] for s in pair["source"]))
+                found[key] = pair["id"]
+        return found
+
+    before = ids_by_text()
+    resplit_compilation(db, "page", {3: "page-unmatched", 0: "page-one"}, fake_embedder)
+    after = ids_by_text()
+    kept = set(before) & set(after)
+    assert ("page-two", "zeta eta theta.", "zeta eta theta.") in kept
+    assert ("page-one", "alpha beta gamma.", "alpha beta gamma.") in kept
+    assert {key: after[key] for key in kept} == {key: before[key] for key in kept}
+    # New links take new ids: no two links share one.
+    assert len(set(after.values())) == len(after)

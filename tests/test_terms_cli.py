@@ -56,7 +56,7 @@ def test_glossary_commands(runner, corpus, tmp_path):
     assert "1/3 consistent" in runner.invoke(cli, ["glossary", "check"]).output
     assert runner.invoke(cli, ["glossary", "delete", "1"]).exit_code == 0
     imported = runner.invoke(cli, ["glossary", "import", str(out)])
-    assert "Imported 1 entries (1 new)." in imported.output
+    assert "Imported 1 entries: 1 new" in imported.output
     data = json.loads(runner.invoke(cli, ["glossary", "list", "--json"]).output)
     assert data["entries"][0]["note"] == "Marx"
 
@@ -68,3 +68,27 @@ def test_glossary_import_rejects_a_bad_file_whole(runner, corpus, tmp_path):
     assert result.exit_code == 1 and "line 2" in result.output
     assert "empty" in runner.invoke(cli, ["glossary", "list"]).output
     assert runner.invoke(cli, ["glossary", "delete", "7"]).exit_code == 1
+
+
+def test_glossary_import_reads_tbx_and_add_never_overwrites_a_note(runner, corpus, tmp_path):
+    from tests.test_glossary import TBX_V2
+
+    termbase = tmp_path / "client.tbx"
+    termbase.write_text(TBX_V2, encoding="utf-8")
+    result = runner.invoke(cli, ["glossary", "import", str(termbase)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 3 entries: 3 new" in result.output
+    again = runner.invoke(cli, ["glossary", "add", "traité", "treaty", "--note", "Versailles"])
+    assert again.exit_code == 1
+    assert "already in the glossary" in again.output and "--keep-both-notes" in again.output
+    merged = runner.invoke(cli, ["glossary", "add", "traité", "treaty", "--note", "Versailles",
+                                 "--keep-both-notes"])
+    assert merged.exit_code == 0
+    data = json.loads(runner.invoke(cli, ["glossary", "list", "--json"]).output)
+    notes = {e["target_term"]: e["note"] for e in data["entries"]}
+    assert notes["treaty"] == "Accord entre États; Versailles"
+    bad = tmp_path / "broken.tbx"
+    bad.write_text("<martif><text>", encoding="utf-8")
+    refused = runner.invoke(cli, ["glossary", "import", str(bad)])
+    assert refused.exit_code == 1 and "nothing imported: not a well-formed TBX file" in (
+        refused.output)

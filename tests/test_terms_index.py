@@ -156,3 +156,31 @@ def test_a_term_twice_in_a_sentence_has_its_translation_highlighted_twice(db):
     hit = termindex.lookup(db, "syndicats").hits[0]
     assert [hit.counterpart[a:b] for a, b in hit.translation_spans] == ["unions", "unions"]
     assert termindex.lookup(db, "syndicats").hits[1].translation_spans == [(4, 10)]
+
+
+class PreferringEncoder:
+    """An embedder that finds the term identical to one chosen rendering, unlike the rest."""
+
+    def __init__(self, term: str, preferred: str) -> None:
+        self.same = {term, preferred}
+
+    def __call__(self, texts):
+        import numpy as np
+
+        vectors = np.zeros((len(texts), len(texts) + 1), dtype=np.float32)
+        for row, text in enumerate(texts):
+            vectors[row, 0 if text in self.same else row + 1] = 1.0
+        return vectors
+
+
+def test_translations_found_count_what_the_hits_highlight(db, corpus):
+    """Issue 13: the summary said "schoolteachers 1" while the hit highlighted "Workingmen"."""
+    statistics_only = termindex.lookup(db, "ouvriers")
+    assert [v.text for v in statistics_only.variants] == ["workers"]
+    result = termindex.lookup(db, "ouvriers", encode=PreferringEncoder("ouvriers", "factories"))
+    assert [h.translation.text for h in result.hits] == ["factories"]
+    assert [(v.text, v.count) for v in result.variants] == [("factories", 1)]
+    # Choosing that translation shows the same hit, rendered the same way.
+    chosen = termindex.lookup(db, "ouvriers", variant=result.variants[0].key,
+                              encode=PreferringEncoder("ouvriers", "factories"))
+    assert [h.translation.text for h in chosen.hits] == ["factories"]

@@ -133,3 +133,103 @@ def test_embeddings_can_be_switched_off(app, db_path):
     data = app.test_client().get("/lookup.json?q=accord").get_json()
     assert [h["translation"]["text"] for h in data["hits"]] == ["agreement", "agreements"]
     assert "terms_embedder" not in app.extensions
+
+
+# --- issue 13: HTML forms stay on HTML pages; duplicates; TBX; accepted occurrences -----
+
+
+def test_the_glossary_pages_add_form_posts_to_an_html_page(client):
+    """Issue 13: the glossary page's Add button landed on raw JSON (`/glossary.json`)."""
+    import re
+
+    html = client.get("/glossary").get_data(as_text=True)
+    (action,) = re.findall(r'<form class="glossary-new" method="post" action="([^"]+)"', html)
+    response = client.post(action, data={"source_term": "loi", "target_term": "law"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/glossary?message=Added")
+    page = client.get(response.headers["Location"])
+    assert page.mimetype == "text/html" and "Added: loi → law." in page.get_data(as_text=True)
+    # A lookup hit's "+ glossary" form too, without JavaScript.
+    lookup = client.get("/lookup?q=accord").get_data(as_text=True)
+    assert 'class="add-term" method="post" action="/glossary"' in lookup
+
+
+def test_adding_an_existing_pair_as_json_is_a_409_with_the_entry(client):
+    first = client.post("/glossary.json", json={"source_term": "accord",
+                                                "target_term": "agreement", "note": "Matignon"})
+    assert first.status_code == 201
+    again = client.post("/glossary.json", json={"source_term": "accord",
+                                                "target_term": "agreement", "note": "Munich"})
+    assert again.status_code == 409
+    body = again.get_json()
+    assert body["existing"]["note"] == "Matignon" and "already in the glossary" in body["error"]
+    merged = client.post("/glossary.json?on_existing=keep-both",
+                         json={"source_term": "accord", "target_term": "agreement",
+                               "note": "Munich"})
+    assert merged.status_code == 200 and merged.get_json()["entry"]["note"] == "Matignon; Munich"
+    replaced = client.post("/glossary.json?on_existing=replace",
+                           json={"source_term": "accord", "target_term": "agreement",
+                                 "note": "Munich"})
+    assert replaced.get_json()["entry"]["note"] == "Munich"
+    assert client.post("/glossary.json?on_existing=sometimes",
+                       json={"source_term": "a", "target_term": "b"}).status_code == 400
+
+
+def test_adding_an_existing_pair_by_form_asks_on_the_page(client):
+    client.post("/glossary", data={"source_term": "accord", "target_term": "agreement",
+                                   "note": "Matignon"})
+    page = client.post("/glossary", data={"source_term": "accord", "target_term": "agreement",
+                                          "note": "Munich"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409 and page.mimetype == "text/html"
+    assert "Already in the glossary" in html and "Matignon" in html and "Munich" in html
+    assert 'formaction="/glossary?on_existing=keep-both"' in html
+    assert 'formaction="/glossary?on_existing=replace"' in html
+    assert client.get("/glossary.json").get_json()["entries"][0]["note"] == "Matignon"
+    done = client.post("/glossary?on_existing=keep-both",
+                       data={"source_term": "accord", "target_term": "agreement",
+                             "note": "Munich"})
+    assert done.status_code == 302 and "Notes+merged" in done.headers["Location"]
+    assert client.get("/glossary.json").get_json()["entries"][0]["note"] == "Matignon; Munich"
+
+
+def test_the_glossary_page_imports_tbx_and_refuses_big_files(client):
+    from tests.test_glossary import TBX_V2
+    from workbench.glossary import MAX_IMPORT_BYTES
+
+    response = client.post(
+        "/glossary/import", data={"file": (io.BytesIO(TBX_V2.encode()), "client.tbx")})
+    assert "3+new" in response.headers["Location"]
+    assert {e["target_term"] for e in client.get("/glossary.json").get_json()["entries"]} == {
+        "treaty", "dictatorship of the proletariat", "proletarian dictatorship"}
+    big = client.post("/glossary/import", data={
+        "file": (io.BytesIO(b"a\tb\n" * (MAX_IMPORT_BYTES // 4 + 1)), "big.txt")})
+    assert "Nothing+imported" in big.headers["Location"] and "5+MB" in big.headers["Location"]
+    assert len(client.get("/glossary.json").get_json()["entries"]) == 3
+    header = client.post("/glossary/import", data={
+        "file": (io.BytesIO("source\ttarget\ngrève\tstrike\n".encode()), "g.txt")})
+    assert "Imported+1+entries" in header.headers["Location"]
+
+
+def test_an_occurrence_is_accepted_from_the_report_and_remembered(client):
+    entry = client.post("/glossary.json", json={
+        "source_term": "dictature du prolétariat",
+        "target_term": "dictatorship of the proletariat"}).get_json()["entry"]
+    (link_id,) = [h["link_id"] for h in client.get("/consistency.json").get_json()[
+        "entries"][0]["to_check"]]
+    html = client.get("/consistency").get_data(as_text=True)
+    action = f'/consistency/{entry["id"]}/accept/{link_id}'
+    assert f'action="{action}"' in html
+    response = client.post(action + "?confirmed=", data={"user": "Ana"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/consistency?message=Accepted")
+    assert response.headers["Location"].endswith(f"#entry-{entry['id']}")
+    (report,) = client.get("/consistency.json").get_json()["entries"]
+    assert report["to_check"] == [] and report["accepted"][0]["accepted_by"] == "Ana"
+    html = client.get("/consistency").get_data(as_text=True)
+    assert "1 accepted occurrence" in html and "accepted by Ana" in html
+    assert client.post(action + "/delete.json").get_json()["withdrawn"]["link_id"] == link_id
+    assert len(client.get("/consistency.json").get_json()["entries"][0]["to_check"]) == 1
+    assert client.post(action + "/delete.json").status_code == 404
+    assert client.post(f"/consistency/{entry['id']}/accept/999999.json").status_code == 404
+    assert client.post(action + ".json").get_json()["accepted"]["link_id"] == link_id

@@ -9,6 +9,7 @@ import click
 
 from workbench import store, user_store
 from workbench.align import AlignSettings
+from workbench.compilation import document_stem
 from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
 from workbench.export_source import ExportRequest, build_export, output_paths, write_export
@@ -126,7 +127,7 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
     try:
         if compilation:
             result = import_compilation(
-                db, name or files[0].stem, InputFile.from_path(files[0], max_size),
+                db, name or document_stem(files[0].name), InputFile.from_path(files[0], max_size),
                 [InputFile.from_path(f, max_size) for f in files[1:]], embedder, settings,
                 options=options,
             )
@@ -511,9 +512,16 @@ def glossary_list(as_json, db_path) -> None:
 @click.argument("source_term")
 @click.argument("target_term")
 @click.option("--note", default="", help="A comment for translators.")
+@click.option("--keep-both-notes", "on_existing", flag_value="keep-both",
+              help="If the pair exists, add this note to its note.")
+@click.option("--replace-note", "on_existing", flag_value="replace",
+              help="If the pair exists, replace its note with this one.")
 @db_option
-def glossary_add(source_term, target_term, note, db_path) -> None:
-    """Add SOURCE_TERM with its approved translation TARGET_TERM."""
+def glossary_add(source_term, target_term, note, on_existing, db_path) -> None:
+    """Add SOURCE_TERM with its approved translation TARGET_TERM.
+
+    A pair already in the glossary is left alone unless --keep-both-notes or
+    --replace-note says what to do with its note."""
     from workbench import glossary_store
 
     db = store.open_db(db_path)
@@ -521,7 +529,13 @@ def glossary_add(source_term, target_term, note, db_path) -> None:
     source_lang, target_lang = row if row else ("fr", "en")
     try:
         entry = glossary_store.add(db, source_term, target_term, note,
-                                   source_lang=source_lang, target_lang=target_lang)
+                                   source_lang=source_lang, target_lang=target_lang,
+                                   on_existing=on_existing or "ask")
+    except glossary_store.DuplicateEntry as duplicate:
+        raise click.ClickException(
+            f"{duplicate} (entry {duplicate.existing['id']}): nothing changed; add "
+            "--keep-both-notes or --replace-note to change its note"
+        ) from duplicate
     except glossary_store.GlossaryError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Entry {entry['id']}: {entry['source_term']} → {entry['target_term']}")
@@ -584,23 +598,27 @@ def glossary_export(file_format, output, db_path) -> None:
 
 
 @glossary.command(name="import")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @db_option
 def glossary_import(file, db_path) -> None:
-    """Add the entries of a tab-separated glossary (source, target, optional comment)."""
-    from workbench import glossary_store
-    from workbench.glossary import GlossaryFormatError, from_tsv
+    """Add the entries of a TBX file or a tab-separated glossary (source, target, comment).
 
-    try:
-        entries = from_tsv(file.read())
-    except GlossaryFormatError as error:
-        raise click.ClickException(f"nothing imported: {error}") from error
+    All or nothing, in one transaction; a header line is skipped; a pair already in the
+    glossary keeps both notes."""
+    from workbench import glossary_store
+    from workbench.glossary import GlossaryFormatError, check_size, read_glossary
+
     db = store.open_db(db_path)
     row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
     source_lang, target_lang = row if row else ("fr", "en")
-    added = glossary_store.import_entries(db, entries, source_lang=source_lang,
-                                          target_lang=target_lang)
-    click.echo(f"Imported {len(entries)} entries ({added} new).")
+    try:
+        check_size(file.stat().st_size)
+        entries = read_glossary(file.read_bytes(), file.name, source_lang, target_lang)
+        summary = glossary_store.import_entries(db, entries, source_lang=source_lang,
+                                                target_lang=target_lang)
+    except (GlossaryFormatError, glossary_store.GlossaryError) as error:
+        raise click.ClickException(f"nothing imported: {error}") from error
+    click.echo(summary.message())
 
 
 @glossary.command(name="check")

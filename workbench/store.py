@@ -125,6 +125,12 @@ def _create_user_accounts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _create_glossary_accepted(db: sqlite_utils.Database) -> None:
+    from workbench.glossary_store import create_accepted_table
+
+    create_accepted_table(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
@@ -132,6 +138,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
     ("0006_user_accounts", _create_user_accounts),
+    ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
 ]
 
 

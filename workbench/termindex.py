@@ -237,8 +237,8 @@ class LookupResult:
     variants: list[T.Variant]
     variant: str | None
     filters: Filters
-    search_ms: float  # search, translations and variants
-    server_ms: float  # all of it, with the embedder's re-ranking of the page
+    search_ms: float  # search, translations (with the embedder's choice) and variants
+    server_ms: float  # all of it
 
 
 def document_languages(db: sqlite_utils.Database) -> list[str]:
@@ -447,6 +447,25 @@ def refine(query: T.Query, hits: Sequence[Hit], table: T.Associations, encode) -
         hit.translation = span
 
 
+def choose_translations(
+    db: sqlite_utils.Database, query: T.Query, hits: Sequence[Hit], encode=None,
+    embedded: int = 50,
+) -> None:
+    """Decide the rendering of every analysed hit, once, for everything that shows it.
+
+    The highlighted span of a hit, the variant it is counted under and the
+    variant filter all read `hit.translation`, set here and nowhere else, so
+    the "Translations found" summary counts exactly what the hits highlight.
+    With `encode`, the embedder re-ranks the candidates of the first `embedded`
+    hits (the first page, in the stable corpus order); the others keep the
+    statistical choice, so a term with hundreds of pairs costs the model no
+    more than one page.
+    """
+    table = analyse(db, query, hits)
+    if encode is not None and hits:
+        refine(query, hits[:embedded], table, encode)
+
+
 def lookup(
     db: sqlite_utils.Database,
     text: str,
@@ -459,8 +478,9 @@ def lookup(
 ) -> LookupResult:
     """Search a term; work out its translations; return one page of hits and the variants.
 
-    `encode` (an embedder's `encode`) re-ranks the candidate spans of the hits
-    on the page; without it the choice rests on corpus statistics alone.
+    `encode` (an embedder's `encode`) re-ranks the candidate spans; without it
+    the choice rests on corpus statistics alone. Either way one choice per hit
+    (`choose_translations`) feeds the highlight, the variants and the filter.
     """
     started = time.perf_counter()
     filters = filters or Filters()
@@ -469,7 +489,7 @@ def lookup(
     query = T.parse_query(text, lang)
     total, rows = _matched_links(db, query, filters)
     analysed = _assemble(rows, query)
-    table = analyse(db, query, analysed)
+    choose_translations(db, query, analysed, encode, embedded=limit)
     variants = T.rank_variants(h.translation for h in analysed)
     if variant:
         shown = [h for h in analysed if h.translation and h.translation.key == variant]
@@ -477,8 +497,6 @@ def lookup(
         shown = analysed
     page = shown[:limit]
     search_ms = (time.perf_counter() - started) * 1000
-    if encode is not None and not variant:
-        refine(query, page, table, encode)
     return LookupResult(
         query, analysed[0].counterpart_lang if analysed else None, total, len(analysed),
         len(shown), page,

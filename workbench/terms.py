@@ -191,6 +191,46 @@ def find_term(query: Query, tokens: Sequence[Token]) -> list[tuple[int, int]]:
     return found
 
 
+# Endings that make a plural (or its singular): `accord`/`accords`, `travail`/`travaux`,
+# `policy`/`policies`. Any other difference is another word, even with the same stem
+# (`État`/`étatisme`, `ouvriers`/`ouvrière`).
+NUMBER_ENDINGS = (("", "s"), ("", "x"), ("", "es"), ("al", "aux"), ("ail", "aux"), ("y", "ies"))
+
+
+def same_word(query_word: QueryWord, token: Token) -> bool:
+    """Is `token` the query word itself (any case and accents), or its plural or singular?
+
+    Stricter than comparing keys: Snowball gives `État` and `étatisme` one stem.
+    A prefix query word (`syndic*`) matches any word starting with it.
+    """
+    if not token.is_word:
+        return False
+    if query_word.prefix:
+        return token.key.startswith(query_word.key)
+    if token.key != query_word.key:
+        return False
+    a, b = fold(query_word.text), fold(token.text)
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return any(
+        short.endswith(one) and long_ == short[: len(short) - len(one)] + other
+        for one, other in NUMBER_ENDINGS
+    )
+
+
+def find_exact_term(words: Sequence[QueryWord], tokens: Sequence[Token]) -> list[tuple[int, int]]:
+    """Occurrences of a glossary term as whole words (`same_word`), punctuation skipped:
+    token index ranges [start, end)."""
+    positions = [i for i, token in enumerate(tokens) if token.is_word]
+    size = len(words)
+    found = []
+    for start in range(len(positions) - size + 1):
+        if all(same_word(w, tokens[positions[start + k]]) for k, w in enumerate(words)):
+            found.append((positions[start], positions[start + size - 1] + 1))
+    return found
+
+
 # --- translation spans --------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from workbench import store
+from workbench.compilation import document_stem
 from workbench.pipeline import (
     CompilationResult,
     ImportOptions,
@@ -77,7 +78,7 @@ def _run_import() -> ImportResult | CompilationResult:
         if not originals:
             raise ImportRefused("choose the French originals of the compilation")
         return import_compilation(
-            get_db(), name or compilation.filename.rsplit(".", 1)[0], compilation, originals,
+            get_db(), name or document_stem(compilation.filename), compilation, originals,
             _embedder(), options=_options(),
         )
     source, target = _upload("french"), _upload("english")

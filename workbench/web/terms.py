@@ -19,7 +19,14 @@ from flask import (
 from workbench import glossary_store, store, termindex
 from workbench import terms as T
 from workbench.embed import load_embedder, with_cache
-from workbench.glossary import GlossaryFormatError, from_tsv, to_tbx, to_tsv
+from workbench.glossary import (
+    MAX_IMPORT_BYTES,
+    GlossaryFormatError,
+    check_size,
+    read_glossary,
+    to_tbx,
+    to_tsv,
+)
 from workbench.web.db import get_db
 
 bp = Blueprint("terms", __name__)
@@ -137,12 +144,17 @@ def _form() -> dict:
     return {key: (data.get(key) or "") for key in ("source_term", "target_term", "note")}
 
 
-@bp.get("/glossary")
-def glossary_page():
+def _glossary_page(status: int = 200, **context):
     return render_template(
         "glossary.html", entries=glossary_store.entries(get_db()),
         error=request.args.get("error"), message=request.args.get("message"),
-    )
+        max_import_mb=MAX_IMPORT_BYTES // 1024 // 1024, **context,
+    ), status
+
+
+@bp.get("/glossary")
+def glossary_page():
+    return _glossary_page()
 
 
 @bp.get("/glossary.json")
@@ -150,23 +162,55 @@ def glossary_json():
     return jsonify({"entries": glossary_store.entries(get_db())})
 
 
-@bp.post("/glossary")
-@bp.post("/glossary.json")
-def glossary_add():
-    form = _form()
+def _on_existing() -> str:
+    """What to do when the pair exists: `?on_existing=keep-both|replace`, else ask."""
+    return request.args.get("on_existing") or "ask"
+
+
+def _add_entry(form: dict):
     source_lang, target_lang = _languages()
+    return glossary_store.add(
+        get_db(), form["source_term"], form["target_term"], form["note"],
+        source_lang=source_lang, target_lang=target_lang, on_existing=_on_existing(),
+    )
+
+
+@bp.post("/glossary")
+def glossary_add():
+    """The glossary page's form: always answers with an HTML page (JSON only to JSON bodies)."""
+    if request.is_json:
+        return glossary_add_json()
+    form = _form()
     try:
-        entry = glossary_store.add(
-            get_db(), form["source_term"], form["target_term"], form["note"],
-            source_lang=source_lang, target_lang=target_lang,
-        )
+        entry = _add_entry(form)
+    except glossary_store.DuplicateEntry as duplicate:
+        # Ask on the page, with what was typed: keep both notes, replace the note, or cancel.
+        return _glossary_page(409, duplicate=duplicate, proposed=form)
     except glossary_store.GlossaryError as error:
-        if request.path.endswith(".json") or request.is_json:
-            return jsonify({"error": str(error)}), 400
         return redirect(url_for("terms.glossary_page", error=str(error)))
-    if request.path.endswith(".json") or request.is_json:
-        return jsonify({"entry": entry}), 201
-    return redirect(url_for("terms.glossary_page", message="Added."))
+    done = {"keep-both": "Notes merged", "replace": "Note replaced"}.get(_on_existing(), "Added")
+    return redirect(url_for(
+        "terms.glossary_page",
+        message=f"{done}: {entry['source_term']} → {entry['target_term']}.",
+        _anchor=f"entry-{entry['id']}",
+    ))
+
+
+@bp.post("/glossary.json")
+def glossary_add_json():
+    """Add a pair; an existing pair is a 409 with the entry, unless `on_existing` says how."""
+    form = _form()
+    try:
+        entry = _add_entry(form)
+    except glossary_store.DuplicateEntry as duplicate:
+        return jsonify({
+            "error": str(duplicate), "existing": duplicate.existing,
+            "proposed_note": duplicate.proposed_note,
+            "choices": {"on_existing": ["keep-both", "replace"]},
+        }), 409
+    except glossary_store.GlossaryError as error:
+        return jsonify({"error": str(error)}), 400
+    return jsonify({"entry": entry}), 200 if _on_existing() != "ask" else 201
 
 
 @bp.post("/glossary/<int:entry_id>")
@@ -217,20 +261,23 @@ def glossary_tbx():
 
 @bp.post("/glossary/import")
 def glossary_import():
+    """Import a tab-separated or TBX glossary, whole or not at all."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return redirect(url_for("terms.glossary_page", error="Choose a tab-separated file."))
-    try:
-        entries = from_tsv(upload.read().decode("utf-8"))
-    except (GlossaryFormatError, UnicodeDecodeError) as error:
-        return redirect(url_for("terms.glossary_page", error=f"Nothing imported: {error}"))
+        return redirect(url_for(
+            "terms.glossary_page", error="Choose a TBX or tab-separated file to import."))
     source_lang, target_lang = _languages()
-    added = glossary_store.import_entries(
-        get_db(), entries, source_lang=source_lang, target_lang=target_lang
-    )
-    return redirect(
-        url_for("terms.glossary_page", message=f"Imported {len(entries)} entries ({added} new).")
-    )
+    try:
+        data = upload.stream.read(MAX_IMPORT_BYTES + 1)  # never more than the limit in memory
+        if len(data) > MAX_IMPORT_BYTES:
+            check_size(max(len(data), request.content_length or 0))
+        entries = read_glossary(data, upload.filename, source_lang, target_lang)
+        summary = glossary_store.import_entries(
+            get_db(), entries, source_lang=source_lang, target_lang=target_lang
+        )
+    except (GlossaryFormatError, glossary_store.GlossaryError) as error:
+        return redirect(url_for("terms.glossary_page", error=f"Nothing imported: {error}"))
+    return redirect(url_for("terms.glossary_page", message=summary.message()))
 
 
 # --- consistency --------------------------------------------------------------------
@@ -241,7 +288,8 @@ def consistency_page():
     reports = glossary_store.consistency(get_db(), _filters())
     return render_template(
         "consistency.html", reports=reports, segments=segments, args=request.args,
-        documents=store.list_documents(get_db()),
+        documents=store.list_documents(get_db()), message=request.args.get("message"),
+        error=request.args.get("error"),
     )
 
 
@@ -249,3 +297,54 @@ def consistency_page():
 def consistency_json():
     reports = glossary_store.consistency(get_db(), _filters())
     return jsonify({"entries": [glossary_store.report_json(r) for r in reports]})
+
+
+def _back_to_report(entry_id: int, **message):
+    """The report where the translator was: same filters, at the entry's section."""
+    kept = {k: v for k, v in request.args.items() if k in ("confirmed", "document") and v}
+    return redirect(url_for("terms.consistency_page", **kept, **message,
+                            _anchor=f"entry-{entry_id}"))
+
+
+def _accept(entry_id: int, link_id: int) -> dict:
+    user = request.headers.get("X-Workbench-User") or request.form.get("user")
+    return glossary_store.accept(get_db(), entry_id, link_id, user, _filters())
+
+
+@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>")
+def consistency_accept(entry_id: int, link_id: int):
+    """Accept an occurrence as it is: the report lists it apart from then on."""
+    try:
+        accepted = _accept(entry_id, link_id)
+    except glossary_store.GlossaryError as error:
+        return _back_to_report(entry_id, error=str(error))
+    where = f"{accepted['document']} #{accepted['position'] + 1}"
+    return _back_to_report(entry_id, message=f"Accepted the rendering in {where}.")
+
+
+@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>.json")
+def consistency_accept_json(entry_id: int, link_id: int):
+    try:
+        accepted = _accept(entry_id, link_id)
+    except glossary_store.GlossaryError as error:
+        return jsonify({"error": str(error)}), 404
+    return jsonify({"accepted": accepted})
+
+
+@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete")
+def consistency_withdraw(entry_id: int, link_id: int):
+    """Put an accepted occurrence back among those to check."""
+    try:
+        glossary_store.withdraw(get_db(), entry_id, link_id)
+    except glossary_store.GlossaryError as error:
+        return _back_to_report(entry_id, error=str(error))
+    return _back_to_report(entry_id, message=f"Pair {link_id} is back among those to check.")
+
+
+@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete.json")
+def consistency_withdraw_json(entry_id: int, link_id: int):
+    try:
+        glossary_store.withdraw(get_db(), entry_id, link_id)
+    except glossary_store.GlossaryError as error:
+        return jsonify({"error": str(error)}), 404
+    return jsonify({"withdrawn": {"entry_id": entry_id, "link_id": link_id}})
