@@ -71,6 +71,11 @@ ENDPOINT_ROLES: dict[str, str] = {
     "review.realign": REVIEWER,
     # glossary edits
     "terms.glossary_add": REVIEWER,
+    "terms.glossary_add_json": REVIEWER,
+    "terms.consistency_accept": REVIEWER,
+    "terms.consistency_accept_json": REVIEWER,
+    "terms.consistency_withdraw": REVIEWER,
+    "terms.consistency_withdraw_json": REVIEWER,
     "terms.glossary_edit": REVIEWER,
     "terms.glossary_delete": REVIEWER,
     # imports (new documents, re-import / replace), compilation re-split, glossary import
