@@ -730,10 +730,11 @@
     ctx.fillRect(0, 0, width, height);
     var nS = 0, nT = 0;
     pairs.forEach(function (p) { nS += p.source.length; nT += p.target.length; });
-    if (!nS || !nT) return;
+    if (!pairs.length) return;
+    mapByRows = !nS || !nT;  // one side empty (an unmatched part): the strip alone, by rows
     var strip = 10, plotW = width - strip - 2;
-    var sy = height / nS, sx = plotW / nT;
-    if (mapGrid && mapGrid.cells) {
+    var sy = height / mapUnitsBefore(pairs.length), sx = plotW / Math.max(nT, 1);
+    if (mapGrid && mapGrid.cells && !mapByRows) {
       if (!mapCache) {
         var off = document.createElement("canvas");
         off.width = mapGrid.cols; off.height = mapGrid.rows;
@@ -752,25 +753,36 @@
       ctx.drawImage(mapCache, strip + 2, 0, plotW, height);
     }
     // the path, and a strip at the left that marks unconfirmed and low-confidence stretches
-    var s = 0, t = 0;
+    var s = 0, t = 0, thin = [];
     ctx.lineWidth = 2;
     pairs.forEach(function (p) {
-      var y0 = s * sy, y1 = (s + p.source.length) * sy;
+      var y0 = s * sy, y1 = (s + mapUnits(p)) * sy;
       var x0 = strip + 2 + t * sx, x1 = strip + 2 + (t + p.target.length) * sx;
       var colour = p.status === "confirmed" ? "#2f8a4c" : p.status === "edited" ? "#2458a6"
         : level(p) === "low" || level(p) === "none" ? "#d0342c" : "#e0a100";
-      ctx.strokeStyle = colour;
-      ctx.beginPath();
-      ctx.moveTo(x0, y0);
-      ctx.lineTo(Math.max(x1, x0 + 0.5), Math.max(y1, y0 + 0.5));
-      ctx.stroke();
+      if (!mapByRows) {
+        ctx.strokeStyle = colour;
+        ctx.beginPath();
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(Math.max(x1, x0 + 0.5), Math.max(y1, y0 + 0.5));
+        ctx.stroke();
+      }
       ctx.fillStyle = colour;
-      ctx.fillRect(0, y0, strip, Math.max(y1 - y0, 1));
-      s += p.source.length; t += p.target.length;
+      ctx.fillRect(0, y0, strip, y1 - y0);
+      if (y1 - y0 < MIN_STRIP_PX) thin.push({ y: (y0 + y1) / 2, colour: colour, rank: STRIP_RANK[colour] || 0, i: thin.length });
+      s += mapUnits(p); t += p.target.length;
+    });
+    // rows too thin to see (a 0-1 row has no French height) drawn again at a visible height,
+    // the ones that need a look (low, then unconfirmed) last, on top
+    thin.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
+    thin.forEach(function (row) {
+      ctx.fillStyle = row.colour;
+      ctx.fillRect(0, Math.max(0, Math.min(height - MIN_STRIP_PX, row.y - MIN_STRIP_PX / 2)),
+                   strip, MIN_STRIP_PX);
     });
     // where the view is, and the current row
     var first = firstVisibleRow(), last = lastVisibleRow();
-    var top = sourceBefore(first) * sy, bottom = sourceBefore(last + 1) * sy;
+    var top = mapUnitsBefore(first) * sy, bottom = mapUnitsBefore(last + 1) * sy;
     ctx.fillStyle = "rgba(36, 88, 166, 0.12)";
     ctx.fillRect(0, top, width, Math.max(bottom - top, 2));
     ctx.strokeStyle = "#2458a6";
@@ -778,9 +790,14 @@
     ctx.strokeRect(0.5, top + 0.5, width - 1, Math.max(bottom - top, 2));
   }
 
-  function sourceBefore(i) {
+  // The map's vertical axis counts French sentences, or rows in a one-sided document.
+  var MIN_STRIP_PX = 3, mapByRows = false;
+  var STRIP_RANK = { "#e0a100": 1, "#d0342c": 2 };
+  function mapUnits(p) { return mapByRows ? 1 : p.source.length; }
+
+  function mapUnitsBefore(i) {
     var n = 0;
-    for (var k = 0; k < i && k < pairs.length; k++) n += pairs[k].source.length;
+    for (var k = 0; k < i && k < pairs.length; k++) n += mapUnits(pairs[k]);
     return n;
   }
 
@@ -806,12 +823,10 @@
   if (canvas) {
     canvas.addEventListener("click", function (event) {
       var box = canvas.getBoundingClientRect();
-      var nS = 0;
-      pairs.forEach(function (p) { nS += p.source.length; });
-      var wanted = (event.clientY - box.top) / box.height * nS;
+      var wanted = (event.clientY - box.top) / box.height * mapUnitsBefore(pairs.length);
       var seen = 0;
       for (var i = 0; i < pairs.length; i++) {
-        seen += pairs[i].source.length;
+        seen += mapUnits(pairs[i]);
         if (seen > wanted) break;
       }
       i = Math.min(i, pairs.length - 1);

@@ -155,14 +155,16 @@ def test_shift_removes_a_row_left_empty(db, doc):
     check_undo_redo(db, doc, before)
 
 
-def test_shift_past_the_edges_gives_the_sentence_a_row_of_its_own(db, doc):
+def test_shift_past_the_edges_is_refused(db, doc):
+    """Issue 13: a shift with no row to take the sentence broke a correct pair in two
+    (see tests/test_review_edges.py for every operation at both edges)."""
     ids = link_ids(db, doc)
     before = state(db, doc)
-    review.shift(db, doc, ids[-1], store.SOURCE, review.DOWN)
-    assert shape(db, doc)[-2:] == [([], ["Four."]), (["Quatre."], [])]
-    check_undo_redo(db, doc, before)
-    review.shift(db, doc, ids[0], store.TARGET, review.UP)
-    assert shape(db, doc)[:2] == [([], ["One."]), (["Un."], [])]
+    with pytest.raises(review.ReviewError, match="no row below"):
+        review.shift(db, doc, ids[-1], store.SOURCE, review.DOWN)
+    with pytest.raises(review.ReviewError, match="no row above"):
+        review.shift(db, doc, ids[0], store.TARGET, review.UP)
+    assert state(db, doc) == before
 
 
 def test_insert_empty_counterpart(db, doc):

@@ -343,12 +343,35 @@ def run(
     have none (shown as "–") rather than a score that no longer describes them.
     """
     user = (user or "").strip() or ANONYMOUS
+    try:
+        return _run_recorded(db, document_id, op, work, user, version, scorer)
+    except _NothingChanged as unchanged:
+        return Change(unchanged.version, op, unchanged.summary, None, None)
+
+
+class _NothingChanged(Exception):
+    """Raised inside the edit's transaction to roll back its version bump."""
+
+    def __init__(self, version: int, summary: str) -> None:
+        super().__init__(summary)
+        self.version, self.summary = version, summary
+
+
+def _unchanged(edit: Edit) -> bool:
+    return all(region.after is None or region.after == region.before
+               for region in edit.regions) and edit.status_after == edit.status_before
+
+
+def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
+                  scorer: Scorer | None) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
         if op != "realign":
             _rescore(edit, scorer or _no_score)
+        if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
+            raise _NothingChanged(new_version - 1, f"{summary}: nothing changed")
         before, after, stops = [], [], {}
         for region in edit.regions:
             if region.after is None:
@@ -503,6 +526,33 @@ def _check_side(side: str) -> None:
         raise ReviewError(f"side must be 'source' or 'target', not {side!r}")
 
 
+SCORE_TOLERANCE = 0.005
+"""Scores closer than this show the same on the page (two decimals): not a change."""
+
+
+def _same_score(old: float | None, new: float | None) -> bool:
+    if old is None or new is None:
+        return old is new
+    return abs(old - new) < SCORE_TOLERANCE
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: "a French", "an English"."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _require_neighbour(edit: Edit, position: int, direction: str, purpose: str) -> None:
+    """Refuse an operation that needs the row above (or below) when there is none."""
+    if direction == UP and position == 0:
+        raise ReviewError(f"row 1 is the first row: there is no row above to {purpose}")
+    if direction == DOWN:
+        (count,) = edit.db.execute(
+            "select count(*) from links where document_id = ?", [edit.document_id]).fetchone()
+        if position >= count - 1:
+            raise ReviewError(
+                f"row {position + 1} is the last row: there is no row below to {purpose}")
+
+
 def _is_empty(link: dict) -> bool:
     return not link["source_ids"] and not link["target_ids"]
 
@@ -544,15 +594,14 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
           user: str | None = None, version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Merge a row with the next one (`down`) or the previous one (`up`)."""
+    if direction not in (UP, DOWN):
+        raise ReviewError("direction must be 'up' or 'down'")
     position = _link(db, document_id, link_id)["position"]
     first = position if direction == DOWN else position - 1
-    if first < 0:
-        raise ReviewError("the first row has no row above to merge with")
 
     def work(edit: Edit):
+        _require_neighbour(edit, position, direction, "merge with")
         rows = edit.links(first, first + 2)
-        if len(rows) < 2:
-            raise ReviewError("the last row has no row below to merge with")
         upper, lower = rows
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
@@ -594,8 +643,9 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     """Move one sentence of `side` to the neighbouring row.
 
     `up` moves the row's first sentence to the end of the row above; `down`
-    moves its last sentence to the start of the row below. At the edge of the
-    document the sentence gets a row of its own; a row left empty disappears.
+    moves its last sentence to the start of the row below; a row left empty
+    disappears. At the edge of the document there is no such row, and the
+    shift is refused (it would break a correct pair into a 1-0 and a 0-1 row).
     """
     _check_side(side)
     if direction not in (UP, DOWN):
@@ -603,6 +653,7 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        _require_neighbour(edit, position, direction, f"take {_a(SIDE_NAMES[side])} sentence")
         first = position - 1 if direction == UP else position
         rows = edit.links(first, first + 2)
         index = rows.index(next(r for r in rows if r["id"] == link_id))
@@ -615,20 +666,15 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
         new_rows = list(rows)
         new_rows[index] = edit.touched(_with_ids(link, side, rest))
         neighbour = index - 1 if direction == UP else index + 1
-        if 0 <= neighbour < len(rows):
-            other = rows[neighbour]
-            other_ids = _ids(other, side) + [moved] if direction == UP \
-                else [moved] + _ids(other, side)
-            new_rows[neighbour] = edit.touched(_with_ids(other, side, other_ids))
-        else:
-            alone = edit.new_link([moved] if side == store.SOURCE else [],
-                                  [moved] if side == store.TARGET else [])
-            new_rows.insert(0 if direction == UP else len(new_rows), alone)
-            neighbour = 0 if direction == UP else len(new_rows) - 1
+        other = rows[neighbour]
+        other_ids = _ids(other, side) + [moved] if direction == UP \
+            else [moved] + _ids(other, side)
+        new_rows[neighbour] = edit.touched(_with_ids(other, side, other_ids))
         focus = new_rows[neighbour]["id"]
         edit.replace("links", [r for r in new_rows if not _is_empty(r)])
         where = "above" if direction == UP else "below"
-        return f"Shifted a {SIDE_NAMES[side]} sentence of row {position + 1} {where}", focus
+        return (f"Shifted {_a(SIDE_NAMES[side])} sentence of row {position + 1} {where}",
+                focus)
 
     return run(db, document_id, "shift", work, user=user, version=version,
                scorer=scorer)
@@ -781,6 +827,8 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
             old = previous.get((tuple(source_ids), tuple(target_ids)))
             if old is not None and old["status"] != store.AUTO:
                 new_rows.append(old)  # an anchor, untouched
+            elif old is not None and _same_score(old["score"], link.score):
+                new_rows.append(old)  # unchanged as the page shows it: no needless undo step
             elif old is not None:
                 new_rows.append(dict(old, score=link.score))
             else:
