@@ -678,6 +678,8 @@ def import_compilation(
                 source_lang=options.source_lang, target_lang=options.target_lang,
                 source_path=source_path, target_path=compilation.filename, compilation=name,
             )
+            if part_name == unmatched_name(name):  # no counterpart, by design
+                store.mark_links(db, document_id, store.EXCLUDED)
             results.append(ImportResult(part_name, document_id, len(links), True))
     parts = results[: len(originals)]
     unmatched = results[len(originals)] if rest else None
@@ -745,6 +747,8 @@ def resplit_compilation(
                         source_lang=some["source_lang"], target_lang=some["target_lang"],
                         source_path=None, target_path=some["target_path"], compilation=name,
                     )
+                    store.mark_links(db, store.get_document(db, document_name)["id"],
+                                     store.EXCLUDED)
                 changes[document_name] = Changes(added={SOURCE: [], TARGET: [
                     s.text for s in target]})
             continue
@@ -754,6 +758,8 @@ def resplit_compilation(
             for row in store.sentences(db, document["id"], SOURCE)
         ]
         result = reimport_document(db, document["id"], source, target, embedder, settings)
+        if document_name == rest:  # what the translator moved here has no counterpart
+            store.mark_links(db, document["id"], store.EXCLUDED)
         if result.changed:
             changes[document_name] = result
     return changes

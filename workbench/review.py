@@ -27,9 +27,12 @@ from workbench import store
 from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
 from workbench.pipeline import stored_link_as_positions
+from workbench.status import Status
 
 SIDES = (store.SOURCE, store.TARGET)
-STATUSES = (store.AUTO, store.CONFIRMED, store.EDITED)
+STATUSES = tuple(Status)
+STATUS_WORDS = {Status.AUTO: "automatic", Status.CONFIRMED: "confirmed",
+                Status.EDITED: "edited", Status.EXCLUDED: "not for translation"}
 UP, DOWN = "up", "down"
 DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 ANONYMOUS = "anonymous"
@@ -560,19 +563,42 @@ def _is_empty(link: dict) -> bool:
 # --- the operations -------------------------------------------------------------------
 
 
-def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
-               *, user: str | None = None, version: int | None = None) -> Change:
-    """Confirm a row (or put it back to automatic, or mark it edited)."""
+def _check_status(status: str) -> Status:
     if status not in STATUSES:
         raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
+    return Status(status)
+
+
+def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
+               *, user: str | None = None, version: int | None = None) -> Change:
+    """Confirm a row (or put it back to automatic, mark it edited or not for translation)."""
+    status = _check_status(status)
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
         (link,) = edit.statuses(position, position + 1)
         edit.set_statuses([edit.touched(link, status)])
-        return f"Marked row {position + 1} {status}", link_id
+        return f"Marked row {position + 1} {STATUS_WORDS[status]}", link_id
 
     return run(db, document_id, "status", work, user=user, version=version)
+
+
+def set_status_range(db, document_id: int, first_link_id: int, last_link_id: int,
+                     status: str = Status.EXCLUDED, *, user: str | None = None,
+                     version: int | None = None) -> Change:
+    """Give every row from one link to another (either order) the same status, as one
+    undoable step: e.g. an introduction or a run of captions marked not for translation."""
+    status = _check_status(status)
+    ends = sorted(_link(db, document_id, i)["position"] for i in (first_link_id, last_link_id))
+    first, last = ends
+
+    def work(edit: Edit):
+        rows = edit.statuses(first, last + 1)
+        edit.set_statuses([edit.touched(row, status) for row in rows])
+        where = f"row {first + 1}" if first == last else f"rows {first + 1}–{last + 1}"
+        return f"Marked {where} {STATUS_WORDS[status]}", last_link_id
+
+    return run(db, document_id, "status_range", work, user=user, version=version)
 
 
 def confirm_through(db, document_id: int, link_id: int, *, user: str | None = None,

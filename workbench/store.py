@@ -16,10 +16,12 @@ import numpy as np
 import sqlite_utils
 
 from workbench.segment import Sentence
+from workbench.status import REVIEWED, Status, sql_list
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
 SOURCE, TARGET = "source", "target"
-AUTO, CONFIRMED, EDITED = "auto", "confirmed", "edited"
+AUTO, CONFIRMED, EDITED, EXCLUDED = (Status.AUTO, Status.CONFIRMED, Status.EDITED,
+                                     Status.EXCLUDED)
 
 
 def now() -> str:
@@ -104,12 +106,20 @@ def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("file_fingerprint", str)
 
 
+def _add_document_finished(db: sqlite_utils.Database) -> None:
+    """When a document was marked finished (locked against edits) and by whom; null while
+    it is open."""
+    db["documents"].add_column("finished", str)
+    db["documents"].add_column("finished_by", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
+    ("0006_review_finished_documents", _add_document_finished),
 ]
 
 
@@ -210,10 +220,11 @@ def sentences(db: sqlite_utils.Database, document_id: int, side: str) -> list[di
 
 
 def list_documents(db: sqlite_utils.Database) -> list[dict]:
-    """Every document with its sentence and review counts."""
+    """Every document with its sentence and review counts (`excluded`: rows not for
+    translation, outside the progress)."""
     return list(
         db.query(
-            """
+            f"""
             select d.*,
               (select count(*) from sentences s
                  where s.document_id = d.id and s.side = 'source') as source_sentences,
@@ -221,7 +232,11 @@ def list_documents(db: sqlite_utils.Database) -> list[dict]:
                  where s.document_id = d.id and s.side = 'target') as target_sentences,
               (select count(*) from links l where l.document_id = d.id) as links,
               (select count(*) from links l
-                 where l.document_id = d.id and l.status != 'auto') as reviewed
+                 where l.document_id = d.id and l.status in {sql_list(REVIEWED)}) as reviewed,
+              (select count(*) from links l
+                 where l.document_id = d.id and l.status = '{EXCLUDED.value}') as excluded,
+              (select h.user from history h where h.document_id = d.id
+                 order by h.seq desc limit 1) as last_editor
             from documents d order by d.name
             """
         )
@@ -299,16 +314,38 @@ def pairs(db: sqlite_utils.Database, document_id: int) -> list[dict]:
     return result
 
 
+def review_progress(links: int, reviewed: int, excluded: int) -> float:
+    """Share of the rows to translate that are reviewed; a document whose rows are all
+    not for translation has nothing left to review."""
+    to_review = links - excluded
+    if to_review <= 0:
+        return 1.0 if links else 0.0
+    return reviewed / to_review
+
+
 def status_summary(db: sqlite_utils.Database) -> dict:
     documents = list_documents(db)
     total = sum(d["links"] for d in documents)
     reviewed = sum(d["reviewed"] for d in documents)
+    excluded = sum(d["excluded"] for d in documents)
     return {
         "documents": len(documents),
         "links": total,
         "reviewed": reviewed,
-        "progress": reviewed / total if total else 0.0,
+        "excluded": excluded,
+        "progress": review_progress(total, reviewed, excluded),
     }
+
+
+def mark_links(db: sqlite_utils.Database, document_id: int, status: Status,
+               only: Status = AUTO) -> int:
+    """Give every `only` link of a document `status` (a freshly written document: no undo
+    step); return how many changed."""
+    cursor = db.execute(
+        "update links set status = ? where document_id = ? and status = ?",
+        [status.value, document_id, only.value],
+    )
+    return cursor.rowcount
 
 
 # --- embedding cache ----------------------------------------------------------

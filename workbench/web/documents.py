@@ -11,8 +11,8 @@ bp = Blueprint("documents", __name__)
 
 
 def _progress(document: dict) -> dict:
-    total = document["links"]
-    document["progress"] = document["reviewed"] / total if total else 0.0
+    document["progress"] = store.review_progress(
+        document["links"], document["reviewed"], document["excluded"])
     return document
 
 

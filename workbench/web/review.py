@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.status import REVIEWED, Status, sql_list
 from workbench.web.db import get_db
 
 bp = Blueprint("review", __name__)
@@ -97,11 +98,13 @@ def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
 
 
 def _counts(db, document_id: int) -> dict:
-    total, reviewed = db.execute(
-        "select count(*), coalesce(sum(status != 'auto'), 0) from links where document_id = ?",
-        [document_id],
+    total, reviewed, excluded = db.execute(
+        f"select count(*), coalesce(sum(status in {sql_list(REVIEWED)}), 0), "
+        "coalesce(sum(status = ?), 0) from links where document_id = ?",
+        [Status.EXCLUDED.value, document_id],
     ).fetchone()
-    return {"total": total, "reviewed": reviewed, **review.can_undo_redo(db, document_id)}
+    return {"total": total, "reviewed": reviewed, "excluded": excluded,
+            **review.can_undo_redo(db, document_id)}
 
 
 def change_json(db, document_id: int, change: review.Change) -> dict:
@@ -231,6 +234,14 @@ def _run(name: str, operation):
 def set_status(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.set_status(
         db, doc, link_id, _body().get("status", store.CONFIRMED), **kw))
+
+
+@bp.post("/documents/<name>/range-status")
+def set_status_range(name: str):
+    """Rows `first`..`last` (link ids, either order) all get `status` in one undoable step."""
+    return _run(name, lambda db, doc, **kw: review.set_status_range(
+        db, doc, _field("first", int), _field("last", int),
+        _body().get("status", store.EXCLUDED), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/confirm-through")
