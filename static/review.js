@@ -47,7 +47,15 @@
     return "hsl(" + hue + ", 65%, 40%)";
   }
 
-  var STATUS_LABEL = { auto: "auto", confirmed: "✓ confirmed", edited: "✎ edited" };
+  var STATUS_LABEL = { auto: "auto", confirmed: "✓ confirmed", edited: "✎ edited",
+                       excluded: "⊘ not for translation" };
+  var STATUS_CLASSES = ["auto", "confirmed", "edited", "excluded"];
+  var EXCLUDED_COLOUR = "#c3cad3";  // calm grey: nothing to do here
+
+  // The row's colour by its score; grey for a row that is not for translation.
+  function rowColour(pair) {
+    return pair.status === "excluded" ? EXCLUDED_COLOUR : scoreColour(pair.score);
+  }
 
   // The paragraph of the sentence just before row i on each side, to mark breaks.
   function previousParagraph(i, s) {
@@ -89,7 +97,7 @@
     var who = pair.updated_by ? " by " + pair.updated_by : "";
     return '<div class="row ' + pair.status + " " + level(pair) + (shape !== "1-1" ? " odd" : "") +
       '" id="link-' + pair.id + '" data-link="' + pair.id + '" style="--conf:' +
-      scoreColour(pair.score) + '">' +
+      rowColour(pair) + '">' +
       '<div class="n">' + (i + 1) + "</div>" +
       '<div class="cell source' + (src.startsPara ? " para" : "") + '" data-side="source" lang="' +
       state.document.source_lang + '">' + src.html + "</div>" +
@@ -191,15 +199,21 @@
     applyFilter();
   }
 
+  // Rows not for translation count neither as done nor as to do.
   function updateProgress() {
-    var reviewed = 0;
-    for (var i = 0; i < pairs.length; i++) if (pairs[i].status !== "auto") reviewed++;
-    var share = pairs.length ? reviewed / pairs.length : 0;
+    var reviewed = 0, excluded = 0;
+    for (var i = 0; i < pairs.length; i++) {
+      if (pairs[i].status === "confirmed" || pairs[i].status === "edited") reviewed++;
+      else if (pairs[i].status === "excluded") excluded++;
+    }
+    var toReview = pairs.length - excluded;
+    var share = toReview ? reviewed / toReview : pairs.length ? 1 : 0;
     var bar = document.getElementById("progress-bar");
-    bar.max = pairs.length || 1;
-    bar.value = reviewed;
+    bar.max = toReview || 1;
+    bar.value = toReview ? reviewed : pairs.length ? 1 : 0;
     document.getElementById("progress-text").textContent =
-      "Reviewed " + reviewed + " / " + pairs.length + " (" + Math.floor(share * 100) + "%)";
+      "Reviewed " + reviewed + " / " + toReview + " (" + Math.floor(share * 100) + "%)" +
+      (excluded ? " · " + excluded + " not for translation" : "");
     document.getElementById("undo-button").disabled = !counts.undo;
     document.getElementById("redo-button").disabled = !counts.redo;
     drawMap();
@@ -315,7 +329,9 @@
   function matchesFilter(p) {
     if (filter === "unconfirmed") return p.status === "auto";
     if (filter === "non11") return p.source.length !== 1 || p.target.length !== 1;
-    if (filter === "low") return p.score === null || p.score === undefined || p.score < LOW;
+    if (filter === "low") {
+      return p.status !== "excluded" && (p.score === null || p.score === undefined || p.score < LOW);
+    }
     return true;
   }
 
@@ -426,6 +442,7 @@
   }
 
   function applyChange(change) {
+    if (change.links) clearRange();  // rows moved: the range no longer means the same rows
     version = change.version;
     counts.undo = change.undo;
     counts.redo = change.redo;
@@ -461,8 +478,9 @@
       pair.updated = row.updated;
       pair.updated_by = row.updated_by;
       var el = rowEl(i);
-      el.classList.remove("auto", "confirmed", "edited");
+      el.classList.remove.apply(el.classList, STATUS_CLASSES);
       el.classList.add(row.status);
+      el.style.setProperty("--conf", rowColour(pair));
       var label = el.querySelector(".status");
       label.textContent = STATUS_LABEL[row.status];
       label.title = row.status + (row.updated_by ? " by " + row.updated_by : "");
@@ -485,6 +503,7 @@
       counts = { undo: state.undo.undo, redo: state.undo.redo };
       reindex();
       if (index.has(keepId)) cur = index.get(keepId);
+      clearRange();
       renderAll();
       select(cur, { top: true });
     });
@@ -502,17 +521,70 @@
     }).catch(function () { /* offline for a moment: try again later */ });
   }
 
+  // --- ranges of rows: Shift+click, Shift+↓/↑ (J/K); c or u marks them all in one step ---
+
+  var rangeAnchor = null;  // where the range started; it ends at the current row
+
+  function rangeBounds() {
+    if (rangeAnchor === null || rangeAnchor === cur || rangeAnchor >= pairs.length) return null;
+    return [Math.min(rangeAnchor, cur), Math.max(rangeAnchor, cur)];
+  }
+
+  function paintRange() {
+    rowsEl.querySelectorAll(".row.in-range").forEach(function (el) { el.classList.remove("in-range"); });
+    var bounds = rangeBounds();
+    if (!bounds) return;
+    for (var i = bounds[0]; i <= bounds[1]; i++) rowEl(i).classList.add("in-range");
+    say("Rows " + (bounds[0] + 1) + "–" + (bounds[1] + 1) + " selected (" +
+        (bounds[1] - bounds[0] + 1) + "): u marks them not for translation, c confirms them, " +
+        "Esc lets go.");
+  }
+
+  function extendRangeTo(i) {
+    if (rangeAnchor === null) rangeAnchor = cur;
+    select(i);
+    paintRange();
+  }
+
+  function extendRange(step) {
+    extendRangeTo(Math.max(0, Math.min(pairs.length - 1, cur + step)));
+  }
+
+  function clearRange(announce) {
+    var had = rangeBounds();
+    rangeAnchor = null;
+    paintRange();
+    if (announce && had) say("Range let go.");
+  }
+
+  // Every row of the range gets `status`; if they all have it already, back to automatic.
+  function markRange(status) {
+    var bounds = rangeBounds();
+    var all = true;
+    for (var i = bounds[0]; i <= bounds[1]; i++) if (pairs[i].status !== status) all = false;
+    return send("/range-status", {
+      first: pairs[bounds[0]].id, last: pairs[bounds[1]].id, status: all ? "auto" : status,
+    }).then(function (done) { if (done) clearRange(); });
+  }
+
   // --- operations -------------------------------------------------------------------
 
   function current() { return pairs[cur]; }
 
   var actions = {
     "confirm": function () {
+      if (rangeBounds()) return markRange("confirmed");
       var p = current();
       var status = p.status === "confirmed" ? "auto" : "confirmed";
       return send("/links/" + p.id + "/status", { status: status }).then(function (done) {
         if (done && status === "confirmed") move(1);
       });
+    },
+    "exclude": function () {
+      if (rangeBounds()) return markRange("excluded");
+      var p = current();
+      return send("/links/" + p.id + "/status",
+                  { status: p.status === "excluded" ? "auto" : "excluded" });
     },
     "confirm-through": function () { return send("/links/" + current().id + "/confirm-through"); },
     "merge-up": function () { return send("/links/" + current().id + "/merge", { direction: "up" }); },
@@ -759,6 +831,7 @@
       var y0 = s * sy, y1 = (s + mapUnits(p)) * sy;
       var x0 = strip + 2 + t * sx, x1 = strip + 2 + (t + p.target.length) * sx;
       var colour = p.status === "confirmed" ? "#2f8a4c" : p.status === "edited" ? "#2458a6"
+        : p.status === "excluded" ? EXCLUDED_COLOUR
         : level(p) === "low" || level(p) === "none" ? "#d0342c" : "#e0a100";
       if (!mapByRows) {
         ctx.strokeStyle = colour;
@@ -881,7 +954,9 @@
     if (row && !event.target.closest(".editing")) {
       var cell = event.target.closest(".cell");
       if (cell) side = cell.dataset.side;
-      select(index.get(Number(row.dataset.link)), { scroll: false });
+      var clicked = index.get(Number(row.dataset.link));
+      if (event.shiftKey) { extendRangeTo(clicked); } else { clearRange(); }
+      select(clicked, { scroll: false });
       rowsEl.focus({ preventScroll: true });
     }
   });
@@ -931,6 +1006,11 @@
     "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
     "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
     "Home": function () { select(0); }, "End": function () { select(pairs.length - 1); },
+    "J": function () { extendRange(1); }, "K": function () { extendRange(-1); },
+    "u": act("exclude"), "Escape": function () { clearRange(true); },
+  };
+  var RANGE_KEYS = {
+    "ArrowDown": function () { extendRange(1); }, "ArrowUp": function () { extendRange(-1); },
   };
 
   document.addEventListener("keydown", function (event) {
@@ -957,6 +1037,8 @@
       else if (event.key === "ArrowDown") run = act("shift-down");
       else if (event.key === "Backspace") run = act("merge-up");
       else if (event.key === "Enter") run = act("insert-empty");
+    } else if (event.shiftKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      run = RANGE_KEYS[event.key];
     } else if (!event.altKey) {
       run = KEYS[event.key];
     }
