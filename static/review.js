@@ -13,7 +13,7 @@
   var pairs = state.pairs;
   var api = state.api;
   var version = state.document.version;
-  var counts = { undo: state.undo.undo, redo: state.undo.redo };
+  var counts = undoCounts(state);
   var index = new Map();
   var cur = 0, side = "source", busy = false, editing = null, filter = "all";
   var askedForName = false, pendingKeys = [];
@@ -27,6 +27,13 @@
   var gotoEl = document.getElementById("goto");
   var filterEl = document.getElementById("filter");
   var canvas = document.getElementById("map");
+
+  // Undo is per translator: what this page's user can undo and redo (their own changes).
+  function undoCounts(st) {
+    if (!st.undo_by_user) return { undo: st.undo.undo, redo: st.undo.redo };
+    var mine = st.undo_by_user[window.workbenchUser() || "anonymous"];
+    return mine ? { undo: mine.undo, redo: mine.redo } : { undo: 0, redo: 0 };
+  }
 
   // --- rendering -------------------------------------------------------------------
 
@@ -500,7 +507,7 @@
       state = answer.data;
       pairs = state.pairs;
       version = state.document.version;
-      counts = { undo: state.undo.undo, redo: state.undo.redo };
+      counts = undoCounts(state);
       reindex();
       if (index.has(keepId)) cur = index.get(keepId);
       clearRange();

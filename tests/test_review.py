@@ -147,9 +147,9 @@ def test_shift_a_sentence_down_and_up_on_either_side(db, doc):
 
 def test_shift_removes_a_row_left_empty(db, doc):
     ids = link_ids(db, doc)
-    review.shift(db, doc, ids[1], store.TARGET, review.UP)
+    review.shift(db, doc, ids[1], store.TARGET, review.UP, user="ana")
     before = state(db, doc)
-    review.shift(db, doc, ids[1], store.SOURCE, review.UP)
+    review.shift(db, doc, ids[1], store.SOURCE, review.UP, user="ana")
     assert shape(db, doc)[:2] == [(["Un.", "Deux."], ["One.", "Two."]), (["Trois."], ["Three."])]
     assert ids[1] not in link_ids(db, doc)
     check_undo_redo(db, doc, before)
@@ -297,8 +297,8 @@ def test_a_new_edit_after_undo_drops_the_redo(db, doc):
 def test_history_records_who_did_what_and_when(db, doc):
     ids = link_ids(db, doc)
     review.merge(db, doc, ids[0], user="ana")
-    review.set_status(db, doc, ids[2], user="bo")
-    review.undo(db, doc, user="cy")
+    change = review.set_status(db, doc, ids[2], user="bo")
+    review.undo(db, doc, user="cy", seq=change.seq)  # cy undoes bo's change, by name
     entries = review.history(db, doc)
     assert [(e["op"], e["user"], e["state"]) for e in entries] == [
         ("status", "bo", "undone"), ("merge", "ana", "done")]

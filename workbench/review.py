@@ -387,9 +387,9 @@ def _run_recorded(db, document_id: int, op: str, work, user: str, version: int |
             after.append(_status_json(edit.status_after))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
-        db.execute(
-            "update history set state = ? where document_id = ? and state = ?",
-            [DROPPED, document_id, UNDONE],
+        db.execute(  # a new change of yours ends what you could redo (not a colleague's)
+            "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
+            [DROPPED, document_id, UNDONE, user],
         )
         (seq,) = db.execute(
             "select coalesce(max(seq), 0) + 1 from history where document_id = ?",
@@ -413,22 +413,158 @@ def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
     )
 
 
-def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
+class UndoBlocked(ReviewError):
+    """A colleague changed the rows of the change to undo (or redo) since: going on would
+    silently overwrite their work. Names them and their change."""
+
+    def __init__(self, message: str, by: str | None) -> None:
+        super().__init__(message)
+        self.by = by
+
+
+# The columns that say a row is still what a change left there (a score may be refreshed
+# in place; who reviewed it, when, and what it holds may not).
+_SAME_ROW = {"links": ("id", "source_ids", "target_ids", *STATUS_COLUMNS),
+             "sentences": ("id", "text")}
+
+
+def _entry_to_replay(db, document_id: int, undo: bool, user: str, seq: int | None) -> dict:
+    """The history entry to undo (the user's latest change) or redo (the change the user
+    undid last); or the entry `seq`, whoever made it."""
+    if seq is not None:
+        cursor = db.execute("select * from history where document_id = ? and seq = ?",
+                            [document_id, seq])
+    elif undo:
+        cursor = db.execute(
+            "select * from history where document_id = ? and state = ? and user = ? "
+            "order by seq desc limit 1", [document_id, DONE, user])
+    else:
+        cursor = db.execute(
+            "select * from history where document_id = ? and state = ? and undone_by = ? "
+            "order by undone_at desc, seq asc limit 1", [document_id, UNDONE, user])
+    row = cursor.fetchone()
+    if row is None:
+        if seq is not None:
+            raise NotFound(f"there is no change {seq} in this document's history")
+        verb = "undo" if undo else "redo"
+        others = db.execute(
+            "select count(*) from history where document_id = ? and state = ?",
+            [document_id, DONE if undo else UNDONE]).fetchone()[0]
+        if others:
+            raise ReviewError(f"nothing to {verb}: {user} has no change of their own to {verb} "
+                              "here (the others' changes are theirs to undo)")
+        raise ReviewError(f"nothing to {verb}")
+    entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
+    if entry["state"] != (DONE if undo else UNDONE):
+        raise ReviewError(f"change {entry['seq']} is already {entry['state']}: "
+                          f"there is nothing to {'undo' if undo else 'redo'} in it")
+    return entry
+
+
+def _row_key(table: str, row: dict) -> tuple:
+    return tuple(json.dumps(row[c]) if isinstance(row[c], list) else row[c]
+                 for c in _SAME_ROW[table])
+
+
+def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tuple[dict, set]:
+    """Where each region of `current` (what the change left, or what was there before it)
+    now lies, by the ids of its rows: colleagues' changes elsewhere may have moved it.
+
+    Returns the offset of each region and the (table, id) of rows that are not as
+    `current` says any more, or whose ids `target` needs and another row took since.
+    """
+    offsets: dict[tuple, int] = {}
+    changed: set[tuple[str, int]] = set()
+    for snapshot in current:
+        table, side, rows = snapshot["table"], snapshot["side"], snapshot["rows"]
+        if snapshot.get("kind") == "status":
+            for row in rows:
+                found = db.execute(
+                    "select status, updated, updated_by from links where id = ? and "
+                    "document_id = ?", [row["id"], document_id]).fetchone()
+                if found is None or tuple(found) != tuple(row[c] for c in STATUS_COLUMNS):
+                    changed.add(("links", row["id"]))
+            continue
+        offset = 0
+        if rows:
+            found = db.execute(
+                f"select position from {table} where id = ? and {_where(table, side)}",
+                [rows[0]["id"], *_params(document_id, side)]).fetchone()
+            if found is None:
+                changed.update((table, row["id"]) for row in rows)
+                continue
+            offset = found[0] - rows[0]["position"]
+        now = _read(db, document_id, table, side, snapshot["start"] + offset,
+                    snapshot["stop"] + offset)
+        if [_row_key(table, r) for r in now] != [_row_key(table, r) for r in rows]:
+            changed.update((table, row["id"]) for row in [*rows, *now])
+        offsets[(table, side)] = offset
+    for snapshot in target:
+        if snapshot.get("kind") == "status":
+            continue
+        table = snapshot["table"]
+        leaving = {row["id"] for s in current if s["table"] == table for row in s["rows"]}
+        wanted = [row["id"] for row in snapshot["rows"] if row["id"] not in leaving]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            taken = db.execute(
+                f"select id from {table} where id in ({','.join('?' * len(chunk))})", chunk)
+            changed.update((table, i) for (i,) in taken.fetchall())
+    return offsets, changed
+
+
+def _touched(entry: dict) -> set[tuple[str, int]]:
+    return {(snapshot["table"], row["id"])
+            for column in ("before", "after") for snapshot in json.loads(entry[column])
+            for row in snapshot["rows"]}
+
+
+def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> UndoBlocked:
+    """Who changed the rows since `entry` was made (or undone): the latest such change."""
+    cursor = db.execute(
+        "select * from history where document_id = ? and id != ? and "
+        "(seq > ? or coalesce(undone_at, '') >= ?) order by seq desc",
+        [document_id, entry["id"], entry["seq"], entry["undone_at"] or entry["time"]])
+    columns = [d[0] for d in cursor.description]
+    verb = "undone" if undo else "redone"
+    for row in cursor:
+        other = dict(zip(columns, row, strict=True))
+        if _touched(other) & changed:
+            by = other["undone_by"] if other["state"] == UNDONE else other["user"]
+            what = other["summary"] or other["op"]
+            when = (other["undone_at"] if other["state"] == UNDONE else other["time"]) or ""
+            return UndoBlocked(
+                f"{by} changed the same rows since ({what}, {when.replace('T', ' ')[:16]}): "
+                f"{entry['summary'] or entry['op']} (change by {entry['user']}) was not {verb}, "
+                f"so that their work is not overwritten. Ask {by}, or correct the rows by hand.",
+                by)
+    return UndoBlocked(
+        f"the rows of {entry['summary'] or entry['op']} were changed since (a re-import or a "
+        f"re-alignment): it can no longer be {verb}; correct the rows by hand.", None)
+
+
+def _shifted(snapshot: dict, offset: int) -> dict:
+    if not offset or snapshot.get("kind") == "status":
+        return snapshot
+    return dict(snapshot, start=snapshot["start"] + offset, stop=snapshot["stop"] + offset,
+                rows=[dict(row, position=row["position"] + offset) for row in snapshot["rows"]])
+
+
+def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None,
+            seq: int | None = None):
     user = (user or "").strip() or ANONYMOUS
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
-        cursor = db.execute(
-            "select * from history where document_id = ? and state = ? "
-            f"order by seq {'desc' if undo else 'asc'} limit 1",
-            [document_id, DONE if undo else UNDONE],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise ReviewError("nothing to undo" if undo else "nothing to redo")
-        entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        entry = _entry_to_replay(db, document_id, undo, user, seq)
         before, after = json.loads(entry["before"]), json.loads(entry["after"])
         target, current = (before, after) if undo else (after, before)
+        offsets, changed = _locate(db, document_id, current, target)
+        if changed:
+            raise _blocked(db, document_id, entry, changed, undo)
         stops = {(r["table"], r["side"]): r.get("stop") for r in current}
+        target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
+        stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
+                 for key, stop in stops.items()}
         for snapshot in target:
             _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
         db.execute(
@@ -446,18 +582,24 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
     if statuses and focus is None:
         focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
-                  f"{verb}: {summary[0].lower()}{summary[1:]}", span, focus, entry["seq"],
-                  statuses)
+                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {entry['user']})",
+                  span, focus, entry["seq"], statuses)
 
 
-def undo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
-    """Put back the rows of the document's latest edit that is not undone yet."""
-    return _replay(db, document_id, undo=True, user=user, version=version)
+def undo(db, document_id: int, *, user: str | None = None, version: int | None = None,
+         seq: int | None = None) -> Change:
+    """Put back the rows of your own latest change (or of change `seq`, whoever made it).
+
+    Colleagues' later changes to other rows stay; if one of them changed the same rows,
+    the undo is refused with their name rather than overwriting their work.
+    """
+    return _replay(db, document_id, undo=True, user=user, version=version, seq=seq)
 
 
-def redo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
-    """Apply again the edit undone most recently (until a new edit drops it)."""
-    return _replay(db, document_id, undo=False, user=user, version=version)
+def redo(db, document_id: int, *, user: str | None = None, version: int | None = None,
+         seq: int | None = None) -> Change:
+    """Apply again the change you undid last (until a new edit of yours drops it)."""
+    return _replay(db, document_id, undo=False, user=user, version=version, seq=seq)
 
 
 def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
@@ -469,12 +611,24 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
     ))
 
 
-def can_undo_redo(db: sqlite_utils.Database, document_id: int) -> dict:
-    counts = dict(db.execute(
-        "select state, count(*) from history where document_id = ? group by state",
-        [document_id],
-    ).fetchall())
-    return {"undo": counts.get(DONE, 0), "redo": counts.get(UNDONE, 0)}
+def can_undo_redo(db: sqlite_utils.Database, document_id: int,
+                  user: str | None = None) -> dict:
+    """How many changes `user` can undo (their own) and redo (those they undid)."""
+    user = (user or "").strip() or ANONYMOUS
+    return undo_counts_by_user(db, document_id).get(user, {"undo": 0, "redo": 0})
+
+
+def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str, dict]:
+    """`can_undo_redo` for everyone who can undo or redo something here."""
+    counts: dict[str, dict] = {}
+    for who, state, count in db.execute(
+        "select case when state = ? then user else undone_by end, state, count(*) "
+        "from history where document_id = ? and state in (?, ?) group by 1, 2",
+        [DONE, document_id, DONE, UNDONE],
+    ):
+        counts.setdefault(who, {"undo": 0, "redo": 0})["undo" if state == DONE else "redo"] \
+            = count
+    return counts
 
 
 # --- lookups ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def _counts(db, document_id: int) -> dict:
         [Status.EXCLUDED.value, document_id],
     ).fetchone()
     return {"total": total, "reviewed": reviewed, "excluded": excluded,
-            **review.can_undo_redo(db, document_id)}
+            **review.can_undo_redo(db, document_id, _user())}
 
 
 def change_json(db, document_id: int, change: review.Change) -> dict:
@@ -165,7 +165,8 @@ def page_state(document: dict) -> dict:
         "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
                                                "version", "updated")},
         "pairs": all_pairs_json(db, document["id"]),
-        "undo": review.can_undo_redo(db, document["id"]),
+        "undo": review.can_undo_redo(db, document["id"], _user()),
+        "undo_by_user": review.undo_counts_by_user(db, document["id"]),
         "api": f"/documents/{document['name']}",
     }
 
@@ -223,6 +224,8 @@ def _run(name: str, operation):
     except review.Conflict as error:
         return jsonify({"error": "conflict", "message": str(error),
                         "version": error.current}), 409
+    except review.UndoBlocked as error:
+        return jsonify({"error": "undo_conflict", "message": str(error), "by": error.by}), 409
     except review.NotFound as error:
         return jsonify({"error": "not_found", "message": str(error)}), 404
     except review.ReviewError as error:
@@ -293,12 +296,17 @@ def join_sentences(name: str, sentence_id: int):
 
 @bp.post("/documents/<name>/undo")
 def undo(name: str):
-    return _run(name, review.undo)
+    """Your own latest change; with `seq`, that change of the history, whoever made it."""
+    return _run(name, lambda db, doc, **kw: review.undo(db, doc, seq=_optional_seq(), **kw))
 
 
 @bp.post("/documents/<name>/redo")
 def redo(name: str):
-    return _run(name, review.redo)
+    return _run(name, lambda db, doc, **kw: review.redo(db, doc, seq=_optional_seq(), **kw))
+
+
+def _optional_seq() -> int | None:
+    return None if _body().get("seq") is None else _field("seq", int)
 
 
 @bp.post("/documents/<name>/realign")
@@ -320,7 +328,7 @@ def history(name: str):
     db = get_db()
     return jsonify({"document": name, "version": document["version"],
                     "history": review.history(db, document["id"]),
-                    **review.can_undo_redo(db, document["id"])})
+                    **review.can_undo_redo(db, document["id"], _user())})
 
 
 @bp.get("/documents/<name>/version.json")
