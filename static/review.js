@@ -131,9 +131,16 @@
 
   var NO_ROWS = '<p class="no-rows">This document has no pairs yet: press ' +
     "<kbd>Shift</kbd>+<kbd>R</kbd> (Re-align) to align it.</p>";
-  var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close"];
+  var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close",
+                      "finish", "reopen"];
+  var LOCKED_WHEN_FINISHED = ["confirm", "confirm-through", "merge-up", "merge-down", "split",
+    "shift-up", "shift-down", "insert-empty", "edit", "exclude", "undo", "redo", "realign"];
 
   function runAction(name) {
+    if (state.document.finished && LOCKED_WHEN_FINISHED.indexOf(name) >= 0) {
+      say(finishedText() + ": reopen it to edit.", true);
+      return;
+    }
     if (!pairs.length && NEEDS_NO_ROW.indexOf(name) < 0) {
       say("There are no rows yet: re-align the document first.", true);
       return;
@@ -505,6 +512,7 @@
       if (answer.data.document.version < version) return;
       var keepId = pairs[cur] && pairs[cur].id;
       state = answer.data;
+      showFinished();
       pairs = state.pairs;
       version = state.document.version;
       counts = undoCounts(state);
@@ -526,6 +534,39 @@
         if (last) say("Updated with " + last.user + "’s change: " + last.summary);
       });
     }).catch(function () { /* offline for a moment: try again later */ });
+  }
+
+  // --- finished documents: locked against edits until reopened -------------------------
+
+  function finishedText() {
+    var doc = state.document;
+    return "Finished " + doc.finished.replace("T", " ").slice(0, 16) +
+      (doc.finished_by ? " by " + doc.finished_by : "");
+  }
+
+  function showFinished() {
+    var box = document.getElementById("finished-state");
+    var finished = !!state.document.finished;
+    box.hidden = !finished;
+    if (finished) document.getElementById("finished-text").textContent = "⚑ " + finishedText();
+    document.getElementById("finish-button").hidden = finished;
+    document.querySelector(".editor").classList.toggle("finished", finished);
+  }
+
+  function setFinished(path) {
+    return request("POST", api + path, { version: version }).then(function (answer) {
+      if (answer.status !== 200) {
+        say(answer.data.message || "The server refused (" + answer.status + ").", true);
+        if (answer.status === 409) reload();
+        return;
+      }
+      version = answer.data.version;
+      state.document.finished = answer.data.finished;
+      state.document.finished_by = answer.data.finished_by;
+      showFinished();
+      say(answer.data.finished ? "Marked finished: every edit is refused until it is reopened."
+        : "Reopened: the document can be edited again.");
+    });
   }
 
   // --- ranges of rows: Shift+click, Shift+↓/↑ (J/K); c or u marks them all in one step ---
@@ -615,6 +656,8 @@
     "next-unconfirmed": function () { nextUnconfirmed(1); },
     "least-confident": leastConfident,
     "history": showHistory,
+    "finish": function () { return setFinished("/finish"); },
+    "reopen": function () { return setFinished("/reopen"); },
     "history-close": function () { historyEl.hidden = true; rowsEl.focus(); },
     "help": function () { helpEl.hidden = false; helpEl.querySelector("button").focus(); },
     "help-close": function () { helpEl.hidden = true; rowsEl.focus(); },
@@ -971,6 +1014,7 @@
   rowsEl.addEventListener("dblclick", function (event) {
     var cell = event.target.closest(".cell");
     if (!cell || cell.classList.contains("editing")) return;
+    if (state.document.finished) { say(finishedText() + ": reopen it to edit.", true); return; }
     var row = cell.closest(".row");
     var sentence = event.target.closest(".s");
     startEdit(index.get(Number(row.dataset.link)), cell.dataset.side,
@@ -1064,6 +1108,7 @@
   }
 
   var ready = false;
+  showFinished();
   renderInTwoSteps(function () {
     ready = true;
     performance.mark("all-rows-rendered");

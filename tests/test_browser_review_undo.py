@@ -47,3 +47,22 @@ def test_ctrl_z_undoes_your_own_change_and_names_whose_it_is(app, story):  # noq
     links = store.open_db(app.config["DATABASE"]).execute(
         "select count(*) from links").fetchone()[0]
     assert links == 5
+
+
+def test_a_finished_document_refuses_edits_on_the_page_until_reopened(app, story):  # noqa: F811
+    with live_server(app) as base, chromium_page() as page:
+        open_editor(page, base)
+        page.click("#finish-button")
+        page.wait_for_selector("#finished-state:not([hidden])")
+        assert "Finished" in page.inner_text("#finished-state")
+        act(page, "c")
+        assert "reopen it to edit" in page.inner_text("#message")
+        assert page.locator(".row.confirmed").count() == 0
+        page.locator(".row").nth(1).locator(".cell.target .s").dblclick()
+        assert page.locator(".cell.editing").count() == 0
+        open_editor(page, base)  # still finished after a reload
+        assert "Finished" in page.inner_text("#finished-state")
+        page.click("button[data-action=reopen]")
+        page.wait_for_selector("#finished-state", state="hidden")
+        act(page, "c")
+        assert page.locator(".row.confirmed").count() == 1

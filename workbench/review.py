@@ -55,6 +55,10 @@ class NotFound(ReviewError):
     """A document, link or sentence id that is not (or no longer) there."""
 
 
+class DocumentFinished(ReviewError):
+    """The document is marked finished: locked against edits until someone reopens it."""
+
+
 class Conflict(RuntimeError):
     """Someone else changed the document since the version the edit was made on."""
 
@@ -262,6 +266,7 @@ class Edit:
 
 def _claim(db, document_id: int, expected: int | None) -> int:
     """Bump the document's version if it is still `expected`; this takes the write lock."""
+    refuse_if_finished(db, document_id)
     if expected is None:
         cursor = db.execute(
             "update documents set version = version + 1, updated = ? where id = ?",
@@ -631,6 +636,63 @@ def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str
     return counts
 
 
+# --- finished documents ---------------------------------------------------------------
+
+
+def refuse_if_finished(db, document_id: int) -> None:
+    """Raise `DocumentFinished` (saying by whom and when) if the document is finished."""
+    row = db.execute("select finished, finished_by from documents where id = ?",
+                     [document_id]).fetchone()
+    if row is not None and row[0]:
+        raise DocumentFinished(
+            f"this document was marked finished by {row[1] or ANONYMOUS} on "
+            f"{_when(row[0])} UTC: nothing was changed. To edit it, "
+            "reopen it first (Reopen, at the top of the editor).")
+
+
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ").rstrip("Z")
+
+
+def _finished_state(db, document_id: int) -> dict:
+    row = db.execute("select name, version, finished, finished_by from documents where id = ?",
+                     [document_id]).fetchone()
+    return dict(zip(("document", "version", "finished", "finished_by"), row, strict=True))
+
+
+def finish(db, document_id: int, *, user: str | None = None,
+           version: int | None = None) -> dict:
+    """Mark a document finished: every edit is refused until it is reopened. With
+    `version`, only if nobody changed it since the page the translator looked at."""
+    user = (user or "").strip() or ANONYMOUS
+    with db.atomic():
+        row = db.execute("select finished, finished_by from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is not None and row[0]:
+            raise ReviewError(f"this document is already finished (marked by {row[1]} on "
+                              f"{_when(row[0])} UTC)")
+        _claim(db, document_id, version)  # refuses a stale page
+        db.execute("update documents set finished = ?, finished_by = ? where id = ?",
+                   [store.now(), user, document_id])
+    return _finished_state(db, document_id)
+
+
+def reopen(db, document_id: int, *, user: str | None = None,
+           version: int | None = None) -> dict:
+    """Open a finished document for edits again."""
+    with db.atomic():
+        row = db.execute("select finished from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        if not row[0]:
+            raise ReviewError("this document is not finished: it is open for edits already")
+        db.execute("update documents set finished = null, finished_by = null where id = ?",
+                   [document_id])
+        _claim(db, document_id, version)
+    return _finished_state(db, document_id)
+
+
 # --- lookups ------------------------------------------------------------------------
 
 
@@ -981,6 +1043,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         raise NotFound(f"no document with id {document_id}")
     if version is not None and version != row[0]:
         raise Conflict(version, row[0])
+    refuse_if_finished(db, document_id)  # before the embedding, which takes a while
     version = row[0]
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)

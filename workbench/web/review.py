@@ -163,7 +163,8 @@ def page_state(document: dict) -> dict:
     db = get_db()
     return {
         "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
-                                               "version", "updated")},
+                                               "version", "updated", "finished",
+                                               "finished_by")},
         "pairs": all_pairs_json(db, document["id"]),
         "undo": review.can_undo_redo(db, document["id"], _user()),
         "undo_by_user": review.undo_counts_by_user(db, document["id"]),
@@ -224,6 +225,8 @@ def _run(name: str, operation):
     except review.Conflict as error:
         return jsonify({"error": "conflict", "message": str(error),
                         "version": error.current}), 409
+    except review.DocumentFinished as error:
+        return jsonify({"error": "finished", "message": str(error)}), 423
     except review.UndoBlocked as error:
         return jsonify({"error": "undo_conflict", "message": str(error), "by": error.by}), 409
     except review.NotFound as error:
@@ -315,6 +318,29 @@ def realign(name: str):
     return _run(name, lambda db, doc, **kw: review.realign(db, doc, model, **kw))
 
 
+@bp.post("/documents/<name>/finish")
+def finish(name: str):
+    """Mark the document finished: locked against edits until it is reopened."""
+    return _document_state(name, review.finish)
+
+
+@bp.post("/documents/<name>/reopen")
+def reopen(name: str):
+    return _document_state(name, review.reopen)
+
+
+def _document_state(name: str, operation):
+    document = _document(name)
+    db = get_db()
+    try:
+        return jsonify(operation(db, document["id"], user=_user(), version=_version()))
+    except review.Conflict as error:
+        return jsonify({"error": "conflict", "message": str(error),
+                        "version": error.current}), 409
+    except review.ReviewError as error:
+        return jsonify({"error": "invalid", "message": str(error)}), 400
+
+
 @bp.get("/documents/<name>/state.json")
 def state(name: str):
     """The editor's whole starting state again: the page reloads it after a conflict."""
@@ -337,6 +363,7 @@ def version(name: str):
     document = _document(name)
     latest = review.history(get_db(), document["id"], limit=1)
     return jsonify({"version": document["version"], "updated": document["updated"],
+                    "finished": document["finished"], "finished_by": document["finished_by"],
                     "last_change": latest[0] if latest else None})
 
 
