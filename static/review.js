@@ -531,9 +531,24 @@
       if (answer.status !== 200 || answer.data.version <= version || busy || editing) return;
       var last = answer.data.last_change;
       reload().then(function () {
-        if (last) say("Updated with " + last.user + "’s change: " + last.summary);
+        if (last) say(changeNews(last));
       });
     }).catch(function () { /* offline for a moment: try again later */ });
+  }
+
+  // What a colleague's latest change was, an undo included (never a silent one).
+  function changeNews(last) {
+    if (last.state === "undone" && last.undone_by) {
+      return "Updated: " + last.undone_by + " undid " +
+        (last.undone_by === last.user ? "their" : last.user + "’s") + " change: " + last.summary;
+    }
+    return "Updated with " + last.user + "’s change: " + last.summary;
+  }
+
+  // Undo one change of the history, whoever made it (the history's Undo buttons).
+  function undoChange(seq) {
+    if (state.document.finished) { say(finishedText() + ": reopen it to edit.", true); return; }
+    return send("/undo", { seq: seq });
   }
 
   // --- finished documents: locked against edits until reopened -------------------------
@@ -672,7 +687,10 @@
           : entry.state === "dropped" ? "replaced" : "";
         return '<tr class="' + entry.state + '" data-focus="' + (entry.focus_link || "") + '">' +
           "<td>" + esc(entry.time.replace("T", " ").replace("Z", "")) + "</td><td>" +
-          esc(entry.user) + "</td><td>" + esc(entry.summary) + "</td><td>" + esc(state) + "</td></tr>";
+          esc(entry.user) + "</td><td>" + esc(entry.summary) + "</td><td>" + esc(state) +
+          (entry.state === "done" ? ' <button type="button" data-undo-seq="' + entry.seq +
+            '" title="Undo this change, whoever made it (refused if the same rows changed since)">' +
+            "Undo</button>" : "") + "</td></tr>";
       }).join("") || '<tr><td colspan="4">No changes yet.</td></tr>';
       historyEl.hidden = false;
       historyEl.querySelector("button").focus();
@@ -986,6 +1004,13 @@
     }
     if (event.target === helpEl) { actions["help-close"](); return; }
     if (event.target === historyEl) { actions["history-close"](); return; }
+    var undoButton = event.target.closest("[data-undo-seq]");
+    if (undoButton) {
+      var seq = Number(undoButton.dataset.undoSeq);
+      actions["history-close"]();
+      queueOrRun(function () { undoChange(seq); });
+      return;
+    }
     var entry = event.target.closest("#history-rows tr[data-focus]");
     if (entry) {
       var id = Number(entry.dataset.focus);

@@ -66,3 +66,28 @@ def test_a_finished_document_refuses_edits_on_the_page_until_reopened(app, story
         page.wait_for_selector("#finished-state", state="hidden")
         act(page, "c")
         assert page.locator(".row.confirmed").count() == 1
+
+
+def test_a_colleagues_undo_is_announced_and_a_change_is_undone_from_the_history(app, story):  # noqa: F811
+    with live_server(app) as base, chromium_page() as ana:
+        ana.add_init_script("window.workbenchPollMs = 200")
+        open_editor(ana, base)
+        as_user(ana, "ana")
+        ben = ana.context.browser.new_context().new_page()
+        open_editor(ben, base)
+        as_user(ben, "ben")
+        open_editor(ben, base)
+        act(ben, "m")
+        ana.wait_for_function("document.querySelectorAll('.row').length == 5")
+        # Ana undoes Ben's merge on purpose, from the history
+        ana.keyboard.press("h")
+        ana.wait_for_selector("#history-rows [data-undo-seq]")
+        ana.click("#history-rows [data-undo-seq]")
+        ana.wait_for_function("document.querySelectorAll('.row').length == 6")
+        assert "(change by ben)" in ana.inner_text("#message")
+        ben.add_init_script("window.workbenchPollMs = 200")
+        open_editor(ben, base)
+        act(ben, "m")
+        act(ben, "Control+z")
+        ana.wait_for_function(
+            "document.getElementById('message').innerText.includes('ben undid their change')")

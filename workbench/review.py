@@ -616,6 +616,15 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
     ))
 
 
+def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
+    """The latest change or undo of a change (an undo is news to colleagues too)."""
+    rows = list(db.query(
+        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
+        "from history where document_id = ? "
+        "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1", [document_id]))
+    return rows[0] if rows else None
+
+
 def can_undo_redo(db: sqlite_utils.Database, document_id: int,
                   user: str | None = None) -> dict:
     """How many changes `user` can undo (their own) and redo (those they undid)."""

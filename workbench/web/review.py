@@ -361,10 +361,9 @@ def history(name: str):
 def version(name: str):
     """Cheap to poll: the page compares it with its own version to spot others' edits."""
     document = _document(name)
-    latest = review.history(get_db(), document["id"], limit=1)
     return jsonify({"version": document["version"], "updated": document["updated"],
                     "finished": document["finished"], "finished_by": document["finished_by"],
-                    "last_change": latest[0] if latest else None})
+                    "last_change": review.last_event(get_db(), document["id"])})
 
 
 @bp.get("/documents/<name>/map.json")
