@@ -100,7 +100,8 @@
     paras.source = src.para;
     paras.target = tgt.para;
     var shape = pair.source.length + "-" + pair.target.length;
-    var score = pair.score === null || pair.score === undefined ? "–" : pair.score.toFixed(2);
+    var score = pair.score === null || pair.score === undefined || pair.status === "excluded"
+      ? "–" : pair.score.toFixed(2);
     var who = pair.updated_by ? " by " + pair.updated_by : "";
     return '<div class="row ' + pair.status + " " + level(pair) + (shape !== "1-1" ? " odd" : "") +
       '" id="link-' + pair.id + '" data-link="' + pair.id + '" style="--conf:' +
@@ -1033,6 +1034,13 @@
       if (event.shiftKey) { extendRangeTo(clicked); } else { clearRange(); }
       select(clicked, { scroll: false });
       rowsEl.focus({ preventScroll: true });
+    }
+  });
+
+  // Shift+click selects rows, not the text between two clicks.
+  rowsEl.addEventListener("mousedown", function (event) {
+    if (event.shiftKey && event.target.closest(".row") && !event.target.closest(".editing")) {
+      event.preventDefault();
     }
   });
 
