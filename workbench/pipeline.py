@@ -349,6 +349,7 @@ def reimport_document(
     anchors. Unmatched automatic links (one empty side) next to a change are
     re-aligned too, since the new text may be their counterpart.
     """
+    _refuse_if_finished(db, document_id)
     changes = Changes()
     old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
     new = {SOURCE: source, TARGET: target}
@@ -428,6 +429,15 @@ def reimport_document(
     return changes
 
 
+def _refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
+    """A finished document is locked: re-importing or re-aligning it waits for a reopen."""
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        name = db.execute("select name from documents where id = ?", [document_id]).fetchone()[0]
+        raise ImportRefused(f"{name}: {error}", 423) from error
+
+
 def stored_link_as_positions(link: dict, source_index: dict[int, int],
                              target_index: dict[int, int]) -> Link:
     """A stored link (sentence row ids) as the aligner sees it: positions in the sentence
@@ -445,6 +455,7 @@ def align_document(
     keep_reviewed: bool = True,
 ) -> int:
     """(Re-)align a stored document; reviewed links stay as fixed anchors. Return link count."""
+    _refuse_if_finished(db, document_id)
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
     source_index = {row["id"]: i for i, row in enumerate(source)}

@@ -58,6 +58,10 @@ class NotFound(ReviewError):
 class DocumentFinished(ReviewError):
     """The document is marked finished: locked against edits until someone reopens it."""
 
+    @classmethod
+    def from_store(cls, error: store.DocumentFinished) -> DocumentFinished:
+        return cls(str(error))
+
 
 class Conflict(RuntimeError):
     """Someone else changed the document since the version the edit was made on."""
@@ -650,13 +654,10 @@ def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str
 
 def refuse_if_finished(db, document_id: int) -> None:
     """Raise `DocumentFinished` (saying by whom and when) if the document is finished."""
-    row = db.execute("select finished, finished_by from documents where id = ?",
-                     [document_id]).fetchone()
-    if row is not None and row[0]:
-        raise DocumentFinished(
-            f"this document was marked finished by {row[1] or ANONYMOUS} on "
-            f"{_when(row[0])} UTC: nothing was changed. To edit it, "
-            "reopen it first (Reopen, at the top of the editor).")
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        raise DocumentFinished.from_store(error) from error
 
 
 def _when(stamp: str) -> str:

@@ -210,6 +210,21 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
         db["documents"].delete_where("id = ?", [document_id])
 
 
+class DocumentFinished(ValueError):
+    """The document is marked finished: locked against edits until someone reopens it."""
+
+
+def refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
+    """Raise `DocumentFinished`, saying by whom and when, if the document is finished."""
+    row = db.execute("select finished, finished_by from documents where id = ?",
+                     [document_id]).fetchone()
+    if row is not None and row[0]:
+        raise DocumentFinished(
+            f"this document was marked finished by {row[1] or 'anonymous'} on "
+            f"{row[0].replace('T', ' ').rstrip('Z')} UTC: nothing was changed. To edit it, "
+            "reopen it first (Reopen, at the top of the editor).")
+
+
 def sentences(db: sqlite_utils.Database, document_id: int, side: str) -> list[dict]:
     """A side's sentences in reading order."""
     return list(
