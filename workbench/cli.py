@@ -221,6 +221,8 @@ def status(as_json, db_path) -> None:
     for d in documents:
         share = store.review_progress(d["links"], d["reviewed"], d["excluded"])
         aside = f", {d['excluded']} not for translation" if d["excluded"] else ""
+        if d["finished"]:
+            aside += f", finished {d['finished'][:10]} by {d['finished_by']}"
         click.echo(
             f"{d['name']:<32} {d['source_sentences']:>5} fr {d['target_sentences']:>5} en "
             f"{d['links']:>5} links {d['reviewed']:>5} reviewed ({share:.0%}{aside})"
