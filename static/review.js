@@ -13,7 +13,7 @@
   var pairs = state.pairs;
   var api = state.api;
   var version = state.document.version;
-  var counts = { undo: state.undo.undo, redo: state.undo.redo };
+  var counts = undoCounts(state);
   var index = new Map();
   var cur = 0, side = "source", busy = false, editing = null, filter = "all";
   var askedForName = false, pendingKeys = [];
@@ -27,6 +27,13 @@
   var gotoEl = document.getElementById("goto");
   var filterEl = document.getElementById("filter");
   var canvas = document.getElementById("map");
+
+  // Undo is per translator: what this page's user can undo and redo (their own changes).
+  function undoCounts(st) {
+    if (!st.undo_by_user) return { undo: st.undo.undo, redo: st.undo.redo };
+    var mine = st.undo_by_user[window.workbenchUser() || "anonymous"];
+    return mine ? { undo: mine.undo, redo: mine.redo } : { undo: 0, redo: 0 };
+  }
 
   // --- rendering -------------------------------------------------------------------
 
@@ -47,7 +54,15 @@
     return "hsl(" + hue + ", 65%, 40%)";
   }
 
-  var STATUS_LABEL = { auto: "auto", confirmed: "✓ confirmed", edited: "✎ edited" };
+  var STATUS_LABEL = { auto: "auto", confirmed: "✓ confirmed", edited: "✎ edited",
+                       excluded: "⊘ not for translation" };
+  var STATUS_CLASSES = ["auto", "confirmed", "edited", "excluded"];
+  var EXCLUDED_COLOUR = "#c3cad3";  // calm grey: nothing to do here
+
+  // The row's colour by its score; grey for a row that is not for translation.
+  function rowColour(pair) {
+    return pair.status === "excluded" ? EXCLUDED_COLOUR : scoreColour(pair.score);
+  }
 
   // The paragraph of the sentence just before row i on each side, to mark breaks.
   function previousParagraph(i, s) {
@@ -85,11 +100,12 @@
     paras.source = src.para;
     paras.target = tgt.para;
     var shape = pair.source.length + "-" + pair.target.length;
-    var score = pair.score === null || pair.score === undefined ? "–" : pair.score.toFixed(2);
+    var score = pair.score === null || pair.score === undefined || pair.status === "excluded"
+      ? "–" : pair.score.toFixed(2);
     var who = pair.updated_by ? " by " + pair.updated_by : "";
     return '<div class="row ' + pair.status + " " + level(pair) + (shape !== "1-1" ? " odd" : "") +
       '" id="link-' + pair.id + '" data-link="' + pair.id + '" style="--conf:' +
-      scoreColour(pair.score) + '">' +
+      rowColour(pair) + '">' +
       '<div class="n">' + (i + 1) + "</div>" +
       '<div class="cell source' + (src.startsPara ? " para" : "") + '" data-side="source" lang="' +
       state.document.source_lang + '">' + src.html + "</div>" +
@@ -116,9 +132,16 @@
 
   var NO_ROWS = '<p class="no-rows">This document has no pairs yet: press ' +
     "<kbd>Shift</kbd>+<kbd>R</kbd> (Re-align) to align it.</p>";
-  var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close"];
+  var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close",
+                      "finish", "reopen"];
+  var LOCKED_WHEN_FINISHED = ["confirm", "confirm-through", "merge-up", "merge-down", "split",
+    "shift-up", "shift-down", "insert-empty", "edit", "exclude", "undo", "redo", "realign"];
 
   function runAction(name) {
+    if (state.document.finished && LOCKED_WHEN_FINISHED.indexOf(name) >= 0) {
+      say(finishedText() + ": reopen it to edit.", true);
+      return;
+    }
     if (!pairs.length && NEEDS_NO_ROW.indexOf(name) < 0) {
       say("There are no rows yet: re-align the document first.", true);
       return;
@@ -191,15 +214,21 @@
     applyFilter();
   }
 
+  // Rows not for translation count neither as done nor as to do.
   function updateProgress() {
-    var reviewed = 0;
-    for (var i = 0; i < pairs.length; i++) if (pairs[i].status !== "auto") reviewed++;
-    var share = pairs.length ? reviewed / pairs.length : 0;
+    var reviewed = 0, excluded = 0;
+    for (var i = 0; i < pairs.length; i++) {
+      if (pairs[i].status === "confirmed" || pairs[i].status === "edited") reviewed++;
+      else if (pairs[i].status === "excluded") excluded++;
+    }
+    var toReview = pairs.length - excluded;
+    var share = toReview ? reviewed / toReview : pairs.length ? 1 : 0;
     var bar = document.getElementById("progress-bar");
-    bar.max = pairs.length || 1;
-    bar.value = reviewed;
+    bar.max = toReview || 1;
+    bar.value = toReview ? reviewed : pairs.length ? 1 : 0;
     document.getElementById("progress-text").textContent =
-      "Reviewed " + reviewed + " / " + pairs.length + " (" + Math.floor(share * 100) + "%)";
+      "Reviewed " + reviewed + " / " + toReview + " (" + Math.floor(share * 100) + "%)" +
+      (excluded ? " · " + excluded + " not for translation" : "");
     document.getElementById("undo-button").disabled = !counts.undo;
     document.getElementById("redo-button").disabled = !counts.redo;
     drawMap();
@@ -315,7 +344,9 @@
   function matchesFilter(p) {
     if (filter === "unconfirmed") return p.status === "auto";
     if (filter === "non11") return p.source.length !== 1 || p.target.length !== 1;
-    if (filter === "low") return p.score === null || p.score === undefined || p.score < LOW;
+    if (filter === "low") {
+      return p.status !== "excluded" && (p.score === null || p.score === undefined || p.score < LOW);
+    }
     return true;
   }
 
@@ -426,6 +457,7 @@
   }
 
   function applyChange(change) {
+    if (change.links) clearRange();  // rows moved: the range no longer means the same rows
     version = change.version;
     counts.undo = change.undo;
     counts.redo = change.redo;
@@ -461,8 +493,9 @@
       pair.updated = row.updated;
       pair.updated_by = row.updated_by;
       var el = rowEl(i);
-      el.classList.remove("auto", "confirmed", "edited");
+      el.classList.remove.apply(el.classList, STATUS_CLASSES);
       el.classList.add(row.status);
+      el.style.setProperty("--conf", rowColour(pair));
       var label = el.querySelector(".status");
       label.textContent = STATUS_LABEL[row.status];
       label.title = row.status + (row.updated_by ? " by " + row.updated_by : "");
@@ -480,11 +513,13 @@
       if (answer.data.document.version < version) return;
       var keepId = pairs[cur] && pairs[cur].id;
       state = answer.data;
+      showFinished();
       pairs = state.pairs;
       version = state.document.version;
-      counts = { undo: state.undo.undo, redo: state.undo.redo };
+      counts = undoCounts(state);
       reindex();
       if (index.has(keepId)) cur = index.get(keepId);
+      clearRange();
       renderAll();
       select(cur, { top: true });
     });
@@ -497,9 +532,103 @@
       if (answer.status !== 200 || answer.data.version <= version || busy || editing) return;
       var last = answer.data.last_change;
       reload().then(function () {
-        if (last) say("Updated with " + last.user + "’s change: " + last.summary);
+        if (last) say(changeNews(last));
       });
     }).catch(function () { /* offline for a moment: try again later */ });
+  }
+
+  // What a colleague's latest change was, an undo included (never a silent one).
+  function changeNews(last) {
+    if (last.state === "undone" && last.undone_by) {
+      return "Updated: " + last.undone_by + " undid " +
+        (last.undone_by === last.user ? "their" : last.user + "’s") + " change: " + last.summary;
+    }
+    return "Updated with " + last.user + "’s change: " + last.summary;
+  }
+
+  // Undo one change of the history, whoever made it (the history's Undo buttons).
+  function undoChange(seq) {
+    if (state.document.finished) { say(finishedText() + ": reopen it to edit.", true); return; }
+    return send("/undo", { seq: seq });
+  }
+
+  // --- finished documents: locked against edits until reopened -------------------------
+
+  function finishedText() {
+    var doc = state.document;
+    return "Finished " + doc.finished.replace("T", " ").slice(0, 16) +
+      (doc.finished_by ? " by " + doc.finished_by : "");
+  }
+
+  function showFinished() {
+    var box = document.getElementById("finished-state");
+    var finished = !!state.document.finished;
+    box.hidden = !finished;
+    if (finished) document.getElementById("finished-text").textContent = "⚑ " + finishedText();
+    document.getElementById("finish-button").hidden = finished;
+    document.querySelector(".editor").classList.toggle("finished", finished);
+  }
+
+  function setFinished(path) {
+    return request("POST", api + path, { version: version }).then(function (answer) {
+      if (answer.status !== 200) {
+        say(answer.data.message || "The server refused (" + answer.status + ").", true);
+        if (answer.status === 409) reload();
+        return;
+      }
+      version = answer.data.version;
+      state.document.finished = answer.data.finished;
+      state.document.finished_by = answer.data.finished_by;
+      showFinished();
+      say(answer.data.finished ? "Marked finished: every edit is refused until it is reopened."
+        : "Reopened: the document can be edited again.");
+    });
+  }
+
+  // --- ranges of rows: Shift+click, Shift+↓/↑ (J/K); c or u marks them all in one step ---
+
+  var rangeAnchor = null;  // where the range started; it ends at the current row
+
+  function rangeBounds() {
+    if (rangeAnchor === null || rangeAnchor === cur || rangeAnchor >= pairs.length) return null;
+    return [Math.min(rangeAnchor, cur), Math.max(rangeAnchor, cur)];
+  }
+
+  function paintRange() {
+    rowsEl.querySelectorAll(".row.in-range").forEach(function (el) { el.classList.remove("in-range"); });
+    var bounds = rangeBounds();
+    if (!bounds) return;
+    for (var i = bounds[0]; i <= bounds[1]; i++) rowEl(i).classList.add("in-range");
+    say("Rows " + (bounds[0] + 1) + "–" + (bounds[1] + 1) + " selected (" +
+        (bounds[1] - bounds[0] + 1) + "): u marks them not for translation, c confirms them, " +
+        "Esc lets go.");
+  }
+
+  function extendRangeTo(i) {
+    if (rangeAnchor === null) rangeAnchor = cur;
+    select(i);
+    paintRange();
+  }
+
+  function extendRange(step) {
+    extendRangeTo(Math.max(0, Math.min(pairs.length - 1, cur + step)));
+  }
+
+  function clearRange(announce) {
+    var had = rangeBounds();
+    rangeAnchor = null;
+    paintRange();
+    if (announce && had) say("Range let go.");
+  }
+
+  // Every row of the range gets `status`; if they all have it already, back to automatic.
+  function markRange(status) {
+    var bounds = rangeBounds();
+    var all = true;
+    for (var i = bounds[0]; i <= bounds[1]; i++) if (pairs[i].status !== status) all = false;
+    return send("/range-status", {
+      first: pairs[bounds[0]].id, last: pairs[bounds[1]].id, status: all ? "auto" : status,
+    }).then(function (done) { if (done) clearRange(); });
   }
 
   // --- operations -------------------------------------------------------------------
@@ -508,11 +637,18 @@
 
   var actions = {
     "confirm": function () {
+      if (rangeBounds()) return markRange("confirmed");
       var p = current();
       var status = p.status === "confirmed" ? "auto" : "confirmed";
       return send("/links/" + p.id + "/status", { status: status }).then(function (done) {
         if (done && status === "confirmed") move(1);
       });
+    },
+    "exclude": function () {
+      if (rangeBounds()) return markRange("excluded");
+      var p = current();
+      return send("/links/" + p.id + "/status",
+                  { status: p.status === "excluded" ? "auto" : "excluded" });
     },
     "confirm-through": function () { return send("/links/" + current().id + "/confirm-through"); },
     "merge-up": function () { return send("/links/" + current().id + "/merge", { direction: "up" }); },
@@ -536,6 +672,8 @@
     "next-unconfirmed": function () { nextUnconfirmed(1); },
     "least-confident": leastConfident,
     "history": showHistory,
+    "finish": function () { return setFinished("/finish"); },
+    "reopen": function () { return setFinished("/reopen"); },
     "history-close": function () { historyEl.hidden = true; rowsEl.focus(); },
     "help": function () { helpEl.hidden = false; helpEl.querySelector("button").focus(); },
     "help-close": function () { helpEl.hidden = true; rowsEl.focus(); },
@@ -550,7 +688,10 @@
           : entry.state === "dropped" ? "replaced" : "";
         return '<tr class="' + entry.state + '" data-focus="' + (entry.focus_link || "") + '">' +
           "<td>" + esc(entry.time.replace("T", " ").replace("Z", "")) + "</td><td>" +
-          esc(entry.user) + "</td><td>" + esc(entry.summary) + "</td><td>" + esc(state) + "</td></tr>";
+          esc(entry.user) + "</td><td>" + esc(entry.summary) + "</td><td>" + esc(state) +
+          (entry.state === "done" ? ' <button type="button" data-undo-seq="' + entry.seq +
+            '" title="Undo this change, whoever made it (refused if the same rows changed since)">' +
+            "Undo</button>" : "") + "</td></tr>";
       }).join("") || '<tr><td colspan="4">No changes yet.</td></tr>';
       historyEl.hidden = false;
       historyEl.querySelector("button").focus();
@@ -730,10 +871,11 @@
     ctx.fillRect(0, 0, width, height);
     var nS = 0, nT = 0;
     pairs.forEach(function (p) { nS += p.source.length; nT += p.target.length; });
-    if (!nS || !nT) return;
+    if (!pairs.length) return;
+    mapByRows = !nS || !nT;  // one side empty (an unmatched part): the strip alone, by rows
     var strip = 10, plotW = width - strip - 2;
-    var sy = height / nS, sx = plotW / nT;
-    if (mapGrid && mapGrid.cells) {
+    var sy = height / mapUnitsBefore(pairs.length), sx = plotW / Math.max(nT, 1);
+    if (mapGrid && mapGrid.cells && !mapByRows) {
       if (!mapCache) {
         var off = document.createElement("canvas");
         off.width = mapGrid.cols; off.height = mapGrid.rows;
@@ -752,25 +894,37 @@
       ctx.drawImage(mapCache, strip + 2, 0, plotW, height);
     }
     // the path, and a strip at the left that marks unconfirmed and low-confidence stretches
-    var s = 0, t = 0;
+    var s = 0, t = 0, thin = [];
     ctx.lineWidth = 2;
     pairs.forEach(function (p) {
-      var y0 = s * sy, y1 = (s + p.source.length) * sy;
+      var y0 = s * sy, y1 = (s + mapUnits(p)) * sy;
       var x0 = strip + 2 + t * sx, x1 = strip + 2 + (t + p.target.length) * sx;
       var colour = p.status === "confirmed" ? "#2f8a4c" : p.status === "edited" ? "#2458a6"
+        : p.status === "excluded" ? EXCLUDED_COLOUR
         : level(p) === "low" || level(p) === "none" ? "#d0342c" : "#e0a100";
-      ctx.strokeStyle = colour;
-      ctx.beginPath();
-      ctx.moveTo(x0, y0);
-      ctx.lineTo(Math.max(x1, x0 + 0.5), Math.max(y1, y0 + 0.5));
-      ctx.stroke();
+      if (!mapByRows) {
+        ctx.strokeStyle = colour;
+        ctx.beginPath();
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(Math.max(x1, x0 + 0.5), Math.max(y1, y0 + 0.5));
+        ctx.stroke();
+      }
       ctx.fillStyle = colour;
-      ctx.fillRect(0, y0, strip, Math.max(y1 - y0, 1));
-      s += p.source.length; t += p.target.length;
+      ctx.fillRect(0, y0, strip, y1 - y0);
+      if (y1 - y0 < MIN_STRIP_PX) thin.push({ y: (y0 + y1) / 2, colour: colour, rank: STRIP_RANK[colour] || 0, i: thin.length });
+      s += mapUnits(p); t += p.target.length;
+    });
+    // rows too thin to see (a 0-1 row has no French height) drawn again at a visible height,
+    // the ones that need a look (low, then unconfirmed) last, on top
+    thin.sort(function (a, b) { return a.rank - b.rank || a.i - b.i; });
+    thin.forEach(function (row) {
+      ctx.fillStyle = row.colour;
+      ctx.fillRect(0, Math.max(0, Math.min(height - MIN_STRIP_PX, row.y - MIN_STRIP_PX / 2)),
+                   strip, MIN_STRIP_PX);
     });
     // where the view is, and the current row
     var first = firstVisibleRow(), last = lastVisibleRow();
-    var top = sourceBefore(first) * sy, bottom = sourceBefore(last + 1) * sy;
+    var top = mapUnitsBefore(first) * sy, bottom = mapUnitsBefore(last + 1) * sy;
     ctx.fillStyle = "rgba(36, 88, 166, 0.12)";
     ctx.fillRect(0, top, width, Math.max(bottom - top, 2));
     ctx.strokeStyle = "#2458a6";
@@ -778,9 +932,14 @@
     ctx.strokeRect(0.5, top + 0.5, width - 1, Math.max(bottom - top, 2));
   }
 
-  function sourceBefore(i) {
+  // The map's vertical axis counts French sentences, or rows in a one-sided document.
+  var MIN_STRIP_PX = 3, mapByRows = false;
+  var STRIP_RANK = { "#e0a100": 1, "#d0342c": 2 };
+  function mapUnits(p) { return mapByRows ? 1 : p.source.length; }
+
+  function mapUnitsBefore(i) {
     var n = 0;
-    for (var k = 0; k < i && k < pairs.length; k++) n += pairs[k].source.length;
+    for (var k = 0; k < i && k < pairs.length; k++) n += mapUnits(pairs[k]);
     return n;
   }
 
@@ -806,12 +965,10 @@
   if (canvas) {
     canvas.addEventListener("click", function (event) {
       var box = canvas.getBoundingClientRect();
-      var nS = 0;
-      pairs.forEach(function (p) { nS += p.source.length; });
-      var wanted = (event.clientY - box.top) / box.height * nS;
+      var wanted = (event.clientY - box.top) / box.height * mapUnitsBefore(pairs.length);
       var seen = 0;
       for (var i = 0; i < pairs.length; i++) {
-        seen += pairs[i].source.length;
+        seen += mapUnits(pairs[i]);
         if (seen > wanted) break;
       }
       i = Math.min(i, pairs.length - 1);
@@ -848,6 +1005,13 @@
     }
     if (event.target === helpEl) { actions["help-close"](); return; }
     if (event.target === historyEl) { actions["history-close"](); return; }
+    var undoButton = event.target.closest("[data-undo-seq]");
+    if (undoButton) {
+      var seq = Number(undoButton.dataset.undoSeq);
+      actions["history-close"]();
+      queueOrRun(function () { undoChange(seq); });
+      return;
+    }
     var entry = event.target.closest("#history-rows tr[data-focus]");
     if (entry) {
       var id = Number(entry.dataset.focus);
@@ -866,14 +1030,24 @@
     if (row && !event.target.closest(".editing")) {
       var cell = event.target.closest(".cell");
       if (cell) side = cell.dataset.side;
-      select(index.get(Number(row.dataset.link)), { scroll: false });
+      var clicked = index.get(Number(row.dataset.link));
+      if (event.shiftKey) { extendRangeTo(clicked); } else { clearRange(); }
+      select(clicked, { scroll: false });
       rowsEl.focus({ preventScroll: true });
+    }
+  });
+
+  // Shift+click selects rows, not the text between two clicks.
+  rowsEl.addEventListener("mousedown", function (event) {
+    if (event.shiftKey && event.target.closest(".row") && !event.target.closest(".editing")) {
+      event.preventDefault();
     }
   });
 
   rowsEl.addEventListener("dblclick", function (event) {
     var cell = event.target.closest(".cell");
     if (!cell || cell.classList.contains("editing")) return;
+    if (state.document.finished) { say(finishedText() + ": reopen it to edit.", true); return; }
     var row = cell.closest(".row");
     var sentence = event.target.closest(".s");
     startEdit(index.get(Number(row.dataset.link)), cell.dataset.side,
@@ -916,6 +1090,11 @@
     "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
     "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
     "Home": function () { select(0); }, "End": function () { select(pairs.length - 1); },
+    "J": function () { extendRange(1); }, "K": function () { extendRange(-1); },
+    "u": act("exclude"), "Escape": function () { clearRange(true); },
+  };
+  var RANGE_KEYS = {
+    "ArrowDown": function () { extendRange(1); }, "ArrowUp": function () { extendRange(-1); },
   };
 
   document.addEventListener("keydown", function (event) {
@@ -942,6 +1121,8 @@
       else if (event.key === "ArrowDown") run = act("shift-down");
       else if (event.key === "Backspace") run = act("merge-up");
       else if (event.key === "Enter") run = act("insert-empty");
+    } else if (event.shiftKey && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      run = RANGE_KEYS[event.key];
     } else if (!event.altKey) {
       run = KEYS[event.key];
     }
@@ -960,6 +1141,7 @@
   }
 
   var ready = false;
+  showFinished();
   renderInTwoSteps(function () {
     ready = true;
     performance.mark("all-rows-rendered");

@@ -147,22 +147,24 @@ def test_shift_a_sentence_down_and_up_on_either_side(db, doc):
 
 def test_shift_removes_a_row_left_empty(db, doc):
     ids = link_ids(db, doc)
-    review.shift(db, doc, ids[1], store.TARGET, review.UP)
+    review.shift(db, doc, ids[1], store.TARGET, review.UP, user="ana")
     before = state(db, doc)
-    review.shift(db, doc, ids[1], store.SOURCE, review.UP)
+    review.shift(db, doc, ids[1], store.SOURCE, review.UP, user="ana")
     assert shape(db, doc)[:2] == [(["Un.", "Deux."], ["One.", "Two."]), (["Trois."], ["Three."])]
     assert ids[1] not in link_ids(db, doc)
     check_undo_redo(db, doc, before)
 
 
-def test_shift_past_the_edges_gives_the_sentence_a_row_of_its_own(db, doc):
+def test_shift_past_the_edges_is_refused(db, doc):
+    """Issue 13: a shift with no row to take the sentence broke a correct pair in two
+    (see tests/test_review_edges.py for every operation at both edges)."""
     ids = link_ids(db, doc)
     before = state(db, doc)
-    review.shift(db, doc, ids[-1], store.SOURCE, review.DOWN)
-    assert shape(db, doc)[-2:] == [([], ["Four."]), (["Quatre."], [])]
-    check_undo_redo(db, doc, before)
-    review.shift(db, doc, ids[0], store.TARGET, review.UP)
-    assert shape(db, doc)[:2] == [([], ["One."]), (["Un."], [])]
+    with pytest.raises(review.ReviewError, match="no row below"):
+        review.shift(db, doc, ids[-1], store.SOURCE, review.DOWN)
+    with pytest.raises(review.ReviewError, match="no row above"):
+        review.shift(db, doc, ids[0], store.TARGET, review.UP)
+    assert state(db, doc) == before
 
 
 def test_insert_empty_counterpart(db, doc):
@@ -295,8 +297,8 @@ def test_a_new_edit_after_undo_drops_the_redo(db, doc):
 def test_history_records_who_did_what_and_when(db, doc):
     ids = link_ids(db, doc)
     review.merge(db, doc, ids[0], user="ana")
-    review.set_status(db, doc, ids[2], user="bo")
-    review.undo(db, doc, user="cy")
+    change = review.set_status(db, doc, ids[2], user="bo")
+    review.undo(db, doc, user="cy", seq=change.seq)  # cy undoes bo's change, by name
     entries = review.history(db, doc)
     assert [(e["op"], e["user"], e["state"]) for e in entries] == [
         ("status", "bo", "undone"), ("merge", "ana", "done")]

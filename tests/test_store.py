@@ -36,7 +36,8 @@ def test_pairs_carry_their_sentences(db, sample_document):
 def test_status_summary_counts_reviewed_links(db, sample_document):
     db.execute("update links set status = 'confirmed' where position = 0")
     assert store.status_summary(db) == {
-        "documents": 1, "links": 3, "reviewed": 1, "progress": pytest.approx(1 / 3)
+        "documents": 1, "links": 3, "reviewed": 1, "excluded": 0,
+        "progress": pytest.approx(1 / 3),
     }
 
 

@@ -229,7 +229,7 @@ def status(as_json, db_path) -> None:
     if as_json:
         summary["items"] = [
             {k: d[k] for k in ("name", "source_sentences", "target_sentences", "links",
-                               "reviewed")}
+                               "reviewed", "excluded", "finished")}
             for d in documents
         ]
         click.echo(json.dumps(summary, indent=2))
@@ -238,10 +238,13 @@ def status(as_json, db_path) -> None:
         click.echo("No documents yet: run `workbench align`.")
         return
     for d in documents:
-        share = d["reviewed"] / d["links"] if d["links"] else 0.0
+        share = store.review_progress(d["links"], d["reviewed"], d["excluded"])
+        aside = f", {d['excluded']} not for translation" if d["excluded"] else ""
+        if d["finished"]:
+            aside += f", finished {d['finished'][:10]} by {d['finished_by']}"
         click.echo(
             f"{d['name']:<32} {d['source_sentences']:>5} fr {d['target_sentences']:>5} en "
-            f"{d['links']:>5} links {d['reviewed']:>5} reviewed ({share:.0%})"
+            f"{d['links']:>5} links {d['reviewed']:>5} reviewed ({share:.0%}{aside})"
         )
     click.echo(
         f"{summary['documents']} document(s), {summary['links']} links, "

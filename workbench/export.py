@@ -22,9 +22,10 @@ from importlib import metadata
 
 from lxml import etree
 
-AUTO, CONFIRMED, EDITED = "auto", "confirmed", "edited"
-# A pair edited by hand has been looked at as closely as a confirmed one.
-REVIEWED_STATUSES = frozenset({CONFIRMED, EDITED})
+from workbench.status import REVIEWED as REVIEWED_STATUSES
+from workbench.status import Status
+
+AUTO, CONFIRMED, EDITED = Status.AUTO, Status.CONFIRMED, Status.EDITED
 
 # Region codes used when the caller names only the language, as the store does
 # ("fr", "en"). CAT projects are usually set up with a region.

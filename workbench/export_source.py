@@ -21,6 +21,7 @@ from workbench.export import (
     resolve_language,
     select_pairs,
 )
+from workbench.status import NOT_EXPORTED
 
 CORPUS_NAME = "corpus"
 
@@ -66,6 +67,7 @@ def document_pairs(db: sqlite_utils.Database, document: dict) -> list[ExportPair
             changed_by=link["updated_by"],
         )
         for link in store.pairs(db, document["id"])
+        if link["status"] not in NOT_EXPORTED  # not for translation: kept for context only
     ]
 
 

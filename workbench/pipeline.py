@@ -350,6 +350,7 @@ def reimport_document(
     anchors. Unmatched automatic links (one empty side) next to a change are
     re-aligned too, since the new text may be their counterpart.
     """
+    _refuse_if_finished(db, document_id)
     changes = Changes()
     old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
     new = {SOURCE: source, TARGET: target}
@@ -433,6 +434,15 @@ def reimport_document(
     return changes
 
 
+def _refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
+    """A finished document is locked: re-importing or re-aligning it waits for a reopen."""
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        name = db.execute("select name from documents where id = ?", [document_id]).fetchone()[0]
+        raise ImportRefused(f"{name}: {error}", 423) from error
+
+
 def stored_link_as_positions(link: dict, source_index: dict[int, int],
                              target_index: dict[int, int]) -> Link:
     """A stored link (sentence row ids) as the aligner sees it: positions in the sentence
@@ -450,6 +460,7 @@ def align_document(
     keep_reviewed: bool = True,
 ) -> int:
     """(Re-)align a stored document; reviewed links stay as fixed anchors. Return link count."""
+    _refuse_if_finished(db, document_id)
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
     source_index = {row["id"]: i for i, row in enumerate(source)}
@@ -683,6 +694,8 @@ def import_compilation(
                 source_lang=options.source_lang, target_lang=options.target_lang,
                 source_path=source_path, target_path=compilation.filename, compilation=name,
             )
+            if part_name == unmatched_name(name):  # no counterpart, by design
+                store.mark_links(db, document_id, store.EXCLUDED)
             results.append(ImportResult(part_name, document_id, len(links), True))
     parts = results[: len(originals)]
     unmatched = results[len(originals)] if rest else None
@@ -750,6 +763,8 @@ def resplit_compilation(
                         source_lang=some["source_lang"], target_lang=some["target_lang"],
                         source_path=None, target_path=some["target_path"], compilation=name,
                     )
+                    store.mark_links(db, store.get_document(db, document_name)["id"],
+                                     store.EXCLUDED)
                 changes[document_name] = Changes(added={SOURCE: [], TARGET: [
                     s.text for s in target]})
             continue
@@ -759,6 +774,8 @@ def resplit_compilation(
             for row in store.sentences(db, document["id"], SOURCE)
         ]
         result = reimport_document(db, document["id"], source, target, embedder, settings)
+        if document_name == rest:  # what the translator moved here has no counterpart
+            store.mark_links(db, document["id"], store.EXCLUDED)
         if result.changed:
             changes[document_name] = result
     return changes

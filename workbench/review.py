@@ -27,9 +27,12 @@ from workbench import store
 from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
 from workbench.pipeline import stored_link_as_positions
+from workbench.status import Status
 
 SIDES = (store.SOURCE, store.TARGET)
-STATUSES = (store.AUTO, store.CONFIRMED, store.EDITED)
+STATUSES = tuple(Status)
+STATUS_WORDS = {Status.AUTO: "automatic", Status.CONFIRMED: "confirmed",
+                Status.EDITED: "edited", Status.EXCLUDED: "not for translation"}
 UP, DOWN = "up", "down"
 DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 ANONYMOUS = "anonymous"
@@ -50,6 +53,14 @@ class ReviewError(ValueError):
 
 class NotFound(ReviewError):
     """A document, link or sentence id that is not (or no longer) there."""
+
+
+class DocumentFinished(ReviewError):
+    """The document is marked finished: locked against edits until someone reopens it."""
+
+    @classmethod
+    def from_store(cls, error: store.DocumentFinished) -> DocumentFinished:
+        return cls(str(error))
 
 
 class Conflict(RuntimeError):
@@ -259,6 +270,7 @@ class Edit:
 
 def _claim(db, document_id: int, expected: int | None) -> int:
     """Bump the document's version if it is still `expected`; this takes the write lock."""
+    refuse_if_finished(db, document_id)
     if expected is None:
         cursor = db.execute(
             "update documents set version = version + 1, updated = ? where id = ?",
@@ -343,12 +355,35 @@ def run(
     have none (shown as "–") rather than a score that no longer describes them.
     """
     user = (user or "").strip() or ANONYMOUS
+    try:
+        return _run_recorded(db, document_id, op, work, user, version, scorer)
+    except _NothingChanged as unchanged:
+        return Change(unchanged.version, op, unchanged.summary, None, None)
+
+
+class _NothingChanged(Exception):
+    """Raised inside the edit's transaction to roll back its version bump."""
+
+    def __init__(self, version: int, summary: str) -> None:
+        super().__init__(summary)
+        self.version, self.summary = version, summary
+
+
+def _unchanged(edit: Edit) -> bool:
+    return all(region.after is None or region.after == region.before
+               for region in edit.regions) and edit.status_after == edit.status_before
+
+
+def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
+                  scorer: Scorer | None) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
         if op != "realign":
             _rescore(edit, scorer or _no_score)
+        if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
+            raise _NothingChanged(new_version - 1, f"{summary}: nothing changed")
         before, after, stops = [], [], {}
         for region in edit.regions:
             if region.after is None:
@@ -361,9 +396,9 @@ def run(
             after.append(_status_json(edit.status_after))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
-        db.execute(
-            "update history set state = ? where document_id = ? and state = ?",
-            [DROPPED, document_id, UNDONE],
+        db.execute(  # a new change of yours ends what you could redo (not a colleague's)
+            "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
+            [DROPPED, document_id, UNDONE, user],
         )
         (seq,) = db.execute(
             "select coalesce(max(seq), 0) + 1 from history where document_id = ?",
@@ -387,22 +422,158 @@ def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
     )
 
 
-def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None):
+class UndoBlocked(ReviewError):
+    """A colleague changed the rows of the change to undo (or redo) since: going on would
+    silently overwrite their work. Names them and their change."""
+
+    def __init__(self, message: str, by: str | None) -> None:
+        super().__init__(message)
+        self.by = by
+
+
+# The columns that say a row is still what a change left there (a score may be refreshed
+# in place; who reviewed it, when, and what it holds may not).
+_SAME_ROW = {"links": ("id", "source_ids", "target_ids", *STATUS_COLUMNS),
+             "sentences": ("id", "text")}
+
+
+def _entry_to_replay(db, document_id: int, undo: bool, user: str, seq: int | None) -> dict:
+    """The history entry to undo (the user's latest change) or redo (the change the user
+    undid last); or the entry `seq`, whoever made it."""
+    if seq is not None:
+        cursor = db.execute("select * from history where document_id = ? and seq = ?",
+                            [document_id, seq])
+    elif undo:
+        cursor = db.execute(
+            "select * from history where document_id = ? and state = ? and user = ? "
+            "order by seq desc limit 1", [document_id, DONE, user])
+    else:
+        cursor = db.execute(
+            "select * from history where document_id = ? and state = ? and undone_by = ? "
+            "order by undone_at desc, seq asc limit 1", [document_id, UNDONE, user])
+    row = cursor.fetchone()
+    if row is None:
+        if seq is not None:
+            raise NotFound(f"there is no change {seq} in this document's history")
+        verb = "undo" if undo else "redo"
+        others = db.execute(
+            "select count(*) from history where document_id = ? and state = ?",
+            [document_id, DONE if undo else UNDONE]).fetchone()[0]
+        if others:
+            raise ReviewError(f"nothing to {verb}: {user} has no change of their own to {verb} "
+                              "here (the others' changes are theirs to undo)")
+        raise ReviewError(f"nothing to {verb}")
+    entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
+    if entry["state"] != (DONE if undo else UNDONE):
+        raise ReviewError(f"change {entry['seq']} is already {entry['state']}: "
+                          f"there is nothing to {'undo' if undo else 'redo'} in it")
+    return entry
+
+
+def _row_key(table: str, row: dict) -> tuple:
+    return tuple(json.dumps(row[c]) if isinstance(row[c], list) else row[c]
+                 for c in _SAME_ROW[table])
+
+
+def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tuple[dict, set]:
+    """Where each region of `current` (what the change left, or what was there before it)
+    now lies, by the ids of its rows: colleagues' changes elsewhere may have moved it.
+
+    Returns the offset of each region and the (table, id) of rows that are not as
+    `current` says any more, or whose ids `target` needs and another row took since.
+    """
+    offsets: dict[tuple, int] = {}
+    changed: set[tuple[str, int]] = set()
+    for snapshot in current:
+        table, side, rows = snapshot["table"], snapshot["side"], snapshot["rows"]
+        if snapshot.get("kind") == "status":
+            for row in rows:
+                found = db.execute(
+                    "select status, updated, updated_by from links where id = ? and "
+                    "document_id = ?", [row["id"], document_id]).fetchone()
+                if found is None or tuple(found) != tuple(row[c] for c in STATUS_COLUMNS):
+                    changed.add(("links", row["id"]))
+            continue
+        offset = 0
+        if rows:
+            found = db.execute(
+                f"select position from {table} where id = ? and {_where(table, side)}",
+                [rows[0]["id"], *_params(document_id, side)]).fetchone()
+            if found is None:
+                changed.update((table, row["id"]) for row in rows)
+                continue
+            offset = found[0] - rows[0]["position"]
+        now = _read(db, document_id, table, side, snapshot["start"] + offset,
+                    snapshot["stop"] + offset)
+        if [_row_key(table, r) for r in now] != [_row_key(table, r) for r in rows]:
+            changed.update((table, row["id"]) for row in [*rows, *now])
+        offsets[(table, side)] = offset
+    for snapshot in target:
+        if snapshot.get("kind") == "status":
+            continue
+        table = snapshot["table"]
+        leaving = {row["id"] for s in current if s["table"] == table for row in s["rows"]}
+        wanted = [row["id"] for row in snapshot["rows"] if row["id"] not in leaving]
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            taken = db.execute(
+                f"select id from {table} where id in ({','.join('?' * len(chunk))})", chunk)
+            changed.update((table, i) for (i,) in taken.fetchall())
+    return offsets, changed
+
+
+def _touched(entry: dict) -> set[tuple[str, int]]:
+    return {(snapshot["table"], row["id"])
+            for column in ("before", "after") for snapshot in json.loads(entry[column])
+            for row in snapshot["rows"]}
+
+
+def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> UndoBlocked:
+    """Who changed the rows since `entry` was made (or undone): the latest such change."""
+    cursor = db.execute(
+        "select * from history where document_id = ? and id != ? and "
+        "(seq > ? or coalesce(undone_at, '') >= ?) order by seq desc",
+        [document_id, entry["id"], entry["seq"], entry["undone_at"] or entry["time"]])
+    columns = [d[0] for d in cursor.description]
+    verb = "undone" if undo else "redone"
+    for row in cursor:
+        other = dict(zip(columns, row, strict=True))
+        if _touched(other) & changed:
+            by = other["undone_by"] if other["state"] == UNDONE else other["user"]
+            what = other["summary"] or other["op"]
+            when = (other["undone_at"] if other["state"] == UNDONE else other["time"]) or ""
+            return UndoBlocked(
+                f"{by} changed the same rows since ({what}, {when.replace('T', ' ')[:16]}): "
+                f"{entry['summary'] or entry['op']} (change by {entry['user']}) was not {verb}, "
+                f"so that their work is not overwritten. Ask {by}, or correct the rows by hand.",
+                by)
+    return UndoBlocked(
+        f"the rows of {entry['summary'] or entry['op']} were changed since (a re-import or a "
+        f"re-alignment): it can no longer be {verb}; correct the rows by hand.", None)
+
+
+def _shifted(snapshot: dict, offset: int) -> dict:
+    if not offset or snapshot.get("kind") == "status":
+        return snapshot
+    return dict(snapshot, start=snapshot["start"] + offset, stop=snapshot["stop"] + offset,
+                rows=[dict(row, position=row["position"] + offset) for row in snapshot["rows"]])
+
+
+def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None,
+            seq: int | None = None):
     user = (user or "").strip() or ANONYMOUS
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
-        cursor = db.execute(
-            "select * from history where document_id = ? and state = ? "
-            f"order by seq {'desc' if undo else 'asc'} limit 1",
-            [document_id, DONE if undo else UNDONE],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise ReviewError("nothing to undo" if undo else "nothing to redo")
-        entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
+        entry = _entry_to_replay(db, document_id, undo, user, seq)
         before, after = json.loads(entry["before"]), json.loads(entry["after"])
         target, current = (before, after) if undo else (after, before)
+        offsets, changed = _locate(db, document_id, current, target)
+        if changed:
+            raise _blocked(db, document_id, entry, changed, undo)
         stops = {(r["table"], r["side"]): r.get("stop") for r in current}
+        target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
+        stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
+                 for key, stop in stops.items()}
         for snapshot in target:
             _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
         db.execute(
@@ -420,18 +591,24 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
     if statuses and focus is None:
         focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
-                  f"{verb}: {summary[0].lower()}{summary[1:]}", span, focus, entry["seq"],
-                  statuses)
+                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {entry['user']})",
+                  span, focus, entry["seq"], statuses)
 
 
-def undo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
-    """Put back the rows of the document's latest edit that is not undone yet."""
-    return _replay(db, document_id, undo=True, user=user, version=version)
+def undo(db, document_id: int, *, user: str | None = None, version: int | None = None,
+         seq: int | None = None) -> Change:
+    """Put back the rows of your own latest change (or of change `seq`, whoever made it).
+
+    Colleagues' later changes to other rows stay; if one of them changed the same rows,
+    the undo is refused with their name rather than overwriting their work.
+    """
+    return _replay(db, document_id, undo=True, user=user, version=version, seq=seq)
 
 
-def redo(db, document_id: int, *, user: str | None = None, version: int | None = None) -> Change:
-    """Apply again the edit undone most recently (until a new edit drops it)."""
-    return _replay(db, document_id, undo=False, user=user, version=version)
+def redo(db, document_id: int, *, user: str | None = None, version: int | None = None,
+         seq: int | None = None) -> Change:
+    """Apply again the change you undid last (until a new edit of yours drops it)."""
+    return _replay(db, document_id, undo=False, user=user, version=version, seq=seq)
 
 
 def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
@@ -443,12 +620,87 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
     ))
 
 
-def can_undo_redo(db: sqlite_utils.Database, document_id: int) -> dict:
-    counts = dict(db.execute(
-        "select state, count(*) from history where document_id = ? group by state",
-        [document_id],
-    ).fetchall())
-    return {"undo": counts.get(DONE, 0), "redo": counts.get(UNDONE, 0)}
+def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
+    """The latest change or undo of a change (an undo is news to colleagues too)."""
+    rows = list(db.query(
+        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
+        "from history where document_id = ? "
+        "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1", [document_id]))
+    return rows[0] if rows else None
+
+
+def can_undo_redo(db: sqlite_utils.Database, document_id: int,
+                  user: str | None = None) -> dict:
+    """How many changes `user` can undo (their own) and redo (those they undid)."""
+    user = (user or "").strip() or ANONYMOUS
+    return undo_counts_by_user(db, document_id).get(user, {"undo": 0, "redo": 0})
+
+
+def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str, dict]:
+    """`can_undo_redo` for everyone who can undo or redo something here."""
+    counts: dict[str, dict] = {}
+    for who, state, count in db.execute(
+        "select case when state = ? then user else undone_by end, state, count(*) "
+        "from history where document_id = ? and state in (?, ?) group by 1, 2",
+        [DONE, document_id, DONE, UNDONE],
+    ):
+        counts.setdefault(who, {"undo": 0, "redo": 0})["undo" if state == DONE else "redo"] \
+            = count
+    return counts
+
+
+# --- finished documents ---------------------------------------------------------------
+
+
+def refuse_if_finished(db, document_id: int) -> None:
+    """Raise `DocumentFinished` (saying by whom and when) if the document is finished."""
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        raise DocumentFinished.from_store(error) from error
+
+
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ").rstrip("Z")
+
+
+def _finished_state(db, document_id: int) -> dict:
+    row = db.execute("select name, version, finished, finished_by from documents where id = ?",
+                     [document_id]).fetchone()
+    return dict(zip(("document", "version", "finished", "finished_by"), row, strict=True))
+
+
+def finish(db, document_id: int, *, user: str | None = None,
+           version: int | None = None) -> dict:
+    """Mark a document finished: every edit is refused until it is reopened. With
+    `version`, only if nobody changed it since the page the translator looked at."""
+    user = (user or "").strip() or ANONYMOUS
+    with db.atomic():
+        row = db.execute("select finished, finished_by from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is not None and row[0]:
+            raise ReviewError(f"this document is already finished (marked by {row[1]} on "
+                              f"{_when(row[0])} UTC)")
+        _claim(db, document_id, version)  # refuses a stale page
+        db.execute("update documents set finished = ?, finished_by = ? where id = ?",
+                   [store.now(), user, document_id])
+    return _finished_state(db, document_id)
+
+
+def reopen(db, document_id: int, *, user: str | None = None,
+           version: int | None = None) -> dict:
+    """Open a finished document for edits again."""
+    with db.atomic():
+        row = db.execute("select finished from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        if not row[0]:
+            raise ReviewError("this document is not finished: it is open for edits already")
+        db.execute("update documents set finished = null, finished_by = null where id = ?",
+                   [document_id])
+        _claim(db, document_id, version)
+    return _finished_state(db, document_id)
 
 
 # --- lookups ------------------------------------------------------------------------
@@ -503,6 +755,33 @@ def _check_side(side: str) -> None:
         raise ReviewError(f"side must be 'source' or 'target', not {side!r}")
 
 
+SCORE_TOLERANCE = 0.005
+"""Scores closer than this show the same on the page (two decimals): not a change."""
+
+
+def _same_score(old: float | None, new: float | None) -> bool:
+    if old is None or new is None:
+        return old is new
+    return abs(old - new) < SCORE_TOLERANCE
+
+
+def _a(word: str) -> str:
+    """The word with its indefinite article: "a French", "an English"."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def _require_neighbour(edit: Edit, position: int, direction: str, purpose: str) -> None:
+    """Refuse an operation that needs the row above (or below) when there is none."""
+    if direction == UP and position == 0:
+        raise ReviewError(f"row 1 is the first row: there is no row above to {purpose}")
+    if direction == DOWN:
+        (count,) = edit.db.execute(
+            "select count(*) from links where document_id = ?", [edit.document_id]).fetchone()
+        if position >= count - 1:
+            raise ReviewError(
+                f"row {position + 1} is the last row: there is no row below to {purpose}")
+
+
 def _is_empty(link: dict) -> bool:
     return not link["source_ids"] and not link["target_ids"]
 
@@ -510,19 +789,42 @@ def _is_empty(link: dict) -> bool:
 # --- the operations -------------------------------------------------------------------
 
 
-def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
-               *, user: str | None = None, version: int | None = None) -> Change:
-    """Confirm a row (or put it back to automatic, or mark it edited)."""
+def _check_status(status: str) -> Status:
     if status not in STATUSES:
         raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
+    return Status(status)
+
+
+def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
+               *, user: str | None = None, version: int | None = None) -> Change:
+    """Confirm a row (or put it back to automatic, mark it edited or not for translation)."""
+    status = _check_status(status)
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
         (link,) = edit.statuses(position, position + 1)
         edit.set_statuses([edit.touched(link, status)])
-        return f"Marked row {position + 1} {status}", link_id
+        return f"Marked row {position + 1} {STATUS_WORDS[status]}", link_id
 
     return run(db, document_id, "status", work, user=user, version=version)
+
+
+def set_status_range(db, document_id: int, first_link_id: int, last_link_id: int,
+                     status: str = Status.EXCLUDED, *, user: str | None = None,
+                     version: int | None = None) -> Change:
+    """Give every row from one link to another (either order) the same status, as one
+    undoable step: e.g. an introduction or a run of captions marked not for translation."""
+    status = _check_status(status)
+    ends = sorted(_link(db, document_id, i)["position"] for i in (first_link_id, last_link_id))
+    first, last = ends
+
+    def work(edit: Edit):
+        rows = edit.statuses(first, last + 1)
+        edit.set_statuses([edit.touched(row, status) for row in rows])
+        where = f"row {first + 1}" if first == last else f"rows {first + 1}–{last + 1}"
+        return f"Marked {where} {STATUS_WORDS[status]}", last_link_id
+
+    return run(db, document_id, "status_range", work, user=user, version=version)
 
 
 def confirm_through(db, document_id: int, link_id: int, *, user: str | None = None,
@@ -544,15 +846,14 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
           user: str | None = None, version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Merge a row with the next one (`down`) or the previous one (`up`)."""
+    if direction not in (UP, DOWN):
+        raise ReviewError("direction must be 'up' or 'down'")
     position = _link(db, document_id, link_id)["position"]
     first = position if direction == DOWN else position - 1
-    if first < 0:
-        raise ReviewError("the first row has no row above to merge with")
 
     def work(edit: Edit):
+        _require_neighbour(edit, position, direction, "merge with")
         rows = edit.links(first, first + 2)
-        if len(rows) < 2:
-            raise ReviewError("the last row has no row below to merge with")
         upper, lower = rows
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
@@ -594,8 +895,9 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     """Move one sentence of `side` to the neighbouring row.
 
     `up` moves the row's first sentence to the end of the row above; `down`
-    moves its last sentence to the start of the row below. At the edge of the
-    document the sentence gets a row of its own; a row left empty disappears.
+    moves its last sentence to the start of the row below; a row left empty
+    disappears. At the edge of the document there is no such row, and the
+    shift is refused (it would break a correct pair into a 1-0 and a 0-1 row).
     """
     _check_side(side)
     if direction not in (UP, DOWN):
@@ -603,6 +905,7 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        _require_neighbour(edit, position, direction, f"take {_a(SIDE_NAMES[side])} sentence")
         first = position - 1 if direction == UP else position
         rows = edit.links(first, first + 2)
         index = rows.index(next(r for r in rows if r["id"] == link_id))
@@ -615,20 +918,15 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
         new_rows = list(rows)
         new_rows[index] = edit.touched(_with_ids(link, side, rest))
         neighbour = index - 1 if direction == UP else index + 1
-        if 0 <= neighbour < len(rows):
-            other = rows[neighbour]
-            other_ids = _ids(other, side) + [moved] if direction == UP \
-                else [moved] + _ids(other, side)
-            new_rows[neighbour] = edit.touched(_with_ids(other, side, other_ids))
-        else:
-            alone = edit.new_link([moved] if side == store.SOURCE else [],
-                                  [moved] if side == store.TARGET else [])
-            new_rows.insert(0 if direction == UP else len(new_rows), alone)
-            neighbour = 0 if direction == UP else len(new_rows) - 1
+        other = rows[neighbour]
+        other_ids = _ids(other, side) + [moved] if direction == UP \
+            else [moved] + _ids(other, side)
+        new_rows[neighbour] = edit.touched(_with_ids(other, side, other_ids))
         focus = new_rows[neighbour]["id"]
         edit.replace("links", [r for r in new_rows if not _is_empty(r)])
         where = "above" if direction == UP else "below"
-        return f"Shifted a {SIDE_NAMES[side]} sentence of row {position + 1} {where}", focus
+        return (f"Shifted {_a(SIDE_NAMES[side])} sentence of row {position + 1} {where}",
+                focus)
 
     return run(db, document_id, "shift", work, user=user, version=version,
                scorer=scorer)
@@ -755,6 +1053,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         raise NotFound(f"no document with id {document_id}")
     if version is not None and version != row[0]:
         raise Conflict(version, row[0])
+    refuse_if_finished(db, document_id)  # before the embedding, which takes a while
     version = row[0]
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
@@ -781,6 +1080,8 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
             old = previous.get((tuple(source_ids), tuple(target_ids)))
             if old is not None and old["status"] != store.AUTO:
                 new_rows.append(old)  # an anchor, untouched
+            elif old is not None and _same_score(old["score"], link.score):
+                new_rows.append(old)  # unchanged as the page shows it: no needless undo step
             elif old is not None:
                 new_rows.append(dict(old, score=link.score))
             else:

@@ -16,10 +16,12 @@ import numpy as np
 import sqlite_utils
 
 from workbench.segment import Sentence
+from workbench.status import REVIEWED, Status, sql_list
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
 SOURCE, TARGET = "source", "target"
-AUTO, CONFIRMED, EDITED = "auto", "confirmed", "edited"
+AUTO, CONFIRMED, EDITED, EXCLUDED = (Status.AUTO, Status.CONFIRMED, Status.EDITED,
+                                     Status.EXCLUDED)
 
 
 def now() -> str:
@@ -131,6 +133,13 @@ def _create_glossary_accepted(db: sqlite_utils.Database) -> None:
     create_accepted_table(db)
 
 
+def _add_document_finished(db: sqlite_utils.Database) -> None:
+    """When a document was marked finished (locked against edits) and by whom; null while
+    it is open."""
+    db["documents"].add_column("finished", str)
+    db["documents"].add_column("finished_by", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
@@ -139,6 +148,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_document_file_fingerprint", _add_file_fingerprint),
     ("0006_user_accounts", _create_user_accounts),
     ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
+    ("0008_review_finished_documents", _add_document_finished),
 ]
 
 
@@ -229,6 +239,21 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
         db["documents"].delete_where("id = ?", [document_id])
 
 
+class DocumentFinished(ValueError):
+    """The document is marked finished: locked against edits until someone reopens it."""
+
+
+def refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
+    """Raise `DocumentFinished`, saying by whom and when, if the document is finished."""
+    row = db.execute("select finished, finished_by from documents where id = ?",
+                     [document_id]).fetchone()
+    if row is not None and row[0]:
+        raise DocumentFinished(
+            f"this document was marked finished by {row[1] or 'anonymous'} on "
+            f"{row[0].replace('T', ' ').rstrip('Z')} UTC: nothing was changed. To edit it, "
+            "reopen it first (Reopen, at the top of the editor).")
+
+
 def sentences(db: sqlite_utils.Database, document_id: int, side: str) -> list[dict]:
     """A side's sentences in reading order."""
     return list(
@@ -239,10 +264,11 @@ def sentences(db: sqlite_utils.Database, document_id: int, side: str) -> list[di
 
 
 def list_documents(db: sqlite_utils.Database) -> list[dict]:
-    """Every document with its sentence and review counts."""
+    """Every document with its sentence and review counts (`excluded`: rows not for
+    translation, outside the progress)."""
     return list(
         db.query(
-            """
+            f"""
             select d.*,
               (select count(*) from sentences s
                  where s.document_id = d.id and s.side = 'source') as source_sentences,
@@ -250,7 +276,11 @@ def list_documents(db: sqlite_utils.Database) -> list[dict]:
                  where s.document_id = d.id and s.side = 'target') as target_sentences,
               (select count(*) from links l where l.document_id = d.id) as links,
               (select count(*) from links l
-                 where l.document_id = d.id and l.status != 'auto') as reviewed
+                 where l.document_id = d.id and l.status in {sql_list(REVIEWED)}) as reviewed,
+              (select count(*) from links l
+                 where l.document_id = d.id and l.status = '{EXCLUDED.value}') as excluded,
+              (select h.user from history h where h.document_id = d.id
+                 order by h.seq desc limit 1) as last_editor
             from documents d order by d.name
             """
         )
@@ -328,16 +358,38 @@ def pairs(db: sqlite_utils.Database, document_id: int) -> list[dict]:
     return result
 
 
+def review_progress(links: int, reviewed: int, excluded: int) -> float:
+    """Share of the rows to translate that are reviewed; a document whose rows are all
+    not for translation has nothing left to review."""
+    to_review = links - excluded
+    if to_review <= 0:
+        return 1.0 if links else 0.0
+    return reviewed / to_review
+
+
 def status_summary(db: sqlite_utils.Database) -> dict:
     documents = list_documents(db)
     total = sum(d["links"] for d in documents)
     reviewed = sum(d["reviewed"] for d in documents)
+    excluded = sum(d["excluded"] for d in documents)
     return {
         "documents": len(documents),
         "links": total,
         "reviewed": reviewed,
-        "progress": reviewed / total if total else 0.0,
+        "excluded": excluded,
+        "progress": review_progress(total, reviewed, excluded),
     }
+
+
+def mark_links(db: sqlite_utils.Database, document_id: int, status: Status,
+               only: Status = AUTO) -> int:
+    """Give every `only` link of a document `status` (a freshly written document: no undo
+    step); return how many changed."""
+    cursor = db.execute(
+        "update links set status = ? where document_id = ? and status = ?",
+        [status.value, document_id, only.value],
+    )
+    return cursor.rowcount
 
 
 # --- embedding cache ----------------------------------------------------------

@@ -69,6 +69,9 @@ ENDPOINT_ROLES: dict[str, str] = {
     "review.undo": REVIEWER,
     "review.redo": REVIEWER,
     "review.realign": REVIEWER,
+    "review.set_status_range": REVIEWER,
+    "review.finish": REVIEWER,
+    "review.reopen": REVIEWER,
     # glossary edits
     "terms.glossary_add": REVIEWER,
     "terms.glossary_add_json": REVIEWER,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 
 from workbench import store
 from workbench.web.db import get_db
@@ -11,8 +11,8 @@ bp = Blueprint("documents", __name__)
 
 
 def _progress(document: dict) -> dict:
-    total = document["links"]
-    document["progress"] = document["reviewed"] / total if total else 0.0
+    document["progress"] = store.review_progress(
+        document["links"], document["reviewed"], document["excluded"])
     return document
 
 
@@ -23,6 +23,13 @@ def _documents() -> list[dict]:
 @bp.get("/")
 def index():
     return render_template("documents.html", documents=_documents())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: answer with the SVG icon."""
+    return send_from_directory(current_app.static_folder, "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)
 
 
 @bp.get("/documents.json")

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.status import REVIEWED, Status, sql_list
 from workbench.web import auth
 from workbench.web.db import get_db
 
@@ -98,11 +99,13 @@ def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
 
 
 def _counts(db, document_id: int) -> dict:
-    total, reviewed = db.execute(
-        "select count(*), coalesce(sum(status != 'auto'), 0) from links where document_id = ?",
-        [document_id],
+    total, reviewed, excluded = db.execute(
+        f"select count(*), coalesce(sum(status in {sql_list(REVIEWED)}), 0), "
+        "coalesce(sum(status = ?), 0) from links where document_id = ?",
+        [Status.EXCLUDED.value, document_id],
     ).fetchone()
-    return {"total": total, "reviewed": reviewed, **review.can_undo_redo(db, document_id)}
+    return {"total": total, "reviewed": reviewed, "excluded": excluded,
+            **review.can_undo_redo(db, document_id, _user())}
 
 
 def change_json(db, document_id: int, change: review.Change) -> dict:
@@ -161,9 +164,11 @@ def page_state(document: dict) -> dict:
     db = get_db()
     return {
         "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
-                                               "version", "updated")},
+                                               "version", "updated", "finished",
+                                               "finished_by")},
         "pairs": all_pairs_json(db, document["id"]),
-        "undo": review.can_undo_redo(db, document["id"]),
+        "undo": review.can_undo_redo(db, document["id"], _user()),
+        "undo_by_user": review.undo_counts_by_user(db, document["id"]),
         "api": f"/documents/{document['name']}",
     }
 
@@ -223,6 +228,10 @@ def _run(name: str, operation):
     except review.Conflict as error:
         return jsonify({"error": "conflict", "message": str(error),
                         "version": error.current}), 409
+    except review.DocumentFinished as error:
+        return jsonify({"error": "finished", "message": str(error)}), 423
+    except review.UndoBlocked as error:
+        return jsonify({"error": "undo_conflict", "message": str(error), "by": error.by}), 409
     except review.NotFound as error:
         return jsonify({"error": "not_found", "message": str(error)}), 404
     except review.ReviewError as error:
@@ -234,6 +243,14 @@ def _run(name: str, operation):
 def set_status(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.set_status(
         db, doc, link_id, _body().get("status", store.CONFIRMED), **kw))
+
+
+@bp.post("/documents/<name>/range-status")
+def set_status_range(name: str):
+    """Rows `first`..`last` (link ids, either order) all get `status` in one undoable step."""
+    return _run(name, lambda db, doc, **kw: review.set_status_range(
+        db, doc, _field("first", int), _field("last", int),
+        _body().get("status", store.EXCLUDED), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/confirm-through")
@@ -285,18 +302,46 @@ def join_sentences(name: str, sentence_id: int):
 
 @bp.post("/documents/<name>/undo")
 def undo(name: str):
-    return _run(name, review.undo)
+    """Your own latest change; with `seq`, that change of the history, whoever made it."""
+    return _run(name, lambda db, doc, **kw: review.undo(db, doc, seq=_optional_seq(), **kw))
 
 
 @bp.post("/documents/<name>/redo")
 def redo(name: str):
-    return _run(name, review.redo)
+    return _run(name, lambda db, doc, **kw: review.redo(db, doc, seq=_optional_seq(), **kw))
+
+
+def _optional_seq() -> int | None:
+    return None if _body().get("seq") is None else _field("seq", int)
 
 
 @bp.post("/documents/<name>/realign")
 def realign(name: str):
     model = embedder(current_app)
     return _run(name, lambda db, doc, **kw: review.realign(db, doc, model, **kw))
+
+
+@bp.post("/documents/<name>/finish")
+def finish(name: str):
+    """Mark the document finished: locked against edits until it is reopened."""
+    return _document_state(name, review.finish)
+
+
+@bp.post("/documents/<name>/reopen")
+def reopen(name: str):
+    return _document_state(name, review.reopen)
+
+
+def _document_state(name: str, operation):
+    document = _document(name)
+    db = get_db()
+    try:
+        return jsonify(operation(db, document["id"], user=_user(), version=_version()))
+    except review.Conflict as error:
+        return jsonify({"error": "conflict", "message": str(error),
+                        "version": error.current}), 409
+    except review.ReviewError as error:
+        return jsonify({"error": "invalid", "message": str(error)}), 400
 
 
 @bp.get("/documents/<name>/state.json")
@@ -312,16 +357,16 @@ def history(name: str):
     db = get_db()
     return jsonify({"document": name, "version": document["version"],
                     "history": review.history(db, document["id"]),
-                    **review.can_undo_redo(db, document["id"])})
+                    **review.can_undo_redo(db, document["id"], _user())})
 
 
 @bp.get("/documents/<name>/version.json")
 def version(name: str):
     """Cheap to poll: the page compares it with its own version to spot others' edits."""
     document = _document(name)
-    latest = review.history(get_db(), document["id"], limit=1)
     return jsonify({"version": document["version"], "updated": document["updated"],
-                    "last_change": latest[0] if latest else None})
+                    "finished": document["finished"], "finished_by": document["finished_by"],
+                    "last_change": review.last_event(get_db(), document["id"])})
 
 
 @bp.get("/documents/<name>/map.json")
