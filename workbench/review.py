@@ -26,7 +26,7 @@ import sqlite_utils
 from workbench import store
 from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
-from workbench.pipeline import stored_link_as_positions
+from workbench.pipeline import document_anchors
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = (store.AUTO, store.CONFIRMED, store.EDITED)
@@ -760,10 +760,9 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     target = store.sentences(db, document_id, store.TARGET)
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
-    anchors = [
-        stored_link_as_positions(link, source_index, target_index)
-        for link in store.links(db, document_id) if link["status"] != store.AUTO
-    ]
+    anchors = [anchor for anchor, _ in document_anchors(
+        store.links(db, document_id), source_index, target_index,
+        lambda link: link["status"] != store.AUTO)]
     result = align(
         [r["text"] for r in source], [r["text"] for r in target],
         with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
