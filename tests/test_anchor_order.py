@@ -33,7 +33,7 @@ def document_with_rows(db, rows: list[tuple[list[int], list[int]]], name: str = 
     target_count = 1 + max(j for _, t in rows for j in t)
     source = [f"lone source {k}" for k in range(source_count)]
     target = [f"lone target {k}" for k in range(target_count)]
-    for k, (s, t) in enumerate(zip(*zip(*rows), strict=True)):
+    for k, (s, t) in enumerate(rows):
         for i in s:
             source[i] = WORDS[k % len(WORDS)] + f" {k}"
         for j in t:
