@@ -10,7 +10,8 @@ from workbench import store
 
 def get_db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = store.open_db(current_app.config["DATABASE"])
+        g.db = store.open_db(current_app.config["DATABASE"],
+                             current_app.config.get("DATABASE_BUSY_TIMEOUT"))
     return g.db
 
 
