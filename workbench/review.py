@@ -515,9 +515,9 @@ def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED
     """Confirm a row (or put it back to automatic, or mark it edited)."""
     if status not in STATUSES:
         raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.statuses(position, position + 1)
         edit.set_statuses([edit.touched(link, status)])
         return f"Marked row {position + 1} {status}", link_id
@@ -528,9 +528,9 @@ def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED
 def confirm_through(db, document_id: int, link_id: int, *, user: str | None = None,
                     version: int | None = None) -> Change:
     """Confirm this row and every automatic row above it (edited rows stay edited)."""
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         rows = edit.statuses(0, position + 1, store.AUTO)
         if not rows:
             raise ReviewError(f"rows 1–{position + 1} are all reviewed already")
@@ -544,12 +544,12 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
           user: str | None = None, version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Merge a row with the next one (`down`) or the previous one (`up`)."""
-    position = _link(db, document_id, link_id)["position"]
-    first = position if direction == DOWN else position - 1
-    if first < 0:
-        raise ReviewError("the first row has no row above to merge with")
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
+        first = position if direction == DOWN else position - 1
+        if first < 0:
+            raise ReviewError("the first row has no row above to merge with")
         rows = edit.links(first, first + 2)
         if len(rows) < 2:
             raise ReviewError("the last row has no row below to merge with")
@@ -569,9 +569,9 @@ def split(db, document_id: int, link_id: int, *, user: str | None = None,
           version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Split a multi-sentence row into one row per sentence, paired in order."""
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.links(position, position + 1)
         sources, targets = link["source_ids"], link["target_ids"]
         count = max(len(sources), len(targets))
@@ -600,9 +600,9 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     _check_side(side)
     if direction not in (UP, DOWN):
         raise ReviewError("direction must be 'up' or 'down'")
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         first = position - 1 if direction == UP else position
         rows = edit.links(first, first + 2)
         index = rows.index(next(r for r in rows if r["id"] == link_id))
@@ -643,9 +643,9 @@ def insert_empty(db, document_id: int, link_id: int, side: str, *,
     that it can be merged or shifted where it belongs.
     """
     _check_side(side)
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.links(position, position + 1)
         other = store.TARGET if side == store.SOURCE else store.SOURCE
         if not _ids(link, side) or not _ids(link, other):
@@ -668,10 +668,10 @@ def edit_text(db, document_id: int, sentence_id: int, text: str, *,
     text = " ".join(text.split())
     if not text:
         raise ReviewError("a sentence cannot be empty: join it with its neighbour instead")
-    sentence = _sentence(db, document_id, sentence_id)
-    holder = _link_holding(db, document_id, sentence)
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        holder = _link_holding(edit.db, document_id, sentence)
         (row,) = edit.sentences(sentence["side"], sentence["position"],
                                 sentence["position"] + 1)
         edit.replace("sentences", [dict(row, text=text)], sentence["side"])
@@ -688,14 +688,14 @@ def split_sentence(db, document_id: int, sentence_id: int, offset: int, *,
                    user: str | None = None, version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Cut a sentence in two at character `offset`; both halves stay in its row."""
-    sentence = _sentence(db, document_id, sentence_id)
-    head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
-    if offset <= 0 or not head or not tail:
-        raise ReviewError("put the cursor inside the sentence, between the two parts")
-    holder = _link_holding(db, document_id, sentence)
-    side, position = sentence["side"], sentence["position"]
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
+        if offset <= 0 or not head or not tail:
+            raise ReviewError("put the cursor inside the sentence, between the two parts")
+        holder = _link_holding(edit.db, document_id, sentence)
+        side, position = sentence["side"], sentence["position"]
         (row,) = edit.sentences(side, position, position + 1)
         second = dict(row, id=edit.new_id("sentences"), text=tail)
         edit.replace("sentences", [dict(row, text=head), second], side)
@@ -713,15 +713,15 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
                    version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Join a sentence with the next one on its side, into the first one's row."""
-    sentence = _sentence(db, document_id, sentence_id)
-    side, position = sentence["side"], sentence["position"]
-    following = _read(db, document_id, "sentences", side, position + 1, position + 2)
-    if not following:
-        raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
-    first_holder = _link_holding(db, document_id, sentence)
-    second_holder = _link_holding(db, document_id, following[0])
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        side, position = sentence["side"], sentence["position"]
+        following = _read(edit.db, document_id, "sentences", side, position + 1, position + 2)
+        if not following:
+            raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
+        first_holder = _link_holding(edit.db, document_id, sentence)
+        second_holder = _link_holding(edit.db, document_id, following[0])
         first, second = edit.sentences(side, position, position + 2)
         joined = dict(first, text=f"{first['text']} {second['text']}")
         edit.replace("sentences", [joined], side)
