@@ -395,13 +395,15 @@ def links(db: sqlite_utils.Database, document_id: int) -> list[dict]:
 
 
 def pairs(db: sqlite_utils.Database, document_id: int) -> list[dict]:
-    """Links with their sentences attached, ready to show side by side."""
-    by_id = {
-        row["id"]: row
-        for row in db["sentences"].rows_where("document_id = ?", [document_id])
-    }
+    """Links with their sentences attached, ready to show side by side (one snapshot)."""
+    with snapshot(db):
+        by_id = {
+            row["id"]: row
+            for row in db["sentences"].rows_where("document_id = ?", [document_id])
+        }
+        rows = links(db, document_id)
     result = []
-    for link in links(db, document_id):
+    for link in rows:
         link["source"] = [by_id[i] for i in link["source_ids"]]
         link["target"] = [by_id[i] for i in link["target_ids"]]
         result.append(link)
