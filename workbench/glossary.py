@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workbench.export import from_spreadsheet_cell, spreadsheet_cell
+
 TBX_DOCTYPE = '<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">'
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -38,7 +40,7 @@ def to_tsv(entries: Iterable[Entry]) -> str:
         fields = [_one_line(entry.source_term), _one_line(entry.target_term)]
         if _one_line(entry.note):
             fields.append(_one_line(entry.note))
-        lines.append("\t".join(fields))
+        lines.append("\t".join(spreadsheet_cell(field) for field in fields))
     return "".join(line + "\n" for line in lines)
 
 
@@ -52,7 +54,7 @@ def from_tsv(text: str) -> list[Entry]:
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        fields = [field.strip() for field in line.split("\t")]
+        fields = [from_spreadsheet_cell(field.strip()) for field in line.split("\t")]
         if len(fields) < 2 or not fields[0] or not fields[1]:
             raise GlossaryFormatError(
                 f"line {number}: expected 'source<TAB>target[<TAB>comment]', got {line!r}"
