@@ -135,3 +135,16 @@ def test_aligner_refuses_crossing_anchors(fake_embedder):
     with pytest.raises(ValueError, match="anchors"):
         align(texts, texts, fake_embedder,
               anchors=[Link((2,), (1,)), Link((1,), (2,))])
+
+
+def test_reimport_with_a_sentence_inserted_inside_a_reviewed_row(db, fake_embedder):
+    rows = [([0], [0]), ([1, 2], [1]), ([3], [2])]
+    document_id = document_with_rows(db, rows)
+    confirm(db, document_id, [1])
+    source = [sentences(row["text"])[0]
+              for row in store.sentences(db, document_id, store.SOURCE)]
+    source.insert(2, sentences("a new sentence between the two")[0])
+    target = [sentences(row["text"])[0]
+              for row in store.sentences(db, document_id, store.TARGET)]
+    pipeline.reimport_document(db, document_id, source, target, fake_embedder)
+    assert_covers_once_in_order(db, document_id)

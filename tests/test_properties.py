@@ -122,21 +122,28 @@ def test_realign_keeps_every_reviewed_row_and_undo_restores_the_start(embedder, 
 
 
 @FAST
-@given(documents(min_links=2), st.integers(0, 8), st.data())
+@given(documents(min_links=2), st.integers(0, 20), st.sampled_from(["change", "insert", "delete"]))
 def test_reimport_after_a_change_keeps_every_untouched_reviewed_row(embedder, document,
-                                                                    changed, data):
+                                                                    where, change):
     source, target, rows, reviewed = document
+    if not source or not target:
+        return
     db = store.open_db(":memory:")
     document_id = stored(db, source, target, rows, reviewed)
+    at = where % len(source)
     new_source = list(source)
-    if new_source:
-        new_source[changed % len(new_source)] += " changé"
-    if not new_source or new_source == source or not target:
+    if change == "change":
+        new_source[at] += " changé"
+    elif change == "insert":
+        new_source.insert(at, "une phrase ajoutée")
+    elif len(source) > 1:
+        del new_source[at]
+    else:
         return
     untouched = [
         (tuple(source[i] for i in s), tuple(target[j] for j in t))
         for (s, t), keep in zip(rows, reviewed, strict=True)
-        if keep and all(new_source[i] == source[i] for i in s)
+        if keep and all(i < at for i in s)  # wholly before the change: certainly kept
     ]
     pipeline.reimport_document(db, document_id, sentences(*new_source), sentences(*target),
                                embedder)

@@ -435,6 +435,11 @@ def stored_link_as_positions(link: dict, source_index: dict[int, int],
                 tuple(target_index[j] for j in link["target_ids"]), link["score"] or 0.0)
 
 
+def _consecutive(positions: list[int]) -> bool:
+    return positions == list(range(positions[0], positions[0] + len(positions))) \
+        if positions else True
+
+
 def document_anchors(links: list[dict], source_index: dict[int, int],
                      target_index: dict[int, int],
                      keep: Callable[[dict], bool]) -> list[tuple[Anchor, dict]]:
@@ -444,8 +449,9 @@ def document_anchors(links: list[dict], source_index: dict[int, int],
     Walks every stored link in order: a 1-0 or 0-1 anchor stands after the sentences of the
     links before it (its neighbours tell its place on its empty side). `keep` sees only
     links whose sentences are all in the index maps. A link that would overlap the ones
-    before it (a document damaged before anchors were ordered this way) is not kept, so
-    re-aligning repairs it instead of failing.
+    before it (a document damaged before anchors were ordered this way), or whose
+    sentences are no longer next to each other (a sentence was inserted between them), is
+    not kept, so re-aligning repairs it instead of failing.
     """
     placed: list[tuple[Anchor, dict]] = []
     next_source = next_target = 0
@@ -456,7 +462,8 @@ def document_anchors(links: list[dict], source_index: dict[int, int],
             len(target) == len(link["target_ids"])
         in_order = (not source or source[0] >= next_source) and \
             (not target or target[0] >= next_target)
-        if mapped and in_order and keep(link):
+        unbroken = _consecutive(source) and _consecutive(target)
+        if mapped and in_order and unbroken and keep(link):
             placed.append((Anchor(stored_link_as_positions(link, source_index, target_index),
                                   source[0] if source else next_source,
                                   target[0] if target else next_target), link))
