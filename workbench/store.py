@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,9 +169,14 @@ class WorkbenchDatabase(sqlite_utils.Database):
     transaction that reads before it writes waits for the lock (the busy timeout) instead
     of failing at its first write; SQLite cannot wait at that point, as the read snapshot
     it holds may be stale. A lock not had within the timeout raises `DatabaseBusy`.
+
+    Connections of one process (the web server's threads) can share a `write_lock`: they
+    then queue for it, each woken in turn, instead of all polling SQLite, which under load
+    lets some writers lose the race again and again until their timeout runs out.
     """
 
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    write_lock: threading.Lock | None = None
 
     @contextlib.contextmanager
     def atomic(self) -> Generator[sqlite_utils.Database, None, None]:
@@ -178,6 +184,18 @@ class WorkbenchDatabase(sqlite_utils.Database):
             with super().atomic() as db:
                 yield db
             return
+        queue = self.write_lock
+        if queue is not None and not queue.acquire(timeout=self.busy_timeout):
+            raise DatabaseBusy(self.busy_timeout)
+        try:
+            with self._immediate_transaction():
+                yield self
+        finally:
+            if queue is not None:
+                queue.release()
+
+    @contextlib.contextmanager
+    def _immediate_transaction(self) -> Generator[sqlite_utils.Database, None, None]:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
@@ -232,18 +250,19 @@ def default_busy_timeout() -> float:
     return float(value) if value else DEFAULT_BUSY_TIMEOUT
 
 
-def open_db(path: str | Path | None = None,
-            busy_timeout: float | None = None) -> sqlite_utils.Database:
+def open_db(path: str | Path | None = None, busy_timeout: float | None = None,
+            write_lock: threading.Lock | None = None) -> sqlite_utils.Database:
     """Open (creating it if needed) and migrate the workbench database.
 
     A writer waits up to `busy_timeout` seconds (default: WORKBENCH_BUSY_TIMEOUT or 5)
-    for another one to finish.
+    for another one to finish; connections given the same `write_lock` queue for it first.
     """
     path = Path(path) if path is not None else default_db_path()
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     db = WorkbenchDatabase(str(path))
     db.busy_timeout = default_busy_timeout() if busy_timeout is None else busy_timeout
+    db.write_lock = write_lock
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
