@@ -750,19 +750,21 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     makes sure nobody changed the document meanwhile. Rows that come out the same
     keep their ids, so links to them stay valid.
     """
-    row = db.execute("select version from documents where id = ?", [document_id]).fetchone()
-    if row is None:
-        raise NotFound(f"no document with id {document_id}")
-    if version is not None and version != row[0]:
-        raise Conflict(version, row[0])
-    version = row[0]
-    source = store.sentences(db, document_id, store.SOURCE)
-    target = store.sentences(db, document_id, store.TARGET)
+    with store.snapshot(db):  # the version, sentences and links of one moment
+        row = db.execute("select version from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        if version is not None and version != row[0]:
+            raise Conflict(version, row[0])
+        version = row[0]
+        source = store.sentences(db, document_id, store.SOURCE)
+        target = store.sentences(db, document_id, store.TARGET)
+        stored_links = store.links(db, document_id)
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
     anchors = [anchor for anchor, _ in document_anchors(
-        store.links(db, document_id), source_index, target_index,
-        lambda link: link["status"] != store.AUTO)]
+        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
     result = align(
         [r["text"] for r in source], [r["text"] for r in target],
         with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
