@@ -131,11 +131,14 @@ def free_port() -> int:
 
 
 def start_server(db_path: Path, port: int) -> subprocess.Popen:
-    """`workbench serve`'s waitress server (8 threads) with the hashing embedder."""
+    """`workbench serve`'s waitress server (8 threads) with the hashing embedder; its log goes
+    to server.log next to the database (a pipe nobody reads would fill up and stall it)."""
+    log = open(db_path.with_name("server.log"), "ab")  # noqa: SIM115 (the server keeps it)
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(port), "--db", str(db_path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+        stdout=log, stderr=log, cwd=ROOT,
     )
+    log.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -143,7 +146,8 @@ def start_server(db_path: Path, port: int) -> subprocess.Popen:
                 return process
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode(errors="replace")) from None
+                raise RuntimeError(db_path.with_name("server.log").read_text(
+                    errors="replace")[-2000:]) from None
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("the server did not start within 30 s")
