@@ -148,3 +148,14 @@ def test_reimport_with_a_sentence_inserted_inside_a_reviewed_row(db, fake_embedd
               for row in store.sentences(db, document_id, store.TARGET)]
     pipeline.reimport_document(db, document_id, source, target, fake_embedder)
     assert_covers_once_in_order(db, document_id)
+
+
+def test_realign_through_the_api_with_several_empty_sided_rows(app, db, fake_embedder):
+    rows = [([0], [0]), ([1], []), ([2], [1]), ([], [2]), ([3], [3]), ([4], []), ([], [4])]
+    document_id = document_with_rows(db, rows)
+    confirm(db, document_id, [1, 3, 5, 6])
+    app.config["EMBEDDER"] = fake_embedder
+    response = app.test_client().post("/documents/doc/realign", json={})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert_covers_once_in_order(db, document_id)
+    assert positions(db, document_id) == rows
