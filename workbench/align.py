@@ -55,6 +55,51 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A fixed link and where it stands on each side: the position of its first sentence,
+    or, on a side where it has none (a 1-0 or 0-1 link), how many of that side's sentences
+    come before it. Only the document's other links can tell that place."""
+
+    link: Link
+    source_start: int
+    target_start: int
+
+    @classmethod
+    def of(cls, link: Link | Anchor) -> Anchor:
+        """A link with sentences on both sides places itself; a 1-0 or 0-1 one cannot."""
+        if isinstance(link, Anchor):
+            return link
+        if not link.source or not link.target:
+            raise ValueError("1-0 and 0-1 anchors need their place on the empty side: "
+                             "pass an Anchor (see pipeline.document_anchors)")
+        return cls(link, link.source[0], link.target[0])
+
+
+def ordered_anchors(anchors: Sequence[Link | Anchor], source_count: int,
+                    target_count: int) -> list[Anchor]:
+    """The anchors in reading order on both sides; ValueError if they overlap or cross.
+
+    Ordered by their place on both sides together, so a 0-1 or 1-0 anchor stands
+    where the document had it rather than before (or beside) everything else.
+    """
+    placed = sorted((Anchor.of(a) for a in anchors),
+                    key=lambda a: (a.source_start, a.target_start))
+    i = j = 0
+    for anchor in placed:
+        source, target = anchor.link.source, anchor.link.target
+        if anchor.source_start < i or anchor.target_start < j or \
+                (source and source != tuple(range(source[0], source[0] + len(source)))) or \
+                (target and target != tuple(range(target[0], target[0] + len(target)))) or \
+                (source and source[0] != anchor.source_start) or \
+                (target and target[0] != anchor.target_start):
+            raise ValueError(f"anchors overlap or cross at {anchor.link}")
+        i, j = anchor.source_start + len(source), anchor.target_start + len(target)
+    if i > source_count or j > target_count:
+        raise ValueError("anchors reach past the end of the sentences")
+    return placed
+
+
+@dataclass(frozen=True)
 class AlignSettings:
     """Knobs a translator can reason about. Each one is explained in `workbench align --help`."""
 
@@ -163,13 +208,14 @@ def align(
     *,
     source_paragraphs: Sequence[int] | None = None,
     target_paragraphs: Sequence[int] | None = None,
-    anchors: Sequence[Link] = (),
+    anchors: Sequence[Link | Anchor] = (),
 ) -> list[Link]:
     """Links covering every sentence of both sides once, in order.
 
     `anchors` (confirmed links) are kept exactly as they are; the stretches
-    between them are aligned independently. Paragraph numbers, when given, act
-    as soft anchors.
+    between them are aligned independently. A 1-0 or 0-1 anchor must be an
+    `Anchor` that says where it stands on its empty side. Paragraph numbers,
+    when given, act as soft anchors.
     """
     return [link for link, _ in align_with_evidence(
         source, target, embedder, settings, source_paragraphs=source_paragraphs,
@@ -185,10 +231,11 @@ def align_with_evidence(
     *,
     source_paragraphs: Sequence[int] | None = None,
     target_paragraphs: Sequence[int] | None = None,
-    anchors: Sequence[Link] = (),
+    anchors: Sequence[Link | Anchor] = (),
 ) -> list[tuple[Link, Evidence]]:
     """Like `align`, with the evidence behind each link's confidence."""
     settings = settings or AlignSettings()
+    placed = ordered_anchors(anchors, len(source), len(target))
     if not source and not target:
         return []
     if source and target:
@@ -204,12 +251,10 @@ def align_with_evidence(
     links: list[tuple[Link, Evidence]] = []
     i = j = 0
     spans = []
-    for anchor in sorted(anchors, key=lambda link: (link.source[:1], link.target[:1])):
-        end_i = anchor.source[0] if anchor.source else i
-        end_j = anchor.target[0] if anchor.target else j
-        spans.append((i, end_i, j, end_j, anchor))
-        i = anchor.source[-1] + 1 if anchor.source else i
-        j = anchor.target[-1] + 1 if anchor.target else j
+    for anchor in placed:
+        spans.append((i, anchor.source_start, j, anchor.target_start, anchor.link))
+        i = anchor.source_start + len(anchor.link.source)
+        j = anchor.target_start + len(anchor.link.target)
     spans.append((i, len(source), j, len(target), None))
     for i0, i1, j0, j1, anchor in spans:
         links += _align_span(

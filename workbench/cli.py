@@ -68,7 +68,17 @@ def aligner_options(command):
     return wrapper
 
 
-@click.group()
+class WorkbenchGroup(click.Group):
+    """Turns a database kept busy by another writer into a clear message and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except store.DatabaseBusy as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=WorkbenchGroup)
 @click.version_option(package_name="workbench")
 def cli() -> None:
     """Align French originals with their English translations, review, and reuse them."""

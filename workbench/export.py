@@ -354,6 +354,30 @@ def table_row(pair: ExportPair) -> list[str]:
     ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a cell starting with one of these as a formula (OWASP's list)."""
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d\s]*([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula, with an apostrophe in front so it stays text.
+
+    Only cells starting with = + - @, a tab or a carriage return, that are not a plain
+    number (-12 and +33 stay numbers): typographic dashes (— or –, French dialogue) and
+    every other text are written as they are.
+    """
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def from_spreadsheet_cell(cell: str) -> str:
+    """The inverse of `spreadsheet_cell`, for reading back our own CSV or TSV."""
+    if cell.startswith("'") and spreadsheet_cell(cell[1:]) == cell:
+        return cell[1:]
+    return cell
+
+
 def escape_tsv_field(text: str) -> str:
     """Backslash, tab, newline and carriage return become \\\\, \\t, \\n and \\r."""
     return text.translate(_TSV_ESCAPES)
@@ -369,7 +393,8 @@ def unescape_tsv_field(field: str) -> str:
 def to_tsv(pairs: Iterable[ExportPair], languages: Languages) -> bytes:
     """Tab-separated UTF-8 with a header row; every pair is kept, 1-0 and 0-1 included."""
     rows = [table_header(languages), *(table_row(p) for p in pairs)]
-    text = "".join("\t".join(escape_tsv_field(f) for f in row) + "\n" for row in rows)
+    text = "".join("\t".join(escape_tsv_field(spreadsheet_cell(f)) for f in row) + "\n"
+                   for row in rows)
     return text.encode("utf-8")
 
 
@@ -378,7 +403,7 @@ def to_csv(pairs: Iterable[ExportPair], languages: Languages) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(table_header(languages))
-    writer.writerows(table_row(p) for p in pairs)
+    writer.writerows([spreadsheet_cell(cell) for cell in table_row(p)] for p in pairs)
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 

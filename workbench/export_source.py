@@ -107,23 +107,24 @@ def build_export(
         raise ExportError(f"the minimum score must be between 0 and 1, not {request.min_score}")
     if request.format not in FORMATS:
         raise ExportError(f"unknown format {request.format!r}; choose one of {', '.join(FORMATS)}")
-    if request.document is not None:
-        document = store.get_document(db, request.document)
-        if document is None:
-            raise UnknownDocument(
-                f"no document named {request.document!r}; `workbench status` lists them"
-            )
-        documents = [document]
-    else:
-        documents = list(db["documents"].rows_where(order_by="name"))
-        if not documents:
-            raise ExportError("there are no documents yet: run `workbench align` first")
-    languages = export_languages(documents, request)
-    pairs = select_pairs(
-        (pair for document in documents for pair in document_pairs(db, document)),
-        confirmed_only=request.confirmed_only,
-        min_score=request.min_score,
-    )
+    with store.snapshot(db):  # every document and pair as of one moment
+        if request.document is not None:
+            document = store.get_document(db, request.document)
+            if document is None:
+                raise UnknownDocument(
+                    f"no document named {request.document!r}; `workbench status` lists them"
+                )
+            documents = [document]
+        else:
+            documents = list(db["documents"].rows_where(order_by="name"))
+            if not documents:
+                raise ExportError("there are no documents yet: run `workbench align` first")
+        languages = export_languages(documents, request)
+        pairs = list(select_pairs(
+            (pair for document in documents for pair in document_pairs(db, document)),
+            confirmed_only=request.confirmed_only,
+            min_score=request.min_score,
+        ))
     name = file_stem(request.document) if request.document is not None else CORPUS_NAME
     rendered = render(request.format, pairs, languages, created=created)
     return Export(name, rendered, languages, len(documents))

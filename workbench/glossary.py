@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workbench.export import from_spreadsheet_cell, spreadsheet_cell
+
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 """A glossary file larger than this is refused (a termbase of 50,000 entries is about 3 MB)."""
 HEADER_WORDS = frozenset((
@@ -23,6 +25,7 @@ LANGUAGE_CODES = frozenset((
     "fr", "en", "de", "es", "it", "pt", "nl", "ru", "zh", "ja", "ar", "pl", "sv", "da", "fi",
     "no", "el", "tr", "cs", "hu", "ro",
 ))
+
 TBX_DOCTYPE = '<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">'
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -50,7 +53,7 @@ def to_tsv(entries: Iterable[Entry]) -> str:
         fields = [_one_line(entry.source_term), _one_line(entry.target_term)]
         if _one_line(entry.note):
             fields.append(_one_line(entry.note))
-        lines.append("\t".join(fields))
+        lines.append("\t".join(spreadsheet_cell(field) for field in fields))
     return "".join(line + "\n" for line in lines)
 
 
@@ -89,7 +92,7 @@ def from_tsv(text: str) -> list[Entry]:
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        fields = [field.strip() for field in line.split("\t")]
+        fields = [from_spreadsheet_cell(field.strip()) for field in line.split("\t")]
         if first:
             first = False
             if is_header(fields):

@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, Link, align
+from workbench.align import AlignSettings, Anchor, Link, align
 from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
 from workbench.compilation import part_name as compilation_part_name
 from workbench.embed import Embedder, with_cache
@@ -370,16 +370,15 @@ def reimport_document(
             else:
                 changes.removed[side] += [r["text"] for r in old[side][i1:i2]]
                 changes.added[side] += [s.text for s in new[side][j1:j2]]
-    kept_links, anchors = [], []
-    for link in store.links(db, document_id):
-        ids = link["source_ids"] + link["target_ids"]
-        if not all(i in new_index_of_id for i in ids):
-            continue
-        if link["status"] == store.AUTO and not (link["source_ids"] and link["target_ids"]):
-            continue
-        anchor = stored_link_as_positions(link, new_index_of_id, new_index_of_id)
-        anchors.append(anchor)
-        kept_links.append(((anchor.source, anchor.target), link))
+    def keeps(link: dict) -> bool:
+        return all(i in new_index_of_id for i in link["source_ids"] + link["target_ids"]) \
+            and not (link["status"] == store.AUTO
+                     and not (link["source_ids"] and link["target_ids"]))
+
+    placed = document_anchors(store.links(db, document_id), new_index_of_id, new_index_of_id,
+                              keeps)
+    anchors = [anchor for anchor, _ in placed]
+    kept_links = [((anchor.link.source, anchor.link.target), link) for anchor, link in placed]
     if not changes.changed:
         return changes
     links = _align_texts(db, source, target, embedder, settings, anchors=anchors)
@@ -451,6 +450,43 @@ def stored_link_as_positions(link: dict, source_index: dict[int, int],
                 tuple(target_index[j] for j in link["target_ids"]), link["score"] or 0.0)
 
 
+def _consecutive(positions: list[int]) -> bool:
+    return positions == list(range(positions[0], positions[0] + len(positions))) \
+        if positions else True
+
+
+def document_anchors(links: list[dict], source_index: dict[int, int],
+                     target_index: dict[int, int],
+                     keep: Callable[[dict], bool]) -> list[tuple[Anchor, dict]]:
+    """The stored links that `keep` chooses, as aligner anchors placed where the document has
+    them, each with its stored link.
+
+    Walks every stored link in order: a 1-0 or 0-1 anchor stands after the sentences of the
+    links before it (its neighbours tell its place on its empty side). `keep` sees only
+    links whose sentences are all in the index maps. A link that would overlap the ones
+    before it (a document damaged before anchors were ordered this way), or whose
+    sentences are no longer next to each other (a sentence was inserted between them), is
+    not kept, so re-aligning repairs it instead of failing.
+    """
+    placed: list[tuple[Anchor, dict]] = []
+    next_source = next_target = 0
+    for link in links:
+        source = [source_index[i] for i in link["source_ids"] if i in source_index]
+        target = [target_index[j] for j in link["target_ids"] if j in target_index]
+        mapped = len(source) == len(link["source_ids"]) and \
+            len(target) == len(link["target_ids"])
+        in_order = (not source or source[0] >= next_source) and \
+            (not target or target[0] >= next_target)
+        unbroken = _consecutive(source) and _consecutive(target)
+        if mapped and in_order and unbroken and keep(link):
+            placed.append((Anchor(stored_link_as_positions(link, source_index, target_index),
+                                  source[0] if source else next_source,
+                                  target[0] if target else next_target), link))
+        next_source = max([next_source, *(i + 1 for i in source)])
+        next_target = max([next_target, *(j + 1 for j in target)])
+    return placed
+
+
 def align_document(
     db: sqlite_utils.Database,
     document_id: int,
@@ -467,12 +503,11 @@ def align_document(
     target_index = {row["id"]: j for j, row in enumerate(target)}
     anchors, anchor_status = [], {}
     if keep_reviewed:
-        for link in store.links(db, document_id):
-            if link["status"] == store.AUTO:
-                continue
-            anchor = stored_link_as_positions(link, source_index, target_index)
+        for anchor, link in document_anchors(store.links(db, document_id), source_index,
+                                             target_index,
+                                             lambda link: link["status"] != store.AUTO):
             anchors.append(anchor)
-            anchor_status[(anchor.source, anchor.target)] = link["status"]
+            anchor_status[(anchor.link.source, anchor.link.target)] = link["status"]
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     result = align(
         [row["text"] for row in source],

@@ -26,7 +26,7 @@ import sqlite_utils
 from workbench import store
 from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
-from workbench.pipeline import stored_link_as_positions
+from workbench.pipeline import document_anchors
 from workbench.status import Status
 
 SIDES = (store.SOURCE, store.TARGET)
@@ -799,9 +799,9 @@ def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED
                *, user: str | None = None, version: int | None = None) -> Change:
     """Confirm a row (or put it back to automatic, mark it edited or not for translation)."""
     status = _check_status(status)
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.statuses(position, position + 1)
         edit.set_statuses([edit.touched(link, status)])
         return f"Marked row {position + 1} {STATUS_WORDS[status]}", link_id
@@ -815,10 +815,10 @@ def set_status_range(db, document_id: int, first_link_id: int, last_link_id: int
     """Give every row from one link to another (either order) the same status, as one
     undoable step: e.g. an introduction or a run of captions marked not for translation."""
     status = _check_status(status)
-    ends = sorted(_link(db, document_id, i)["position"] for i in (first_link_id, last_link_id))
-    first, last = ends
 
     def work(edit: Edit):
+        first, last = sorted(_link(edit.db, document_id, i)["position"]
+                             for i in (first_link_id, last_link_id))
         rows = edit.statuses(first, last + 1)
         edit.set_statuses([edit.touched(row, status) for row in rows])
         where = f"row {first + 1}" if first == last else f"rows {first + 1}–{last + 1}"
@@ -830,9 +830,9 @@ def set_status_range(db, document_id: int, first_link_id: int, last_link_id: int
 def confirm_through(db, document_id: int, link_id: int, *, user: str | None = None,
                     version: int | None = None) -> Change:
     """Confirm this row and every automatic row above it (edited rows stay edited)."""
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         rows = edit.statuses(0, position + 1, store.AUTO)
         if not rows:
             raise ReviewError(f"rows 1–{position + 1} are all reviewed already")
@@ -848,11 +848,11 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
     """Merge a row with the next one (`down`) or the previous one (`up`)."""
     if direction not in (UP, DOWN):
         raise ReviewError("direction must be 'up' or 'down'")
-    position = _link(db, document_id, link_id)["position"]
-    first = position if direction == DOWN else position - 1
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         _require_neighbour(edit, position, direction, "merge with")
+        first = position if direction == DOWN else position - 1
         rows = edit.links(first, first + 2)
         upper, lower = rows
         merged = edit.touched(dict(
@@ -870,9 +870,9 @@ def split(db, document_id: int, link_id: int, *, user: str | None = None,
           version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Split a multi-sentence row into one row per sentence, paired in order."""
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.links(position, position + 1)
         sources, targets = link["source_ids"], link["target_ids"]
         count = max(len(sources), len(targets))
@@ -902,9 +902,9 @@ def shift(db, document_id: int, link_id: int, side: str, direction: str, *,
     _check_side(side)
     if direction not in (UP, DOWN):
         raise ReviewError("direction must be 'up' or 'down'")
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         _require_neighbour(edit, position, direction, f"take {_a(SIDE_NAMES[side])} sentence")
         first = position - 1 if direction == UP else position
         rows = edit.links(first, first + 2)
@@ -941,9 +941,9 @@ def insert_empty(db, document_id: int, link_id: int, side: str, *,
     that it can be merged or shifted where it belongs.
     """
     _check_side(side)
-    position = _link(db, document_id, link_id)["position"]
 
     def work(edit: Edit):
+        position = _link(edit.db, document_id, link_id)["position"]
         (link,) = edit.links(position, position + 1)
         other = store.TARGET if side == store.SOURCE else store.SOURCE
         if not _ids(link, side) or not _ids(link, other):
@@ -966,10 +966,10 @@ def edit_text(db, document_id: int, sentence_id: int, text: str, *,
     text = " ".join(text.split())
     if not text:
         raise ReviewError("a sentence cannot be empty: join it with its neighbour instead")
-    sentence = _sentence(db, document_id, sentence_id)
-    holder = _link_holding(db, document_id, sentence)
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        holder = _link_holding(edit.db, document_id, sentence)
         (row,) = edit.sentences(sentence["side"], sentence["position"],
                                 sentence["position"] + 1)
         edit.replace("sentences", [dict(row, text=text)], sentence["side"])
@@ -986,14 +986,14 @@ def split_sentence(db, document_id: int, sentence_id: int, offset: int, *,
                    user: str | None = None, version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Cut a sentence in two at character `offset`; both halves stay in its row."""
-    sentence = _sentence(db, document_id, sentence_id)
-    head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
-    if offset <= 0 or not head or not tail:
-        raise ReviewError("put the cursor inside the sentence, between the two parts")
-    holder = _link_holding(db, document_id, sentence)
-    side, position = sentence["side"], sentence["position"]
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        head, tail = sentence["text"][:offset].strip(), sentence["text"][offset:].strip()
+        if offset <= 0 or not head or not tail:
+            raise ReviewError("put the cursor inside the sentence, between the two parts")
+        holder = _link_holding(edit.db, document_id, sentence)
+        side, position = sentence["side"], sentence["position"]
         (row,) = edit.sentences(side, position, position + 1)
         second = dict(row, id=edit.new_id("sentences"), text=tail)
         edit.replace("sentences", [dict(row, text=head), second], side)
@@ -1011,15 +1011,15 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
                    version: int | None = None,
     scorer: Scorer | None = None) -> Change:
     """Join a sentence with the next one on its side, into the first one's row."""
-    sentence = _sentence(db, document_id, sentence_id)
-    side, position = sentence["side"], sentence["position"]
-    following = _read(db, document_id, "sentences", side, position + 1, position + 2)
-    if not following:
-        raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
-    first_holder = _link_holding(db, document_id, sentence)
-    second_holder = _link_holding(db, document_id, following[0])
 
     def work(edit: Edit):
+        sentence = _sentence(edit.db, document_id, sentence_id)
+        side, position = sentence["side"], sentence["position"]
+        following = _read(edit.db, document_id, "sentences", side, position + 1, position + 2)
+        if not following:
+            raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
+        first_holder = _link_holding(edit.db, document_id, sentence)
+        second_holder = _link_holding(edit.db, document_id, following[0])
         first, second = edit.sentences(side, position, position + 2)
         joined = dict(first, text=f"{first['text']} {second['text']}")
         edit.replace("sentences", [joined], side)
@@ -1048,21 +1048,22 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     makes sure nobody changed the document meanwhile. Rows that come out the same
     keep their ids, so links to them stay valid.
     """
-    row = db.execute("select version from documents where id = ?", [document_id]).fetchone()
-    if row is None:
-        raise NotFound(f"no document with id {document_id}")
-    if version is not None and version != row[0]:
-        raise Conflict(version, row[0])
-    refuse_if_finished(db, document_id)  # before the embedding, which takes a while
-    version = row[0]
-    source = store.sentences(db, document_id, store.SOURCE)
-    target = store.sentences(db, document_id, store.TARGET)
+    with store.snapshot(db):  # the version, sentences and links of one moment
+        row = db.execute("select version from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        if version is not None and version != row[0]:
+            raise Conflict(version, row[0])
+        refuse_if_finished(db, document_id)  # before the embedding, which takes a while
+        version = row[0]
+        source = store.sentences(db, document_id, store.SOURCE)
+        target = store.sentences(db, document_id, store.TARGET)
+        stored_links = store.links(db, document_id)
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
-    anchors = [
-        stored_link_as_positions(link, source_index, target_index)
-        for link in store.links(db, document_id) if link["status"] != store.AUTO
-    ]
+    anchors = [anchor for anchor, _ in document_anchors(
+        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
     result = align(
         [r["text"] for r in source], [r["text"] for r in target],
         with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,

@@ -6,9 +6,12 @@ Schema changes are named migrations, applied once each and recorded in the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+import sqlite3
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +22,8 @@ from workbench.segment import Sentence
 from workbench.status import REVIEWED, Status, sql_list
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
+DEFAULT_BUSY_TIMEOUT = 5.0
+"""Seconds a writer waits for another one to finish before giving up (WORKBENCH_BUSY_TIMEOUT)."""
 SOURCE, TARGET = "source", "target"
 AUTO, CONFIRMED, EDITED, EXCLUDED = (Status.AUTO, Status.CONFIRMED, Status.EDITED,
                                      Status.EXCLUDED)
@@ -168,16 +173,139 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
-    """Open (creating it if needed) and migrate the workbench database."""
+# --- transactions and locking -------------------------------------------------
+
+
+class DatabaseBusy(RuntimeError):
+    """Another writer kept the database longer than the busy timeout; nothing was written.
+
+    Not a failure of the request itself: trying again a moment later succeeds.
+    """
+
+    retry_after = 2
+    """Seconds a client should wait before trying again."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(
+            f"The database is busy with another change (an import, an alignment or someone "
+            f"else's edit) and stayed so for {timeout:g} s. Nothing was saved: try again in a "
+            f"moment."
+        )
+        self.timeout = timeout
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class WorkbenchDatabase(sqlite_utils.Database):
+    """A sqlite-utils database whose write transactions take the write lock up front.
+
+    `atomic()` opens `BEGIN IMMEDIATE` (nested blocks are savepoints inside it), so a
+    transaction that reads before it writes waits for the lock (the busy timeout) instead
+    of failing at its first write; SQLite cannot wait at that point, as the read snapshot
+    it holds may be stale. A lock not had within the timeout raises `DatabaseBusy`.
+
+    Connections of one process (the web server's threads) can share a `write_lock`: they
+    then queue for it, each woken in turn, instead of all polling SQLite, which under load
+    lets some writers lose the race again and again until their timeout runs out.
+    """
+
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    write_lock: threading.Lock | None = None
+
+    @contextlib.contextmanager
+    def atomic(self) -> Generator[sqlite_utils.Database, None, None]:
+        if self.conn.in_transaction:
+            with super().atomic() as db:
+                yield db
+            return
+        queue = self.write_lock
+        if queue is not None and not queue.acquire(timeout=self.busy_timeout):
+            raise DatabaseBusy(self.busy_timeout)
+        try:
+            with self._immediate_transaction():
+                yield self
+        finally:
+            if queue is not None:
+                queue.release()
+
+    @contextlib.contextmanager
+    def _immediate_transaction(self) -> Generator[sqlite_utils.Database, None, None]:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise DatabaseBusy(self.busy_timeout) from error
+            raise
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException as error:
+            self.rollback()
+            if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+                raise DatabaseBusy(self.busy_timeout) from error
+            raise
+
+    def execute(self, sql: str, parameters=None) -> sqlite3.Cursor:
+        """A single statement outside `atomic()` waits for the lock the same way."""
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):
+                raise DatabaseBusy(self.busy_timeout) from error
+            raise
+
+
+@contextlib.contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Read several statements from one consistent state of the database.
+
+    Without it each statement sees the latest commit, so links and the sentences they
+    name can come from two different states while someone edits. Inside a write
+    transaction the reads already share one state. Read only: the block ends with a
+    rollback, so anything written inside it would be lost.
+    """
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")  # deferred: the first read fixes the snapshot, no lock taken
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")  # nothing was written: just end the read
+
+
+def default_busy_timeout() -> float:
+    value = os.environ.get("WORKBENCH_BUSY_TIMEOUT")
+    return float(value) if value else DEFAULT_BUSY_TIMEOUT
+
+
+def open_db(path: str | Path | None = None, busy_timeout: float | None = None,
+            write_lock: threading.Lock | None = None) -> sqlite_utils.Database:
+    """Open (creating it if needed) and migrate the workbench database.
+
+    A writer waits up to `busy_timeout` seconds (default: WORKBENCH_BUSY_TIMEOUT or 5)
+    for another one to finish; connections given the same `write_lock` queue for it first.
+    """
     path = Path(path) if path is not None else default_db_path()
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(str(path))
+    db = WorkbenchDatabase(str(path))
+    db.busy_timeout = default_busy_timeout() if busy_timeout is None else busy_timeout
+    db.write_lock = write_lock
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute(f"PRAGMA busy_timeout = {int(db.busy_timeout * 1000)}")
     migrate(db)
     return db
 
@@ -345,13 +473,15 @@ def links(db: sqlite_utils.Database, document_id: int) -> list[dict]:
 
 
 def pairs(db: sqlite_utils.Database, document_id: int) -> list[dict]:
-    """Links with their sentences attached, ready to show side by side."""
-    by_id = {
-        row["id"]: row
-        for row in db["sentences"].rows_where("document_id = ?", [document_id])
-    }
+    """Links with their sentences attached, ready to show side by side (one snapshot)."""
+    with snapshot(db):
+        by_id = {
+            row["id"]: row
+            for row in db["sentences"].rows_where("document_id = ?", [document_id])
+        }
+        rows = links(db, document_id)
     result = []
-    for link in links(db, document_id):
+    for link in rows:
         link["source"] = [by_id[i] for i in link["source_ids"]]
         link["target"] = [by_id[i] for i in link["target_ids"]]
         result.append(link)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, jsonify, render_template_string, request
 
 from workbench import store
 
@@ -35,4 +35,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports.bp)
     app.register_blueprint(terms.bp)
     review.init_app(app)
+    app.register_error_handler(store.DatabaseBusy, database_busy)
     return app
+
+
+def database_busy(error: store.DatabaseBusy):
+    """A lock held too long by another writer: 503 and when to retry, never a 500."""
+    headers = {"Retry-After": str(error.retry_after)}
+    if request.is_json or "text/html" not in request.headers.get("Accept", ""):
+        return jsonify({"error": "busy", "message": str(error)}), 503, headers
+    page = render_template_string(
+        "<!doctype html><title>Busy</title><p>{{ message }}</p>", message=str(error))
+    return page, 503, headers

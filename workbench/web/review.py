@@ -128,6 +128,11 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
 def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None) -> list[dict]:
     """The pairs at positions start..stop in the editor's shape (raw queries: this runs on
     every page load, and a long document has thousands of pairs)."""
+    with store.snapshot(db):
+        return _pairs_json(db, document_id, start, stop)
+
+
+def _pairs_json(db, document_id: int, start: int, stop: int | None) -> list[dict]:
     links = db.execute(
         "select id, source_ids, target_ids, score, status, updated, updated_by from links "
         "where document_id = ? and position >= ? and position < ? order by position",
@@ -162,15 +167,17 @@ def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None
 def page_state(document: dict) -> dict:
     """What the editor page starts from (embedded in the HTML, so the first paint is fast)."""
     db = get_db()
-    return {
-        "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
-                                               "version", "updated", "finished",
-                                               "finished_by")},
-        "pairs": all_pairs_json(db, document["id"]),
-        "undo": review.can_undo_redo(db, document["id"], _user()),
-        "undo_by_user": review.undo_counts_by_user(db, document["id"]),
-        "api": f"/documents/{document['name']}",
-    }
+    with store.snapshot(db):  # the version, the pairs and the undo counts of one moment
+        document = store.get_document(db, document["name"]) or document
+        return {
+            "document": {k: document[k] for k in ("id", "name", "source_lang", "target_lang",
+                                                   "version", "updated", "finished",
+                                                   "finished_by")},
+            "pairs": all_pairs_json(db, document["id"]),
+            "undo": review.can_undo_redo(db, document["id"], _user()),
+            "undo_by_user": review.undo_counts_by_user(db, document["id"]),
+            "api": f"/documents/{document['name']}",
+        }
 
 
 def page_state_json(document: dict) -> Markup:
@@ -236,7 +243,8 @@ def _run(name: str, operation):
         return jsonify({"error": "not_found", "message": str(error)}), 404
     except review.ReviewError as error:
         return jsonify({"error": "invalid", "message": str(error)}), 400
-    return jsonify(change_json(db, document["id"], change))
+    with store.snapshot(db):
+        return jsonify(change_json(db, document["id"], change))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/status")
@@ -375,8 +383,9 @@ def similarity_map(name: str):
     document = _document(name)
     db = get_db()
     model = _map_model(embedder(current_app))
-    source = store.sentences(db, document["id"], store.SOURCE)
-    target = store.sentences(db, document["id"], store.TARGET)
+    with store.snapshot(db):
+        source = store.sentences(db, document["id"], store.SOURCE)
+        target = store.sentences(db, document["id"], store.TARGET)
     grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target])
     return jsonify({
         "model": model, "source_count": len(source), "target_count": len(target),
