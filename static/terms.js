@@ -5,15 +5,16 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const button = form.querySelector("button");
   const data = Object.fromEntries(new FormData(form));
+  delete data.csrf_token;  // sent in the header: the JSON body holds the entry only
   button.disabled = true;
   try {
     const response = await fetch(form.action.replace(/\/glossary$/, "/glossary.json"), {
       method: "POST",
-      headers: {"Content-Type": "application/json"},
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": window.workbenchCsrfToken()},
       body: JSON.stringify(data),
     });
     const body = await response.json();
-    if (!response.ok) throw new Error(body.error || response.statusText);
+    if (!response.ok) throw new Error(body.message || body.error || response.statusText);
     button.textContent = "✓ in glossary";
     button.classList.add("added");
   } catch (error) {

@@ -1,6 +1,11 @@
 // The translator's display name: kept in this browser, sent with every edit.
+// Also the session's CSRF token (from <meta name="csrf-token">), sent with every write.
 (function () {
   "use strict";
+  window.workbenchCsrfToken = function () {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  };
   var KEY = "workbench.user";
   var input = document.getElementById("user-name");
   window.workbenchUser = function () {

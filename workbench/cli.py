@@ -183,12 +183,16 @@ def segment_command(file, lang, presegmented) -> None:
 @click.option("--debug", is_flag=True, help="Flask's reloading development server.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help=MODEL_HELP + " Used to import and to re-align in the browser.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name or IP (repeatable); "
+                   "loopback names are always allowed. --host 0.0.0.0 adds none by itself.")
 @db_option
-def serve(host, port, debug, model, db_path) -> None:
+def serve(host, port, debug, model, allowed_hosts, db_path) -> None:
     """Start the review interface."""
     from workbench.web import create_app
 
-    app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model})
+    app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model,
+                      "ALLOWED_HOSTS": list(allowed_hosts)})
     store.open_db(db_path)
     click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}); Ctrl+C stops it.")
     if debug:

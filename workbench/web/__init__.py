@@ -26,8 +26,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from workbench.web import db, documents, exports, imports, review, terms
+    from workbench.web import (
+        db,
+        documents,
+        errors,
+        exports,
+        imports,
+        review,
+        routing,
+        security,
+        terms,
+    )
 
+    security.init_app(app)
+    errors.init_app(app)
+    routing.init_app(app)
     db.init_app(app)
     app.register_blueprint(documents.bp)
     app.register_blueprint(exports.bp)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
 from workbench.web.db import get_db
+from workbench.web.security import json_body
 
 bp = Blueprint("review", __name__)
 
@@ -183,8 +184,8 @@ def _document(name: str) -> dict:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}
+    """The JSON object, already checked against its schema by the request guard."""
+    return json_body()
 
 
 def _user() -> str | None:
@@ -192,23 +193,16 @@ def _user() -> str | None:
 
 
 def _version() -> int | None:
-    version = _body().get("version")
-    if version is None:
-        return None
-    try:
-        return int(version)
-    except (TypeError, ValueError):
-        abort(400, description="`version` must be the document version number")
+    return _body().get("version")
 
 
 def _field(name: str, kind=str):
     value = _body().get(name)
     if value is None:
         raise review.ReviewError(f"the JSON body needs `{name}`")
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as error:
-        raise review.ReviewError(f"`{name}` must be a {kind.__name__}") from error
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise review.ReviewError(f"`{name}` must be a {kind.__name__}")
+    return value
 
 
 def _run(name: str, operation):

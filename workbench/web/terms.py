@@ -21,6 +21,7 @@ from workbench import terms as T
 from workbench.embed import load_embedder, with_cache
 from workbench.glossary import GlossaryFormatError, from_tsv, to_tbx, to_tsv
 from workbench.web.db import get_db
+from workbench.web.security import json_body
 
 bp = Blueprint("terms", __name__)
 
@@ -133,7 +134,8 @@ def _languages() -> tuple[str, str]:
 
 
 def _form() -> dict:
-    data = request.get_json(silent=True) if request.is_json else request.form
+    """The entry's fields, from the form or the JSON body (its schema checked by the guard)."""
+    data = json_body() if request.is_json else request.form
     return {key: (data.get(key) or "") for key in ("source_term", "target_term", "note")}
 
 
