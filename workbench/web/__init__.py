@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         exports,
         imports,
+        openapi,
         review,
         routing,
         security,
@@ -47,4 +48,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports.bp)
     app.register_blueprint(terms.bp)
     review.init_app(app)
+    openapi.init_app(app)
     return app

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
@@ -164,7 +164,7 @@ def page_state(document: dict) -> dict:
                                                "version", "updated")},
         "pairs": all_pairs_json(db, document["id"]),
         "undo": review.can_undo_redo(db, document["id"]),
-        "api": f"/documents/{document['name']}",
+        "api": url_for("documents.document", name=document["name"]),
     }
 
 

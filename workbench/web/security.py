@@ -73,6 +73,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
     app.add_template_global(csrf_token)
     app.add_template_global(csrf_input)
+    app.add_url_rule("/csrf-token.json", "security.csrf_token", csrf_token_json)
 
 
 # --- templates --------------------------------------------------------------------------
@@ -84,6 +85,11 @@ def csrf_token() -> str:
     if not token:
         token = session[CSRF_SESSION_KEY] = secrets.token_urlsafe(32)
     return token
+
+
+def csrf_token_json():
+    """The session's token for a script that posts a form or an upload (with its cookie)."""
+    return {"csrf_token": csrf_token(), "field": CSRF_FIELD, "header": CSRF_HEADER}
 
 
 def csrf_input() -> Markup:
