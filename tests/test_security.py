@@ -120,6 +120,8 @@ def test_the_glossary_form_with_its_token_works(client, db):
     page = client.get("/glossary").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert f'<meta name="csrf-token" content="{token}">' in page
+    # the form posts to the HTML route: /glossary.json takes JSON only
+    assert 'class="glossary-new" method="post" action="/glossary"' in page
     answer = client.post("/glossary", data={"source_term": "roi", "target_term": "king",
                                             "csrf_token": token},
                          headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
