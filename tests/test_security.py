@@ -234,3 +234,13 @@ def test_the_csv_content_type_names_its_charset_once(client, sample_document):
     if answer.status_code == 404:
         pytest.skip("no csv format")
     assert answer.headers["Content-Type"].count("charset") == 1
+
+
+def test_serve_on_all_interfaces_says_which_names_it_answers(runner, monkeypatch):
+    from workbench import cli
+
+    monkeypatch.setattr("waitress.serve", lambda app, **kwargs: None)
+    result = runner.invoke(cli.cli, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 0 and "--allow-host" in result.output
+    result = runner.invoke(cli.cli, ["serve"])
+    assert "--allow-host" not in result.output

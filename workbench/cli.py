@@ -195,6 +195,9 @@ def serve(host, port, debug, model, allowed_hosts, db_path) -> None:
                       "ALLOWED_HOSTS": list(allowed_hosts)})
     store.open_db(db_path)
     click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}); Ctrl+C stops it.")
+    if host not in ("127.0.0.1", "localhost", "::1") and not allowed_hosts:
+        click.echo("Only requests addressed to localhost, 127.0.0.1 or [::1] are answered: "
+                   "add --allow-host NAME for each name or address others use to reach it.")
     if debug:
         app.run(host=host, port=port, debug=True)
     else:

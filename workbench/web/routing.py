@@ -11,7 +11,7 @@ from workbench.web.schemas import MAX_INTEGER
 class BoundedIntegerConverter(IntegerConverter):
     """`<int:...>` without an OverflowError: at most MAX_INTEGER, never negative."""
 
-    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+    def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(map, *args, **kwargs)
 
