@@ -244,3 +244,14 @@ def test_serve_on_all_interfaces_says_which_names_it_answers(runner, monkeypatch
     assert result.exit_code == 0 and "--allow-host" in result.output
     result = runner.invoke(cli.cli, ["serve"])
     assert "--allow-host" not in result.output
+
+
+@pytest.mark.parametrize("token", ["é", "\u2603", "x" * 10_000])
+def test_an_odd_token_is_a_403_not_a_500(client, token):
+    csrf_token(client)
+    answer = client.post("/glossary", data={"source_term": "a", "target_term": "b",
+                                            "csrf_token": token})
+    assert answer.status_code == 403
+    answer = client.post("/glossary", data={"source_term": "a", "target_term": "b"},
+                         headers={"X-CSRF-Token": token.encode("utf-8").decode("latin-1")})
+    assert answer.status_code == 403

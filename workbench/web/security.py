@@ -169,7 +169,8 @@ def _check_token(required: bool) -> None:
     if sent is None and not required:
         return
     expected = session.get(CSRF_SESSION_KEY)
-    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+    if not sent or not expected or not hmac.compare_digest(
+            str(sent).encode("utf-8", "replace"), str(expected).encode("utf-8", "replace")):
         abort(403, description="this form has expired or did not come from this workbench: "
                                "reload the page and try again")
 
