@@ -12,7 +12,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 # The editor's API under /documents/NAME/... (links, sentences, undo, redo, realign...).
-API_PATH = re.compile(r"^/documents/[^/]+/(?!export\.)[^/]+")
+API_PATH = re.compile(r"^/documents/[^/]+/")
 CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 415: "unsupported_media_type",
          429: "too_many_requests", 500: "server_error", 503: "busy"}
@@ -23,6 +23,7 @@ def wants_json() -> bool:
     if request.path.endswith(".json") or request.blueprint == "review" or request.is_json:
         return True
     if API_PATH.match(request.path) and "." not in request.path.rsplit("/", 1)[-1]:
+        # not the downloads (export.tsv ...), which a browser opens as a page
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > \

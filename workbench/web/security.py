@@ -25,7 +25,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 from markupsafe import Markup, escape
 
 from workbench.web import schemas
@@ -118,8 +118,6 @@ def host_name(host: str) -> str | None:
 
 def guard() -> None:
     """Refuse what this workbench must not answer (see the module's docstring)."""
-    from flask import current_app
-
     name = host_name(request.host)
     if name is None or name not in allowed_hosts(current_app.config):
         abort(400, description=f"This workbench does not answer to the Host {request.host!r}; "
@@ -177,8 +175,6 @@ def _check_token(required: bool) -> None:
 
 def _accept_json() -> None:
     """Parse the JSON object body, validate it against its schema, keep it on `g`."""
-    from flask import current_app
-
     if request.mimetype != JSON_TYPE:
         abort(415, description="send the body as Content-Type: application/json")
     limit = int(current_app.config["MAX_JSON_BYTES"])
