@@ -1,11 +1,6 @@
 // The translator's display name: kept in this browser, sent with every edit.
-// Also the session's CSRF token (from <meta name="csrf-token">), sent with every write.
 (function () {
   "use strict";
-  window.workbenchCsrfToken = function () {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
-  };
   var KEY = "workbench.user";
   var input = document.getElementById("user-name");
   window.workbenchUser = function () {
@@ -21,3 +16,11 @@
     event.stopPropagation();
   });
 })();
+
+// The session's CSRF token (from <meta name="csrf-token">): every write the page's scripts
+// send carries it in the X-CSRF-Token header (see docs/security.md).
+window.workbenchCsrfToken = function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+};

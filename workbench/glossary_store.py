@@ -131,11 +131,15 @@ def consistency(
     """
     reports = []
     for entry in entries(db):
-        result = termindex.lookup(
-            db, entry["source_term"], lang=entry["source_lang"], filters=filters,
-            limit=termindex.MAX_ANALYSED_HITS,
-        )
-        approved = T.parse_query(entry["target_term"], entry["target_lang"])
+        try:
+            result = termindex.lookup(
+                db, entry["source_term"], lang=entry["source_lang"], filters=filters,
+                limit=termindex.MAX_ANALYSED_HITS,
+            )
+            approved = T.parse_query(entry["target_term"], entry["target_lang"])
+        except T.QueryError:  # a term without a word (`—`) cannot be searched for
+            reports.append(EntryReport(entry, 0, 0, []))
+            continue
         approved_keys = [w.key for w in approved.words]
         to_check = [
             hit for hit in result.hits

@@ -39,9 +39,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         terms,
     )
 
-    security.init_app(app)
+    routing.init_app(app)  # before the blueprints: their rules bind converters
     errors.init_app(app)
-    routing.init_app(app)
     db.init_app(app)
     app.register_blueprint(documents.bp)
     app.register_blueprint(exports.bp)
@@ -49,4 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(terms.bp)
     review.init_app(app)
     openapi.init_app(app)
+    # Last, so that a SECRET_KEY set by another init_app (a persistent one) is kept; the
+    # guard puts itself first among the before-request hooks whatever the order.
+    security.init_app(app)
     return app

@@ -75,6 +75,13 @@ class EmptyBody(Body):
     """No field: the URL says everything."""
 
 
+class LoginBody(Body):
+    """`/login.json` on a team server (workbench.web.auth)."""
+
+    name: Annotated[str, Field(max_length=200)]
+    password: Annotated[str, Field(max_length=4_096)]
+
+
 # --- query strings ----------------------------------------------------------------------
 
 
@@ -142,6 +149,8 @@ BODIES: dict[str, type[Body]] = {
     "terms.glossary_add": GlossaryEntryBody,
     "terms.glossary_edit": GlossaryEntryBody,
     "terms.glossary_delete": EmptyBody,
+    "auth.login_json": LoginBody,
+    "auth.logout": EmptyBody,
 }
 
 QUERIES: dict[str, type[Query]] = {
