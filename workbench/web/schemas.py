@@ -106,7 +106,7 @@ class Query(BaseModel):
 
 
 class LookupQuery(Query):
-    q: Annotated[str, Field(max_length=1_000, description="the term to look up")] = ""
+    q: Annotated[str, Field(max_length=2_000, description="the term to look up")] = ""
     lang: Language | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     confirmed: Flag | None = None
@@ -127,8 +127,10 @@ class ExportQuery(Query):
 
 
 class GlossaryPageQuery(Query):
-    error: Annotated[str, Field(max_length=2_000)] | None = None
-    message: Annotated[str, Field(max_length=2_000)] | None = None
+    """The outcome of the last form, shown (escaped) above the glossary."""
+
+    error: str | None = None
+    message: str | None = None
 
 
 # --- which endpoint takes what -----------------------------------------------------------
