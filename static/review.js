@@ -395,7 +395,8 @@
   function request(method, path, body) {
     return fetch(path, {
       method: method,
-      headers: { "Content-Type": "application/json", "X-Workbench-User": window.workbenchUser() },
+      headers: { "Content-Type": "application/json", "X-Workbench-User": window.workbenchUser(),
+                 "X-CSRF-Token": window.workbenchCsrfToken() },
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {

@@ -8,11 +8,13 @@ document.addEventListener("submit", async (event) => {
   event.preventDefault();
   const button = form.querySelector("button");
   const data = Object.fromEntries(new FormData(form));
+  delete data.csrf_token;  // sent in the header: the JSON body holds the entry only
   button.disabled = true;
   try {
     const response = await fetch(form.dataset.json || form.action.replace(/\/glossary$/, "/glossary.json"), {
       method: "POST",
-      headers: {"Content-Type": "application/json", "Accept": "application/json"},
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRF-Token": window.workbenchCsrfToken()},
       body: JSON.stringify(data),
     });
     const body = await response.json().catch(() => ({}));
@@ -23,7 +25,7 @@ document.addEventListener("submit", async (event) => {
       button.classList.add("added");
       return;
     }
-    if (!response.ok) throw new Error(body.error || response.statusText);
+    if (!response.ok) throw new Error(body.message || body.error || response.statusText);
     button.textContent = "✓ in glossary";
     button.classList.add("added");
   } catch (error) {

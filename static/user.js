@@ -20,3 +20,11 @@
     event.stopPropagation();
   });
 })();
+
+// The session's CSRF token (from <meta name="csrf-token">): every write the page's scripts
+// send carries it in the X-CSRF-Token header (see docs/security.md).
+window.workbenchCsrfToken = function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+};

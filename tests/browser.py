@@ -41,8 +41,12 @@ def live_server(app) -> Iterator[str]:
 
 
 @contextmanager
-def chromium_page(width: int = 1366, height: int = 768):
-    """A fresh headless Chromium page at a translator's usual screen size."""
+def chromium_page(width: int = 1366, height: int = 768, bypass_csp: bool = True):
+    """A fresh headless Chromium page at a translator's usual screen size.
+
+    `bypass_csp`: Playwright's `wait_for_function` evaluates its string with `eval`, which
+    the workbench's Content-Security-Policy forbids; tests of the policy itself pass False.
+    """
     require_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -51,7 +55,8 @@ def chromium_page(width: int = 1366, height: int = 768):
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
+            page = browser.new_page(viewport={"width": width, "height": height},
+                                    bypass_csp=bypass_csp)
             yield page
         finally:
             browser.close()

@@ -109,3 +109,10 @@ def sample_document(db):
         ],
     )
     return document_id
+
+
+def csrf_token(client) -> str:
+    """The session's CSRF token, as a page of this workbench would hand it to its forms."""
+    with client.session_transaction() as session:
+        return session.setdefault("csrf_token", "test-token-" + hashlib.sha256(
+            str(id(client)).encode()).hexdigest()[:16])

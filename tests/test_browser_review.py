@@ -183,7 +183,8 @@ def test_undo_and_redo_survive_a_reload(app, story):
 
 def test_a_conflict_between_two_pages_is_reported_and_refreshed(app, story):
     with live_server(app) as base, chromium_page() as first:
-        second = first.context.browser.new_page(viewport={"width": 1366, "height": 768})
+        second = first.context.browser.new_page(viewport={"width": 1366, "height": 768},
+                                                bypass_csp=True)
         open_editor(first, base)
         open_editor(second, base)
         second.evaluate("localStorage.setItem('workbench.user', 'bo')")
@@ -291,7 +292,7 @@ def test_an_idle_page_picks_up_a_colleagues_change(app, story):
         open_editor(first, base)
         # The colleague works in a browser of their own (a separate context, as another
         # window): both pages stay visible, so the first one keeps polling.
-        second = first.context.browser.new_context().new_page()
+        second = first.context.browser.new_context(bypass_csp=True).new_page()
         open_editor(second, base)
         second.evaluate("localStorage.setItem('workbench.user', 'bo')")
         act(second, "m")

@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from tests.conftest import csrf_token
 from tests.test_import import ENGLISH, FRENCH, snapshot
 from workbench import store
 
@@ -15,7 +16,7 @@ def web(app, fake_embedder):
 
 
 def upload(client, url="/import", **files):
-    data = {"mode": "pair"}
+    data = {"mode": "pair", "csrf_token": csrf_token(client)}
     for field, value in files.items():
         if isinstance(value, tuple):
             data[field] = (io.BytesIO(value[1]), value[0])
@@ -116,7 +117,8 @@ def test_a_compilation_is_split_and_can_be_corrected(web, db_path):
 
     page = web.get("/compilations/page").get_data(as_text=True)
     assert 'name="p0"' in page and "page-unmatched" in page
-    moved = web.post("/compilations/page.json", data={"p3": "page-two"})
+    moved = web.post("/compilations/page.json",
+                     data={"p3": "page-two", "csrf_token": csrf_token(web)})
     assert moved.status_code == 200
     paragraphs = moved.get_json()["compilation"]["paragraphs"]
     assert [p["document"] for p in paragraphs] == [

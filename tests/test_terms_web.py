@@ -4,6 +4,7 @@ import io
 
 import pytest
 
+from tests.conftest import csrf_token
 from tests.termdata import terms_app
 from workbench.web import create_app
 
@@ -60,7 +61,7 @@ def test_glossary_add_from_a_hit_and_by_form(client):
                                                    "target_term": "agreement"})
     assert response.status_code == 201
     response = client.post("/glossary", data={"source_term": "loi", "target_term": "law",
-                                              "note": "legal"})
+                                              "note": "legal", "csrf_token": csrf_token(client)})
     assert response.status_code == 302
     entries = client.get("/glossary.json").get_json()["entries"]
     assert [(e["source_term"], e["target_term"], e["note"]) for e in entries] == [
@@ -72,12 +73,14 @@ def test_glossary_edit_and_delete(client):
     entry = client.post("/glossary.json", json={"source_term": "accord",
                                                 "target_term": "agreement"}).get_json()["entry"]
     client.post(f"/glossary/{entry['id']}", data={"source_term": "accord",
-                                                  "target_term": "settlement", "note": "n"})
+                                                  "target_term": "settlement", "note": "n",
+                                                  "csrf_token": csrf_token(client)})
     assert client.get("/glossary.json").get_json()["entries"][0]["target_term"] == "settlement"
     assert 'value="settlement"' in client.get("/glossary").get_data(as_text=True)
-    client.post(f"/glossary/{entry['id']}/delete")
+    client.post(f"/glossary/{entry['id']}/delete", data={"csrf_token": csrf_token(client)})
     assert client.get("/glossary.json").get_json()["entries"] == []
-    assert client.post(f"/glossary/{entry['id']}/delete").status_code == 404
+    assert client.post(f"/glossary/{entry['id']}/delete",
+                       data={"csrf_token": csrf_token(client)}).status_code == 404
 
 
 def test_glossary_export_and_import(client):
@@ -89,13 +92,15 @@ def test_glossary_export_and_import(client):
     assert "<term>agreement</term>" in tbx
     response = client.post(
         "/glossary/import",
-        data={"file": (io.BytesIO("grève\tstrike\n".encode()), "glossary.txt")},
+        data={"file": (io.BytesIO("grève\tstrike\n".encode()), "glossary.txt"),
+              "csrf_token": csrf_token(client)},
     )
     assert "Imported+1" in response.headers["Location"] or "Imported%201" in response.headers[
         "Location"]
     assert len(client.get("/glossary.json").get_json()["entries"]) == 2
     bad = client.post("/glossary/import",
-                      data={"file": (io.BytesIO(b"only one column\n"), "bad.txt")})
+                      data={"file": (io.BytesIO(b"only one column\n"), "bad.txt"),
+                            "csrf_token": csrf_token(client)})
     assert "Nothing" in bad.headers["Location"]
     assert len(client.get("/glossary.json").get_json()["entries"]) == 2
 

@@ -200,9 +200,12 @@ def segment_command(file, lang, presegmented) -> None:
               help="Send the login cookie over HTTPS only: use behind an HTTPS reverse proxy.")
 @click.option("--session-hours", type=click.FloatRange(min=0.1), default=12.0,
               show_default=True, help="With a login: hours from logging in to logging in again.")
+@click.option("--allow-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name or IP (repeatable); "
+                   "loopback names are always allowed. --host 0.0.0.0 adds none by itself.")
 @db_option
 def serve(host, port, debug, model, require_login, secure_cookies, session_hours,
-          db_path) -> None:
+          allowed_hosts, db_path) -> None:
     """Start the review interface: login-free on loopback, with accounts on any other address."""
     from workbench.web import create_app
     from workbench.web.auth import is_loopback
@@ -216,10 +219,13 @@ def serve(host, port, debug, model, require_login, secure_cookies, session_hours
                                    "with `workbench user add NAME --role admin`")
     app = create_app({"DATABASE": str(db_path), "EMBEDDER_MODEL": model,
                       "REQUIRE_LOGIN": require_login, "SESSION_COOKIE_SECURE": secure_cookies,
-                      "SESSION_HOURS": session_hours})
+                      "SESSION_HOURS": session_hours, "ALLOWED_HOSTS": list(allowed_hosts)})
     login = "accounts required" if require_login else "no login: this computer only"
     click.echo(f"Workbench on http://{host}:{port}/ (database {db_path}, {login}); "
                "Ctrl+C stops it.")
+    if not is_loopback(host) and not allowed_hosts:
+        click.echo("Only requests addressed to localhost, 127.0.0.1 or [::1] are answered: "
+                   "add --allow-host NAME for each name or address others use to reach it.")
     if debug:
         app.run(host=host, port=port, debug=True)
     else:

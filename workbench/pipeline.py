@@ -141,12 +141,19 @@ class ImportResult:
     changes: Changes | None = None
 
 
+NAME_FORBIDDEN = "/\\%#?"
+
+
 def check_name(name: str) -> None:
-    """Names appear in URLs and file names: no slashes, no surrounding blanks, not empty."""
+    """Names are one URL path segment and a file name: nothing a browser would read as a
+    separator, an escape, a query or a fragment, no control character, not `.` or `..`."""
     if not name or not name.strip():
         raise ImportRefused("the document needs a name")
-    if name != name.strip() or "/" in name or "\\" in name:
-        raise ImportRefused(f"{name!r} cannot be a document name: no slashes or outer spaces")
+    if (name != name.strip() or name in (".", "..")
+            or any(c in NAME_FORBIDDEN or ord(c) < 32 or ord(c) == 127 for c in name)):
+        raise ImportRefused(
+            f"{name!r} cannot be a document name: it goes into web addresses, so it cannot be "
+            "`.` or `..`, start or end with a space, or hold / \\ % # ? or control characters")
 
 
 def prepare_side(

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -204,7 +205,7 @@ class Hit:
 
     @property
     def url(self) -> str:
-        return f"/documents/{self.document}?link={self.link_id}"
+        return f"/documents/{quote(self.document, safe='')}?link={self.link_id}"
 
     @property
     def translation_spans(self) -> list[tuple[int, int]]:

@@ -26,8 +26,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from workbench.web import auth, db, documents, exports, imports, review, terms
+    from workbench.web import (
+        auth,
+        db,
+        documents,
+        errors,
+        exports,
+        imports,
+        openapi,
+        review,
+        routing,
+        security,
+        terms,
+    )
 
+    routing.init_app(app)  # before the blueprints: their rules bind converters
+    errors.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     app.register_blueprint(documents.bp)
@@ -36,6 +50,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(terms.bp)
     review.init_app(app)
     app.register_error_handler(store.DatabaseBusy, database_busy)
+    openapi.init_app(app)
+    # Last, so that a SECRET_KEY set by another init_app (a persistent one) is kept; the
+    # guard puts itself first among the before-request hooks whatever the order.
+    security.init_app(app)
     return app
 
 

@@ -74,6 +74,8 @@ def _send(export: Export, format_name: str) -> Response:
     response = send_file(
         io.BytesIO(body), mimetype=media_type, as_attachment=True, download_name=name
     )
+    # send_file appends "; charset=utf-8" to text/* types that already name it
+    response.headers["Content-Type"] = media_type
     response.headers["X-Pair-Count"] = str(export.rendered.pair_count)
     return response
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from flask import Blueprint, Flask, abort, current_app, jsonify, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
@@ -20,6 +20,7 @@ from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.web import auth
 from workbench.web.db import get_db
+from workbench.web.security import json_body
 
 bp = Blueprint("review", __name__)
 
@@ -176,7 +177,7 @@ def page_state(document: dict) -> dict:
             "pairs": all_pairs_json(db, document["id"]),
             "undo": review.can_undo_redo(db, document["id"], _user()),
             "undo_by_user": review.undo_counts_by_user(db, document["id"]),
-            "api": f"/documents/{document['name']}",
+            "api": url_for("documents.document", name=document["name"]),
         }
 
 
@@ -196,8 +197,8 @@ def _document(name: str) -> dict:
 
 
 def _body() -> dict:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else {}
+    """The JSON object, already checked against its schema by the request guard."""
+    return json_body()
 
 
 def _user() -> str | None:
@@ -207,23 +208,16 @@ def _user() -> str | None:
 
 
 def _version() -> int | None:
-    version = _body().get("version")
-    if version is None:
-        return None
-    try:
-        return int(version)
-    except (TypeError, ValueError):
-        abort(400, description="`version` must be the document version number")
+    return _body().get("version")
 
 
 def _field(name: str, kind=str):
     value = _body().get(name)
     if value is None:
         raise review.ReviewError(f"the JSON body needs `{name}`")
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as error:
-        raise review.ReviewError(f"`{name}` must be a {kind.__name__}") from error
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise review.ReviewError(f"`{name}` must be a {kind.__name__}")
+    return value
 
 
 def _run(name: str, operation):

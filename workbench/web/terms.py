@@ -28,6 +28,7 @@ from workbench.glossary import (
     to_tsv,
 )
 from workbench.web.db import get_db
+from workbench.web.security import json_body
 
 bp = Blueprint("terms", __name__)
 
@@ -140,7 +141,8 @@ def _languages() -> tuple[str, str]:
 
 
 def _form() -> dict:
-    data = request.get_json(silent=True) if request.is_json else request.form
+    """The entry's fields, from the form or the JSON body (its schema checked by the guard)."""
+    data = json_body() if request.is_json else request.form
     return {key: (data.get(key) or "") for key in ("source_term", "target_term", "note")}
 
 
