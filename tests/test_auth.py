@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import csrf_token
 from workbench import store, user_store
 from workbench.web import auth, create_app
 
@@ -104,8 +105,14 @@ def test_anonymous_html_is_sent_to_the_login_page(team, sample_document):
 ])
 def test_anonymous_json_gets_401_and_changes_nothing(team, sample_document, db, method, path):
     before = version_of(db, sample_document)
-    answer = getattr(team, method)(path, json={"status": "confirmed", "version": before},
-                                   headers={"Accept": "application/json"})
+    if path == "/import.json":  # an upload, as the import page sends it
+        answer = team.post(path, data={"csrf_token": csrf_token(team), "name": "sample",
+                                       "replace": "on"},
+                           content_type="multipart/form-data",
+                           headers={"Accept": "application/json"})
+    else:
+        answer = getattr(team, method)(path, json={"status": "confirmed", "version": before},
+                                       headers={"Accept": "application/json"})
     assert answer.status_code == 401
     assert answer.get_json()["error"] == "login_required"
     assert version_of(db, sample_document) == before
@@ -131,7 +138,8 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(team):
 
 def test_html_login_form_redirects_to_next_page_only_on_this_server(team, sample_document):
     answer = team.post("/login", data={"name": "Rémi", "password": PASSWORD,
-                                       "next": "/documents/sample"})
+                                       "next": "/documents/sample",
+                                       "csrf_token": csrf_token(team)})
     assert answer.status_code == 302 and answer.headers["Location"] == "/documents/sample"
     page = team.get("/documents/sample")
     assert page.status_code == 200
@@ -139,13 +147,15 @@ def test_html_login_form_redirects_to_next_page_only_on_this_server(team, sample
     assert 'id="user-name"' not in page.get_data(as_text=True)  # no free-text name box
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example",
                  "/\t/evil.example", "/\n/evil.example"):
-        team.post("/logout")
-        answer = team.post("/login", data={"name": "Rémi", "password": PASSWORD, "next": evil})
+        team.post("/logout", data={"csrf_token": csrf_token(team)})
+        answer = team.post("/login", data={"name": "Rémi", "password": PASSWORD, "next": evil,
+                                           "csrf_token": csrf_token(team)})
         assert answer.headers["Location"] == "/"
 
 
 def test_html_login_failure_shows_the_form_again(team):
-    answer = team.post("/login", data={"name": "Rémi", "password": "wrong password"})
+    answer = team.post("/login", data={"name": "Rémi", "password": "wrong password",
+                                       "csrf_token": csrf_token(team)})
     assert answer.status_code == 401
     text = answer.get_data(as_text=True)
     assert "wrong account name or password" in text and 'value="Rémi"' in text
@@ -163,8 +173,11 @@ def test_session_cookie_is_secure_over_https_or_when_configured(db_path, account
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "REQUIRE_LOGIN": True})
     over_https = login(app.test_client(), "Alice").headers  # plain http
     assert "Secure" not in over_https["Set-Cookie"]
-    https = app.test_client().post("/login.json", json={"name": "Alice", "password": PASSWORD},
-                                   base_url="https://team.example/")
+    public = create_app({"TESTING": True, "DATABASE": str(db_path), "REQUIRE_LOGIN": True,
+                         "ALLOWED_HOSTS": ["team.example"]})
+    https = public.test_client().post("/login.json",
+                                      json={"name": "Alice", "password": PASSWORD},
+                                      base_url="https://team.example/")
     assert "Secure" in https.headers["Set-Cookie"]
     forced = create_app({"TESTING": True, "DATABASE": str(db_path), "REQUIRE_LOGIN": True,
                          "SESSION_COOKIE_SECURE": True})
@@ -184,7 +197,7 @@ def test_logout_ends_the_session_and_every_copy_of_its_cookie(team_app):
 
 def test_html_logout_goes_to_the_login_page(team):
     login(team, "Rémi")
-    answer = team.post("/logout")
+    answer = team.post("/logout", data={"csrf_token": csrf_token(team)})
     assert answer.status_code == 302 and answer.headers["Location"] == "/login"
     assert team.get("/documents.json").status_code == 401
 
@@ -285,12 +298,15 @@ def test_reviewer_cannot_import_replace_or_resplit(team, db, sample_document):
     login(team, "Rémi")
     upload = {"french": (io.BytesIO(b"Le roi est mort."), "a.txt"),
               "english": (io.BytesIO(b"The king is dead."), "a.txt"),
-              "name": "sample", "replace": "on"}
+              "name": "sample", "replace": "on", "csrf_token": csrf_token(team)}
     answer = team.post("/import.json", data=upload, content_type="multipart/form-data")
     assert answer.status_code == 403
     assert "admin" in answer.get_json()["message"]
-    assert team.post("/compilations/x.json", data={}).status_code == 403
-    assert team.post("/glossary/import", data={}).status_code == 403
+    for path in ("/compilations/x.json", "/glossary/import"):
+        answer = team.post(path, data={"csrf_token": csrf_token(team)},
+                           headers={"Accept": "application/json"})
+        assert answer.status_code == 403
+        assert "admin" in answer.get_json()["message"]
     page = team.get("/import")
     assert page.status_code == 403
     assert len(store.links(db, sample_document)) == 3  # nothing replaced
@@ -311,7 +327,7 @@ def test_admin_imports(team, db):
     assert ">Import<" in team.get("/").get_data(as_text=True)
     upload = {"french": (io.BytesIO(b"Le roi est mort. Vive le roi."), "a.txt"),
               "english": (io.BytesIO(b"The king is dead. Long live the king."), "a.txt"),
-              "name": "new", "no_language_check": "on"}
+              "name": "new", "no_language_check": "on", "csrf_token": csrf_token(team)}
     answer = team.post("/import.json", data=upload, content_type="multipart/form-data")
     assert answer.status_code == 200, answer.get_json()
     assert store.get_document(db, "new") is not None
