@@ -38,9 +38,8 @@ def test_openapi_describes_every_declared_body(client):
     assert "/glossary" not in spec["paths"]  # the HTML form; /glossary.json is its twin
 
 
-# Re-align with reviewed 1-0 / 0-1 rows fails with "UNIQUE constraint failed: links.id"
-# (issue 12, item 2, fixed on the data-integrity branch): this run found it again; it is
-# fuzzed on its own below, expected to fail until that fix is merged.
+# Re-align with reviewed 1-0 / 0-1 rows failed with "UNIQUE constraint failed: links.id"
+# (issue 12, item 2): re-align is embedding-bound, so it is fuzzed on its own below.
 REALIGN = "/documents/{name}/realign"
 
 
@@ -96,7 +95,5 @@ def test_schemathesis_finds_no_5xx_and_refusals_change_nothing(fuzz_app, db_path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 12 item 2: re-align with reviewed 1-0/0-1 rows, fixed on "
-                          "the data-integrity branch", raises=Exception, strict=False)
 def test_schemathesis_with_realign(fuzz_app, db_path, db):
     fuzz(fuzz_app, db_path, db, lambda schema: schema, 150)

@@ -149,7 +149,8 @@ def test_the_glossary_pages_add_form_posts_to_an_html_page(client):
 
     html = client.get("/glossary").get_data(as_text=True)
     (action,) = re.findall(r'<form class="glossary-new" method="post" action="([^"]+)"', html)
-    response = client.post(action, data={"source_term": "loi", "target_term": "law"})
+    response = client.post(action, data={"source_term": "loi", "target_term": "law",
+                                           "csrf_token": csrf_token(client)})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/glossary?message=Added")
     page = client.get(response.headers["Location"])
@@ -182,9 +183,9 @@ def test_adding_an_existing_pair_as_json_is_a_409_with_the_entry(client):
 
 def test_adding_an_existing_pair_by_form_asks_on_the_page(client):
     client.post("/glossary", data={"source_term": "accord", "target_term": "agreement",
-                                   "note": "Matignon"})
+                                   "note": "Matignon", "csrf_token": csrf_token(client)})
     page = client.post("/glossary", data={"source_term": "accord", "target_term": "agreement",
-                                          "note": "Munich"})
+                                          "note": "Munich", "csrf_token": csrf_token(client)})
     html = page.get_data(as_text=True)
     assert page.status_code == 409 and page.mimetype == "text/html"
     assert "Already in the glossary" in html and "Matignon" in html and "Munich" in html
@@ -193,7 +194,7 @@ def test_adding_an_existing_pair_by_form_asks_on_the_page(client):
     assert client.get("/glossary.json").get_json()["entries"][0]["note"] == "Matignon"
     done = client.post("/glossary?on_existing=keep-both",
                        data={"source_term": "accord", "target_term": "agreement",
-                             "note": "Munich"})
+                             "note": "Munich", "csrf_token": csrf_token(client)})
     assert done.status_code == 302 and "Notes+merged" in done.headers["Location"]
     assert client.get("/glossary.json").get_json()["entries"][0]["note"] == "Matignon; Munich"
 
@@ -203,16 +204,19 @@ def test_the_glossary_page_imports_tbx_and_refuses_big_files(client):
     from workbench.glossary import MAX_IMPORT_BYTES
 
     response = client.post(
-        "/glossary/import", data={"file": (io.BytesIO(TBX_V2.encode()), "client.tbx")})
+        "/glossary/import", data={"file": (io.BytesIO(TBX_V2.encode()), "client.tbx"),
+                                 "csrf_token": csrf_token(client)})
     assert "3+new" in response.headers["Location"]
     assert {e["target_term"] for e in client.get("/glossary.json").get_json()["entries"]} == {
         "treaty", "dictatorship of the proletariat", "proletarian dictatorship"}
     big = client.post("/glossary/import", data={
-        "file": (io.BytesIO(b"a\tb\n" * (MAX_IMPORT_BYTES // 4 + 1)), "big.txt")})
+        "file": (io.BytesIO(b"a\tb\n" * (MAX_IMPORT_BYTES // 4 + 1)), "big.txt"),
+        "csrf_token": csrf_token(client)})
     assert "Nothing+imported" in big.headers["Location"] and "5+MB" in big.headers["Location"]
     assert len(client.get("/glossary.json").get_json()["entries"]) == 3
     header = client.post("/glossary/import", data={
-        "file": (io.BytesIO("source\ttarget\ngrève\tstrike\n".encode()), "g.txt")})
+        "file": (io.BytesIO("source\ttarget\ngrève\tstrike\n".encode()), "g.txt"),
+        "csrf_token": csrf_token(client)})
     assert "Imported+1+entries" in header.headers["Location"]
 
 
@@ -225,7 +229,8 @@ def test_an_occurrence_is_accepted_from_the_report_and_remembered(client):
     html = client.get("/consistency").get_data(as_text=True)
     action = f'/consistency/{entry["id"]}/accept/{link_id}'
     assert f'action="{action}"' in html
-    response = client.post(action + "?confirmed=", data={"user": "Ana"})
+    response = client.post(action + "?confirmed=", data={"user": "Ana",
+                                                          "csrf_token": csrf_token(client)})
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/consistency?message=Accepted")
     assert response.headers["Location"].endswith(f"#entry-{entry['id']}")
@@ -233,8 +238,9 @@ def test_an_occurrence_is_accepted_from_the_report_and_remembered(client):
     assert report["to_check"] == [] and report["accepted"][0]["accepted_by"] == "Ana"
     html = client.get("/consistency").get_data(as_text=True)
     assert "1 accepted occurrence" in html and "accepted by Ana" in html
-    assert client.post(action + "/delete.json").get_json()["withdrawn"]["link_id"] == link_id
+    withdrawn = client.post(action + "/delete.json", json={}).get_json()["withdrawn"]
+    assert withdrawn["link_id"] == link_id
     assert len(client.get("/consistency.json").get_json()["entries"][0]["to_check"]) == 1
-    assert client.post(action + "/delete.json").status_code == 404
-    assert client.post(f"/consistency/{entry['id']}/accept/999999.json").status_code == 404
-    assert client.post(action + ".json").get_json()["accepted"]["link_id"] == link_id
+    assert client.post(action + "/delete.json", json={}).status_code == 404
+    assert client.post(f"/consistency/{entry['id']}/accept/999999.json", json={}).status_code == 404
+    assert client.post(action + ".json", json={}).get_json()["accepted"]["link_id"] == link_id

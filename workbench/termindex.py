@@ -485,6 +485,8 @@ def lookup(
     """
     started = time.perf_counter()
     filters = filters or Filters()
+    for language in [lang] if lang else document_languages(db):
+        T.parse_query(text, language)  # a query without a word is refused before any write
     sync(db)
     lang = lang or detect_language(db, text)
     query = T.parse_query(text, lang)

@@ -168,6 +168,12 @@ def recorded_user() -> str | None:
     return account.name if account else None
 
 
+def acting_user(client_name: str | None) -> str | None:
+    """Who a change is recorded under: the account on a team server, else the name the
+    page or script gives (login off: one person on this computer)."""
+    return recorded_user() if login_required_here() else client_name
+
+
 def _session_account() -> Account | None:
     account_id, epoch, since = session.get("account"), session.get("epoch"), session.get("since")
     if not all(isinstance(value, int) for value in (account_id, epoch, since)):

@@ -46,7 +46,9 @@ def openapi_json():
 def openapi_spec(app: Flask) -> dict[str, Any]:
     """The description of every JSON route of `app`."""
     paths: dict[str, dict] = {}
-    json_twins = {r.endpoint for r in app.url_map.iter_rules() if r.rule.endswith(".json")}
+    rules = list(app.url_map.iter_rules())
+    json_twins = {r.endpoint for r in rules if r.rule.endswith(".json")} | {
+        r.endpoint.removesuffix("_json") for r in rules if r.endpoint.endswith("_json")}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not _in_api(rule, json_twins):
             continue

@@ -202,9 +202,7 @@ def _body() -> dict:
 
 
 def _user() -> str | None:
-    if auth.login_required_here():  # the account, whatever name the client sends
-        return auth.recorded_user()
-    return request.headers.get(USER_HEADER) or _body().get("user")
+    return auth.acting_user(request.headers.get(USER_HEADER) or _body().get("user"))
 
 
 def _version() -> int | None:

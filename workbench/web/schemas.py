@@ -22,7 +22,8 @@ Version = Annotated[int, Field(ge=0, le=MAX_INTEGER,
                                            "is answered 409.")]
 Side = Literal["source", "target"]
 Direction = Literal["up", "down"]
-Status = Literal["auto", "confirmed", "edited"]
+Status = Literal["auto", "confirmed", "edited", "excluded"]
+LinkId = Annotated[int, Field(ge=0, le=MAX_INTEGER)]
 Term = Annotated[str, Field(max_length=1_000)]
 
 
@@ -41,6 +42,26 @@ class EditBody(Body):
 
 class StatusBody(EditBody):
     status: Status = "confirmed"
+
+
+class RangeStatusBody(EditBody):
+    """Rows from one link to another (either order) all get one status, as one step."""
+
+    first: LinkId
+    last: LinkId
+    status: Status = "excluded"
+
+
+class UndoBody(EditBody):
+    seq: Annotated[int, Field(
+        ge=0, le=MAX_INTEGER, description="A change of the history to undo or redo, whoever "
+                                          "made it; without it, your own latest.")] | None = None
+
+
+class AcceptBody(Body):
+    """Accepting a rendering in the consistency report: who accepts it (login off)."""
+
+    user: Annotated[str, Field(max_length=200)] | None = None
 
 
 class MergeBody(EditBody):
@@ -145,10 +166,16 @@ BODIES: dict[str, type[Body]] = {
     "review.edit_text": TextBody,
     "review.split_sentence": SplitSentenceBody,
     "review.join_sentences": EditBody,
-    "review.undo": EditBody,
-    "review.redo": EditBody,
+    "review.set_status_range": RangeStatusBody,
+    "review.undo": UndoBody,
+    "review.redo": UndoBody,
     "review.realign": EditBody,
+    "review.finish": EditBody,
+    "review.reopen": EditBody,
     "terms.glossary_add": GlossaryEntryBody,
+    "terms.glossary_add_json": GlossaryEntryBody,
+    "terms.consistency_accept_json": AcceptBody,
+    "terms.consistency_withdraw_json": EmptyBody,
     "terms.glossary_edit": GlossaryEntryBody,
     "terms.glossary_delete": EmptyBody,
     "auth.login_json": LoginBody,

@@ -27,6 +27,7 @@ from workbench.glossary import (
     to_tbx,
     to_tsv,
 )
+from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
 
@@ -309,7 +310,8 @@ def _back_to_report(entry_id: int, **message):
 
 
 def _accept(entry_id: int, link_id: int) -> dict:
-    user = request.headers.get("X-Workbench-User") or request.form.get("user")
+    sent = json_body() if request.is_json else request.form
+    user = auth.acting_user(request.headers.get("X-Workbench-User") or sent.get("user"))
     return glossary_store.accept(get_db(), entry_id, link_id, user, _filters())
 
 
