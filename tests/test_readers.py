@@ -206,3 +206,38 @@ def test_html_with_too_many_paragraphs_is_refused_while_read():
     html = "<html><body>" + "<p>Un.</p>" * 2_000 + "</body></html>"
     with pytest.raises(TooManyParagraphs, match="more than 1,000 paragraphs"):
         read_bytes(html.encode(), "many.html", max_paragraphs=1_000)
+
+
+# --- issue 13: a third language passed the check -------------------------------------------
+
+GERMAN = (
+    "Der alte Hafen von Marseille erwacht vor der Morgendämmerung. Die Fischer laden ihre "
+    "Kisten aus, während die Möwen über den Kais kreisen. Etwas später kommen die Touristen "
+    "und die Cafés stellen ihre Terrassen auf."
+)
+SPANISH = (
+    "El viejo puerto de Marsella se despierta antes del amanecer. Los pescadores descargan "
+    "sus cajas mientras las gaviotas vuelan sobre los muelles. Un poco más tarde llegan los "
+    "turistas y los cafés sacan sus terrazas."
+)
+
+
+@pytest.mark.parametrize(("text", "name"), [(GERMAN, "German"), (SPANISH, "Spanish")])
+@pytest.mark.parametrize(("expected", "other", "label"),
+                         [("en", "fr", "English"), ("fr", "en", "French")])
+def test_language_check_refuses_a_third_language(text, name, expected, other, label):
+    with pytest.raises(WrongLanguage, match=f"given as {label} but reads as {name}"):
+        check_language(text, expected, other, "port.txt")
+
+
+def test_language_check_keeps_a_text_full_of_foreign_names():
+    text = ("Karl Marx et Friedrich Engels écrivent le Manifest der Kommunistischen Partei à "
+            "Londres ; Wilhelm Liebknecht et August Bebel le lisent à Leipzig.")
+    check_language(text, "fr", "en", "noms.txt")
+
+
+def test_the_language_check_message_names_no_command_line_flag():
+    with pytest.raises(WrongLanguage) as caught:
+        check_language(ENGLISH, "fr", "en", "port.txt")
+    assert "--" not in str(caught.value)
+    assert caught.value.remedy == "language_check"

@@ -490,31 +490,56 @@ def _docx_paragraph(paragraph, styles: dict[str, str]) -> tuple[str, bool]:
 
 # --- language -------------------------------------------------------------------
 
+LANGUAGE_NAMES.update({
+    "es": "Spanish", "it": "Italian", "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan",
+    "la": "Latin", "ru": "Russian", "pl": "Polish", "sv": "Swedish", "da": "Danish",
+    "no": "Norwegian", "fi": "Finnish", "cs": "Czech", "ro": "Romanian", "hu": "Hungarian",
+    "el": "Greek", "tr": "Turkish", "ar": "Arabic", "zh": "Chinese", "ja": "Japanese",
+    "uk": "Ukrainian", "eo": "Esperanto", "br": "Breton", "oc": "Occitan", "eu": "Basque",
+})
+
 
 @lru_cache(maxsize=4)
 def _language_identifier(languages: tuple[str, ...]):
-    """py3langid ships its model inside the package (4.5 MB): nothing is downloaded."""
+    """py3langid ships its model inside the package (4.5 MB): nothing is downloaded.
+    An empty `languages` keeps every language of the model (97)."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(languages))
+    if languages:
+        identifier.set_languages(list(languages))
     return identifier
 
 
-def detect_language(text: str, candidates: tuple[str, ...]) -> tuple[str, float]:
-    """The most likely of `candidates` for `text`, with its probability."""
+def detect_language(text: str, candidates: tuple[str, ...] = ()) -> tuple[str, float]:
+    """The most likely of `candidates` (default: any language) for `text`, with its
+    probability."""
     language, probability = _language_identifier(tuple(sorted(candidates))).classify(text[:20000])
     return language, float(probability)
 
 
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, f"language “{code}”")
+
+
 def check_language(text: str, expected: str, other: str, filename: str) -> None:
-    """Refuse a text that is clearly in `other` rather than `expected`; short texts pass."""
-    if expected == other or len(re.findall(r"\w+", text)) < LANGUAGE_CHECK_MIN_WORDS:
+    """Refuse a text that clearly reads as another language than `expected`, whichever it
+    is (German given as English, English given as French); short texts pass.
+
+    The text must be identified as that other language among all the model knows, and
+    again head to head against `expected`, both times with 95% confidence: a French text
+    full of English names is not refused. `other` is the pair's other language, named in
+    the message when the files look swapped."""
+    if len(re.findall(r"\w+", text)) < LANGUAGE_CHECK_MIN_WORDS:
         return
-    language, probability = detect_language(text, (expected, other))
-    if language == other and probability >= LANGUAGE_CHECK_CONFIDENCE:
-        raise WrongLanguage(
-            f"{filename} was given as {LANGUAGE_NAMES.get(expected, expected)} but reads as "
-            f"{LANGUAGE_NAMES.get(other, other)} ({probability:.0%} sure). Check that the files "
-            "are not swapped, or skip this check (--no-language-check)."
-        )
+    language, probability = detect_language(text)
+    if language == expected or probability < LANGUAGE_CHECK_CONFIDENCE:
+        return
+    language, probability = detect_language(text, (expected, language))
+    if language == expected or probability < LANGUAGE_CHECK_CONFIDENCE:
+        return
+    swapped = " Check that the files are not swapped." if language == other else ""
+    raise WrongLanguage(
+        f"{filename} was given as {language_name(expected)} but reads as "
+        f"{language_name(language)} ({probability:.0%} sure).{swapped}"
+    )

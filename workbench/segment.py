@@ -125,6 +125,16 @@ class SegmentationError(ValueError):
     """Raised for a language that has no Punkt parameters."""
 
 
+class TooManySegments(SegmentationError):
+    """A text with more paragraphs or sentences than an import may hold; raised as soon as
+    the count passes the limit, before the rest is split."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"more than {limit:,} {what}")
+        self.what = what
+        self.limit = limit
+
+
 SENTENCE_END_CHARACTERS = (".", "?", "!", "…")
 """Punkt's defaults, with the ellipsis character as a sentence end."""
 
@@ -362,14 +372,21 @@ def _paragraph_sentences(paragraph: Paragraph, index: int, lang: str) -> list[Se
     return sentences
 
 
-def segment(text: str, lang: str) -> list[Sentence]:
-    """Running text to sentences, keeping paragraph numbers, kinds and footnote markers."""
+def segment(text: str, lang: str, *, max_paragraphs: int | None = None,
+            max_sentences: int | None = None) -> list[Sentence]:
+    """Running text to sentences, keeping paragraph numbers, kinds and footnote markers.
+
+    Past `max_paragraphs` or `max_sentences`, `TooManySegments` is raised at once."""
     sentence_tokenizer(lang)  # fail early on an unknown language
-    return [
-        sentence
-        for index, paragraph in enumerate(paragraphs(text))
-        for sentence in _paragraph_sentences(paragraph, index, lang)
-    ]
+    found = paragraphs(text)
+    if max_paragraphs is not None and len(found) > max_paragraphs:
+        raise TooManySegments("paragraphs", max_paragraphs)
+    sentences: list[Sentence] = []
+    for index, paragraph in enumerate(found):
+        sentences += _paragraph_sentences(paragraph, index, lang)
+        if max_sentences is not None and len(sentences) > max_sentences:
+            raise TooManySegments("sentences", max_sentences)
+    return sentences
 
 
 def read_presegmented(text: str) -> list[Sentence]:
