@@ -6,15 +6,23 @@ import pytest
 
 from tests.test_import import ENGLISH, FRENCH, snapshot
 from workbench import store
+from workbench.web.jobs import ImportWorkers
 
 
 @pytest.fixture
 def web(app, fake_embedder):
+    """The upload page with imports run inline (the synchronous path): a POST returns once
+    its job has ended."""
     app.config["EMBEDDER"] = fake_embedder
+    app.extensions["import_workers"] = ImportWorkers(inline=True)
     return app.test_client()
 
 
-def upload(client, url="/import", **files):
+def upload(client, url="/import", wait=True, **files):
+    """Post the form; the page follows the redirect to the job's page, and the JSON twin
+    waits for the job to end (`?wait=1`) unless `wait` is false."""
+    if url == "/import.json" and wait:
+        url += "?wait=1"
     data = {"mode": "pair"}
     for field, value in files.items():
         if isinstance(value, tuple):
@@ -23,7 +31,8 @@ def upload(client, url="/import", **files):
             data[field] = [(io.BytesIO(content), name) for name, content in value]
         else:
             data[field] = value
-    return client.post(url, data=data, content_type="multipart/form-data")
+    return client.post(url, data=data, content_type="multipart/form-data",
+                       follow_redirects=not url.startswith("/import.json"))
 
 
 def test_the_page_offers_both_forms_and_the_limits(web):

@@ -158,7 +158,8 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
 
 REMEDY_FLAGS = {
     "language_check": "To import it anyway, add --no-language-check.",
-    "replace": "To update it, add --replace.",
+    "replace": "Choose another name (--name), or add --replace to update it: unchanged "
+               "sentences keep their links and reviews.",
     "max_size": "To raise the limit, use --max-size.",
 }
 

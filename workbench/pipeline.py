@@ -220,9 +220,7 @@ def import_document(
         if not replace:
             raise ImportRefused(
                 f"a document named {name!r} is already imported"
-                + (" with exactly this text" if unchanged else "")
-                + "; choose another name, or update it (unchanged sentences keep their links "
-                "and reviews)",
+                + (" with exactly this text" if unchanged else ""),
                 409, "replace",
             )
         changes = reimport_document(

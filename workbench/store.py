@@ -104,12 +104,21 @@ def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("file_fingerprint", str)
 
 
+def _create_import_jobs(db: sqlite_utils.Database) -> None:
+    """Imports run in the background from the browser; each is recorded here (by
+    `workbench.import_jobs`) so that a restart reports unfinished ones as interrupted."""
+    from workbench.import_jobs import create_table
+
+    create_table(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
     ("0003_terms_index_and_glossary", _create_terms_index),
     ("0004_review_history", _create_review_history),
     ("0005_document_file_fingerprint", _add_file_fingerprint),
+    ("0006_import_jobs", _create_import_jobs),
 ]
 
 
