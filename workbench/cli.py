@@ -211,7 +211,10 @@ def serve(host, port, debug, model, db_path) -> None:
     else:
         from waitress import serve as waitress_serve
 
-        waitress_serve(app, host=host, port=port, threads=8)
+        # Waitress buffers a whole body before the app sees it: its own limit refuses an
+        # oversized upload from the Content-Length, before anything is stored.
+        waitress_serve(app, host=host, port=port, threads=8,
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
 
 
 @cli.command()
