@@ -302,3 +302,22 @@ def test_the_import_queue_is_bounded():
     assert all(future.result(timeout=5) for future in futures)
     workers.submit(lambda: None).result(timeout=5)
     workers.shutdown()
+
+
+def test_job_progress_follows_the_embedding(fake_embedder):
+    from workbench.web.jobs import JobProgress
+
+    reports = []
+    progress = JobProgress(lambda stage, fraction: reports.append((stage, fraction)))
+    model = progress.wrap(fake_embedder)
+    vectors = model.encode([f"phrase {n}" for n in range(200)])
+    assert vectors.shape == (200, fake_embedder.dimension)
+    assert (vectors == fake_embedder.encode([f"phrase {n}" for n in range(200)])).all()
+    model.encode([f"sentence {n}" for n in range(100)])
+    model.encode(["a window"])
+    fractions = [fraction for _, fraction in reports]
+    assert fractions == sorted(fractions)
+    assert reports[0][0].startswith("embedding sentences:")
+    assert dict(reports)["embedding sentences: 200 of 200"] == pytest.approx(0.45)
+    assert dict(reports)["embedding sentences: 100 of 100"] == pytest.approx(0.85)
+    assert 0.85 < fractions[-1] < 0.95
