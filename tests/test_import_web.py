@@ -221,6 +221,14 @@ def test_refusals_name_the_checkboxes_not_flags_and_keep_the_form(web):
     assert missing.get_json()["error"].startswith("Choose the English translation")
 
 
+def test_a_message_that_opens_with_a_file_name_keeps_its_spelling(web, app):
+    app.config["MAX_IMPORT_BYTES"] = 100
+    response = upload(web, french=("big.txt", b"Une phrase. " * 20),
+                      english=("en.txt", b"A sentence."), name="x")
+    assert response.status_code == 413
+    assert "big.txt is too large" in response.get_data(as_text=True)
+
+
 def test_the_json_api_answers_202_with_a_job_to_follow(app, fake_embedder, db_path):
     """The default: a real pool of workers; the POST answers at once."""
     import time

@@ -304,6 +304,11 @@ def _job_json(job: dict) -> dict:
     }
 
 
+def _request_filenames() -> list[str]:
+    return [f.filename for field in request.files for f in request.files.getlist(field)
+            if f and f.filename]
+
+
 def _wants_wait() -> bool:
     return (request.args.get("wait") or request.form.get("wait") or "").lower() in (
         "1", "true", "yes", "on")
@@ -344,7 +349,8 @@ def upload_post():
     try:
         job_id, _ = _start_job()
     except ImportRefused as error:
-        return _upload_page(error.status, error=page_message(error), form=request.form)
+        return _upload_page(error.status, error=page_message(error, _request_filenames()),
+                            form=request.form)
     return redirect(url_for("imports.job_page", job_id=job_id), 303)
 
 
@@ -353,8 +359,8 @@ def upload_post_json():
     try:
         job_id, future = _start_job()
     except ImportRefused as error:
-        return jsonify({"ok": False, "error": page_message(error), "remedy": error.remedy}), \
-            error.status
+        return jsonify({"ok": False, "error": page_message(error, _request_filenames()),
+                        "remedy": error.remedy}), error.status
     if not _wants_wait():
         job = import_jobs.get_job(get_db(), job_id)
         response = jsonify({"ok": True, "job": _job_json(job)})
