@@ -75,3 +75,26 @@ def test_upload_a_pair_a_bad_file_and_a_compilation(app, fake_embedder, files, t
         assert "Split corrected" in page.locator(".message.success").inner_text()
         assert page.locator("select[name=p3]").input_value() == "page-two"
         page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
+
+
+def test_a_refused_import_keeps_the_form_and_names_the_checkbox(app, fake_embedder, files):
+    app.config["EMBEDDER"] = fake_embedder
+    with live_server(app) as base, chromium_page() as page:
+        page.goto(f"{base}/import")
+        page.set_input_files("#pair-form input[name=french]", files["en"])  # English as French
+        page.set_input_files("#pair-form input[name=english]", files["en"])
+        page.fill("#pair-form input[name=name]", "mon-port")
+        page.click("#pair-form button[type=submit]")
+        error = page.locator(".message.error").inner_text()
+        assert "reads as English" in error and "Skip the language check" in error
+        assert "--" not in error
+        # Nothing to choose again: the name and the files are still there.
+        assert page.locator("#pair-form input[name=name]").input_value() == "mon-port"
+        assert page.eval_on_selector("#pair-form input[name=french]", "e => e.files.length") == 1
+
+        page.check("#pair-form input[name=no_language_check]")
+        page.click("#pair-form button[type=submit]")
+        success = page.locator(".message.success")
+        assert "imported and aligned" in success.inner_text()
+        assert "/import/jobs/" in page.url
+        assert page.locator(".message.success a").get_attribute("href") == "/documents/mon-port"

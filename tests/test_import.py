@@ -303,3 +303,55 @@ def test_running_align_again_keeps_what_was_edited_in_the_browser(
 
     assert result.exit_code == 0, result.output
     assert snapshot(db_path) == before
+
+
+# --- issue 13: third languages, bullets, wording; issue 12: limits ------------------------
+
+
+def test_a_third_language_is_refused_by_the_cli_with_its_flag(runner, tmp_path,
+                                                              use_fake_embedder, db_path):
+    german = tmp_path / "hafen.txt"
+    german.write_text(
+        "Der alte Hafen von Marseille erwacht vor der Morgendämmerung. Die Fischer laden "
+        "ihre Kisten aus, während die Möwen über den Kais kreisen. Etwas später kommen die "
+        "Touristen und die Cafés stellen ihre Terrassen auf.\n", encoding="utf-8")
+    french = tmp_path / "port.txt"
+    french.write_text(FRENCH, encoding="utf-8")
+    result = runner.invoke(cli, ["align", str(french), str(german), "--name", "port"])
+    assert result.exit_code != 0
+    assert "given as English but reads as German" in result.output
+    assert "--no-language-check" in result.output
+    assert store.list_documents(store.open_db(db_path)) == []
+
+
+@pytest.mark.parametrize("suffix", ["md", "docx"])
+def test_list_bullets_are_stored_as_kind_not_text(db, fake_embedder, suffix):
+    items = ["les décrets Lacoste ;", "la loi sur les pleins pouvoirs."]
+    if suffix == "md":
+        data = ("Les mesures prises :\n\n" + "".join(f"- {item}\n" for item in items)).encode()
+    else:
+        import io
+
+        docx = pytest.importorskip("docx")
+        document = docx.Document()
+        document.add_paragraph("Les mesures prises :")
+        for item in items:
+            document.add_paragraph(item, style="List Bullet")
+        buffer = io.BytesIO()
+        document.save(buffer)
+        data = buffer.getvalue()
+    result = import_document(db, "mesures", InputFile(f"fr.{suffix}", data),
+                             InputFile(f"en.{suffix}", data), fake_embedder,
+                             options=ImportOptions(language_check=False))
+    rows = store.sentences(db, result.document_id, store.SOURCE)
+    assert [(row["kind"], row["text"]) for row in rows[1:]] == [("item", item) for item in items]
+
+
+def test_an_import_past_the_sentence_limit_is_refused(db, fake_embedder):
+    text = " ".join(f"Phrase numéro {n} du texte." for n in range(200)).encode()
+    with pytest.raises(ImportRefused, match="more than 100 sentences") as caught:
+        import_document(db, "long", InputFile("a.txt", text), InputFile("b.txt", text),
+                        fake_embedder, options=ImportOptions(language_check=False,
+                                                              max_sentences=100))
+    assert caught.value.status == 413
+    assert store.list_documents(db) == []

@@ -121,3 +121,123 @@ def test_language_check_refuses_english_given_as_french_and_the_reverse():
 
 def test_language_check_lets_very_short_texts_through():
     check_language("The end.", "fr", "en", "fin.txt")
+
+
+# --- issue 12 item 4: denial of service by upload ------------------------------------------
+
+
+def _docx_with_body(body: str) -> bytes:
+    """A valid .docx (made by python-docx) whose document part holds `body`."""
+    import zipfile
+
+    docx = pytest.importorskip("docx")
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "word/document.xml":
+                head, _, _ = data.decode().partition("<w:body>")
+                data = f"{head}<w:body>{body}</w:body></w:document>".encode()
+            archive.writestr(member.filename, data)
+    return out.getvalue()
+
+
+def test_a_docx_flooded_with_paragraphs_is_refused_at_once():
+    import time
+
+    from workbench.readers import TooManyParagraphs
+
+    # Varied enough not to look like a zip bomb: only the paragraph count gives it away.
+    data = _docx_with_body("".join(f"<w:p><w:r><w:t>{n:x}</w:t></w:r></w:p>"
+                                   for n in range(300_000)))
+    assert len(data) < 1_000_000  # small on disk: the 10 MB limit does not see it
+    started = time.process_time()
+    with pytest.raises(TooManyParagraphs, match="more than 50,000 paragraphs"):
+        read_bytes(data, "flood.docx")
+    assert time.process_time() - started < 5
+
+
+def test_a_docx_zip_bomb_is_refused_before_it_is_unpacked():
+    data = _docx_with_body("<w:p/>" + " " * 30_000_000)
+    assert len(data) < 200_000
+    with pytest.raises(FileTooLarge, match="zip bomb"):
+        read_bytes(data, "bomb.docx")
+
+
+def test_a_docx_too_large_once_unpacked_is_refused():
+    import random
+
+    words = random.Random(1).randbytes(600_000).hex()
+    data = _docx_with_body(f"<w:p><w:r><w:t>{words}</w:t></w:r></w:p>")
+    with pytest.raises(FileTooLarge, match="unpacks to"):
+        read_bytes(data, "long.docx", max_uncompressed=1_000_000)
+
+
+def test_docx_table_cells_and_numbered_paragraphs_are_read():
+    body = (
+        '<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr>'
+        "<w:r><w:t>les décrets Lacoste ;</w:t></w:r></w:p>"
+        "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Une cellule.</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+        "<w:p><w:r><w:t>La</w:t></w:r><w:r><w:tab/><w:t>fin.</w:t></w:r></w:p>"
+    )
+    assert read_bytes(_docx_with_body(body), "t.docx").text == (
+        "- les décrets Lacoste ;\n\nUne cellule.\n\nLa fin."
+    )
+
+
+def test_deeply_nested_html_is_refused_clearly_not_a_crash():
+    html = "<html><body>" + "<div>" * 20_000 + "profond" + "</div>" * 20_000 + "</body></html>"
+    with pytest.raises(ReadError, match="levels deep"):
+        read_bytes(html.encode(), "deep.html")
+
+
+def test_html_nested_within_reason_keeps_all_its_text():
+    html = "<html><body>" + "<div>" * 200 + "<p>profond</p>" + "</div>" * 200 + \
+        "<p>après</p></body></html>"
+    assert read_bytes(html.encode(), "nested.html").text == "profond\n\naprès"
+
+
+def test_html_with_too_many_paragraphs_is_refused_while_read():
+    from workbench.readers import TooManyParagraphs
+
+    html = "<html><body>" + "<p>Un.</p>" * 2_000 + "</body></html>"
+    with pytest.raises(TooManyParagraphs, match="more than 1,000 paragraphs"):
+        read_bytes(html.encode(), "many.html", max_paragraphs=1_000)
+
+
+# --- issue 13: a third language passed the check -------------------------------------------
+
+GERMAN = (
+    "Der alte Hafen von Marseille erwacht vor der Morgendämmerung. Die Fischer laden ihre "
+    "Kisten aus, während die Möwen über den Kais kreisen. Etwas später kommen die Touristen "
+    "und die Cafés stellen ihre Terrassen auf."
+)
+SPANISH = (
+    "El viejo puerto de Marsella se despierta antes del amanecer. Los pescadores descargan "
+    "sus cajas mientras las gaviotas vuelan sobre los muelles. Un poco más tarde llegan los "
+    "turistas y los cafés sacan sus terrazas."
+)
+
+
+@pytest.mark.parametrize(("text", "name"), [(GERMAN, "German"), (SPANISH, "Spanish")])
+@pytest.mark.parametrize(("expected", "other", "label"),
+                         [("en", "fr", "English"), ("fr", "en", "French")])
+def test_language_check_refuses_a_third_language(text, name, expected, other, label):
+    with pytest.raises(WrongLanguage, match=f"given as {label} but reads as {name}"):
+        check_language(text, expected, other, "port.txt")
+
+
+def test_language_check_keeps_a_text_full_of_foreign_names():
+    text = ("Karl Marx et Friedrich Engels écrivent le Manifest der Kommunistischen Partei à "
+            "Londres ; Wilhelm Liebknecht et August Bebel le lisent à Leipzig.")
+    check_language(text, "fr", "en", "noms.txt")
+
+
+def test_the_language_check_message_names_no_command_line_flag():
+    with pytest.raises(WrongLanguage) as caught:
+        check_language(ENGLISH, "fr", "en", "port.txt")
+    assert "--" not in str(caught.value)
+    assert caught.value.remedy == "language_check"

@@ -71,9 +71,9 @@ def test_headings_and_list_items_are_their_own_segments():
     assert [(s.kind, s.text) for s in result] == [
         (HEADING, "Les ateliers du quartier"),
         (TEXT, "Trois métiers dominaient la rue."),
-        (ITEM, "- les relieurs, nombreux"),
-        (ITEM, "- les doreurs"),
-        (ITEM, "- les graveurs sur bois"),
+        (ITEM, "les relieurs, nombreux"),
+        (ITEM, "les doreurs"),
+        (ITEM, "les graveurs sur bois"),
         (TEXT, "Ils ont tous disparu."),
     ]
     assert len({s.paragraph for s in result}) == len(result)
@@ -166,3 +166,54 @@ def test_marker_after_a_spaced_french_closing_guillemet_is_a_note_not_a_sentence
         ("Il écrivait : « Le conseil, c'est nous.\u00a0»", ("3",)),
         ("Puis il partit.", ()),
     ]
+
+
+# --- issue 13: initials and list bullets -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("V.I. Lenin (April 10, 1870 – January 21, 1924) was a revolutionary. He led the party.",
+         "en", ["V.I. Lenin (April 10, 1870 – January 21, 1924) was a revolutionary.",
+                "He led the party."]),
+        ("Works by J.-B. Pelé and others. They are rare.", "en",
+         ["Works by J.-B. Pelé and others.", "They are rare."]),
+        ("J.R.R. Tolkien wrote it. It is famous.", "en",
+         ["J.R.R. Tolkien wrote it.", "It is famous."]),
+        ("Texte de V.I. Lénine (10 avril 1870). Il est court.", "fr",
+         ["Texte de V.I. Lénine (10 avril 1870).", "Il est court."]),
+        ("V.I. Lénine (1870 – 1924) est un révolutionnaire. Il fonde le parti.", "fr",
+         ["V.I. Lénine (1870 – 1924) est un révolutionnaire.", "Il fonde le parti."]),
+        ("Une lettre de J.-P. Sartre à J.-B. Pontalis. Elle est longue.", "fr",
+         ["Une lettre de J.-P. Sartre à J.-B. Pontalis.", "Elle est longue."]),
+        # Initials-like endings before an ordinary word still end the sentence.
+        ("He lived in the U.S. He then left.", "en", ["He lived in the U.S.", "He then left."]),
+        ("La réunion eut lieu aux É.-U. Puis il partit.", "fr",
+         ["La réunion eut lieu aux É.-U.", "Puis il partit."]),
+    ],
+)
+def test_initials_of_given_names_do_not_end_a_sentence(text, lang, expected):
+    assert texts(text, lang) == expected
+
+
+@pytest.mark.parametrize("bullet", ["-", "*", "•"])
+def test_a_single_list_item_keeps_its_bullet_as_formatting(bullet):
+    result = segment(f"Les mesures :\n\n{bullet} les décrets Lacoste ;\n\nLa suite.", "fr")
+    assert [(s.kind, s.text) for s in result] == [
+        (TEXT, "Les mesures :"),
+        (ITEM, "les décrets Lacoste ;"),
+        (TEXT, "La suite."),
+    ]
+
+
+def test_numbered_items_keep_their_number():
+    result = segment("1. les relieurs ;\n2. les doreurs.", "fr")
+    assert [(s.kind, s.text) for s in result] == [(ITEM, "1. les relieurs ;"),
+                                                   (ITEM, "2. les doreurs.")]
+
+
+def test_a_dialogue_dash_is_not_a_bullet():
+    result = segment("– Bonjour, dit-il. Il entra.", "fr")
+    assert result[0].text == "– Bonjour, dit-il."
+    assert result[0].kind == TEXT

@@ -158,13 +158,28 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
             results = import_pairs(db, pairs, embedder, settings, options=options,
                                    progress=lambda pair: bar.update(1))
     except (CorpusError, SegmentationError, store.DocumentExists) as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(import_error_message(error)) from error
     for result in results:
         _echo_result(result)
     summary = store.status_summary(db)
     click.echo(
         f"Aligned {len(pairs)} document(s): {summary['links']} links in {db_path}."
     )
+
+
+REMEDY_FLAGS = {
+    "language_check": "To import it anyway, add --no-language-check.",
+    "replace": "Choose another name (--name), or add --replace to update it: unchanged "
+               "sentences keep their links and reviews.",
+    "max_size": "To raise the limit, use --max-size.",
+}
+
+
+def import_error_message(error: Exception) -> str:
+    """A refused import's message, with the flag that would let it through."""
+    remedy = REMEDY_FLAGS.get(getattr(error, "remedy", None) or "")
+    message = str(error)
+    return f"{message.rstrip('. ')}. {remedy}" if remedy else message
 
 
 def _echo_result(result) -> None:
@@ -231,7 +246,10 @@ def serve(host, port, debug, model, require_login, secure_cookies, session_hours
     else:
         from waitress import serve as waitress_serve
 
-        waitress_serve(app, host=host, port=port, threads=8)
+        # Waitress buffers a whole body before the app sees it: its own limit refuses an
+        # oversized upload from the Content-Length, before anything is stored.
+        waitress_serve(app, host=host, port=port, threads=8,
+                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
 
 
 @cli.command()

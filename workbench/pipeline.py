@@ -16,8 +16,16 @@ from workbench.align import AlignSettings, Anchor, Link, align
 from workbench.compilation import DEFAULT_THRESHOLD, Split, split_compilation
 from workbench.compilation import part_name as compilation_part_name
 from workbench.embed import Embedder, with_cache
-from workbench.readers import DEFAULT_MAX_BYTES, ReadError, check_language, read_bytes
-from workbench.segment import Sentence, read_presegmented, segment
+from workbench.readers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PARAGRAPHS,
+    DEFAULT_MAX_SENTENCES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
+    ReadError,
+    check_language,
+    read_bytes,
+)
+from workbench.segment import Sentence, TooManySegments, read_presegmented, segment
 
 SOURCE_DIR, TARGET_DIR = "fr", "en"
 SOURCE, TARGET = store.SOURCE, store.TARGET
@@ -61,11 +69,15 @@ def _is_document(path: Path) -> bool:
 
 
 class ImportRefused(CorpusError):
-    """An import that was refused before anything was written; `status` is the HTTP code."""
+    """An import that was refused before anything was written; `status` is the HTTP code.
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    `remedy` names the setting that would let it through ("language_check", "replace",
+    "max_size"), for the command line to word as a flag and the web page as a checkbox."""
+
+    def __init__(self, message: str, status: int = 400, remedy: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.remedy = remedy
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,9 @@ class ImportOptions:
     presegmented: bool = False
     language_check: bool = True
     max_bytes: int = DEFAULT_MAX_BYTES
+    max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED_BYTES
+    max_paragraphs: int = DEFAULT_MAX_PARAGRAPHS
+    max_sentences: int = DEFAULT_MAX_SENTENCES
 
 
 @dataclass(frozen=True)
@@ -90,7 +105,7 @@ class InputFile:
         if size > max_bytes:
             raise ImportRefused(
                 f"{path.name} is too large ({size / 1e6:.1f} MB; the limit is "
-                f"{max_bytes / 1e6:.1f} MB). Split it, or raise the limit (--max-size).", 413
+                f"{max_bytes / 1e6:.1f} MB); split it, or raise the limit", 413, "max_size",
             )
         return cls(path.name, path.read_bytes())
 
@@ -161,13 +176,27 @@ def prepare_side(
 ) -> list[Sentence]:
     """Read, check and segment one file; pure: raises ImportRefused, writes nothing."""
     try:
-        document = read_bytes(upload.data, upload.filename, max_bytes=options.max_bytes)
+        document = read_bytes(upload.data, upload.filename, max_bytes=options.max_bytes,
+                              max_paragraphs=options.max_paragraphs,
+                              max_uncompressed=options.max_uncompressed)
         if options.language_check:
             check_language(document.text, lang, other_lang, upload.filename)
+        sentences = read_presegmented(document.text) if options.presegmented \
+            else segment(document.text, lang, max_paragraphs=options.max_paragraphs,
+                         max_sentences=options.max_sentences)
     except ReadError as error:
-        raise ImportRefused(str(error), error.status) from error
-    sentences = read_presegmented(document.text) if options.presegmented \
-        else segment(document.text, lang)
+        raise ImportRefused(str(error), error.status, error.remedy) from error
+    except TooManySegments as error:
+        raise ImportRefused(
+            f"{upload.filename} holds {error}, the most one import may hold; split it into "
+            "several documents", 413,
+        ) from error
+    if len(sentences) > options.max_sentences:
+        raise ImportRefused(
+            f"{upload.filename} holds {len(sentences):,} sentences, more than the "
+            f"{options.max_sentences:,} one import may hold; split it into several documents",
+            413,
+        )
     if not sentences:
         raise ImportRefused(f"{upload.filename} holds no sentence to import")
     return sentences
@@ -199,10 +228,8 @@ def import_document(
         if not replace:
             raise ImportRefused(
                 f"a document named {name!r} is already imported"
-                + (" with exactly this text" if unchanged else "")
-                + ". Choose another name, or re-import it to apply changes (--replace; "
-                "your reviewed links are kept)",
-                409,
+                + (" with exactly this text" if unchanged else ""),
+                409, "replace",
             )
         changes = reimport_document(
             db, existing["id"], source_sentences, target_sentences, embedder, settings,

@@ -10,7 +10,11 @@ Punkt gets wrong in real documents:
 - closing quotes and brackets stay with the sentence they close (» ” ) ]);
 - an ellipsis (… or ...) before a capital ends a sentence;
 - "CHAPITRE I." is a label, not a sentence;
-- headings, list items and notes are segments of their own, with a `kind`;
+- initials of given names (V.I. Lenin, J.-B. Pelé, J. R. R. Tolkien) do not end a
+  sentence when the next word is a name: a capitalised word that the language model
+  never saw in lower case and does not know as a sentence starter;
+- headings, list items and notes are segments of their own, with a `kind`; a list
+  item's bullet (- * •) is formatting: it is dropped from the text, the kind keeps it;
 - footnote markers glued to the text (apparatus.”6, l'État.2, [3], ¹) are
   taken out of the sentence and kept in `notes`.
 """
@@ -56,6 +60,12 @@ TITLE_ABBREVIATIONS = {
     "prof", "st", "ste", "cf", "coll", "p", "pp", "chap", "vol", "éd", "ed", "eds", "fig", "op",
 }
 TITLE_AT_END = re.compile(r"(?:^|[\s(«“\"'])(\w+)\.$")
+BULLET = re.compile(r"^[-*•▪◦·][\s\u00a0]+")
+"""A bullet that marks a line as a list item even alone (not the dialogue dashes – —)."""
+INITIALS_AT_END = re.compile(
+    r"(?:^|(?<=[\s(«“\"'‘]))(?:[A-ZÀ-ÖØ-Þ]\.(?:[-‐][\s\u00a0]?|[\s\u00a0])?)*[A-ZÀ-ÖØ-Þ]\.$"
+)
+FIRST_WORD = re.compile(r"[«“‘(\[\"'\s\u00a0]*(\w+)")
 LIST_MARKER = re.compile(r"^(?:[-*•–·▪◦]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
 NUMBERED = re.compile(r"^(?:\[(\d{1,3})\]|(\d{1,3})[.)])\s+")
 NOTES_HEADING = re.compile(
@@ -115,6 +125,16 @@ class SegmentationError(ValueError):
     """Raised for a language that has no Punkt parameters."""
 
 
+class TooManySegments(SegmentationError):
+    """A text with more paragraphs or sentences than an import may hold; raised as soon as
+    the count passes the limit, before the rest is split."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"more than {limit:,} {what}")
+        self.what = what
+        self.limit = limit
+
+
 SENTENCE_END_CHARACTERS = (".", "?", "!", "…")
 """Punkt's defaults, with the ellipsis character as a sentence end."""
 
@@ -167,7 +187,7 @@ def _block_paragraphs(lines: list[str]) -> list[Paragraph]:
     if not lines:
         return []
     if len(lines) == 1:
-        return [Paragraph(lines[0])]
+        return [Paragraph(lines[0], ITEM if BULLET.match(lines[0]) else TEXT)]
     marked = [bool(LIST_MARKER.match(line)) for line in lines]
     if marked[0] and sum(marked) >= 2:
         items: list[str] = []
@@ -254,6 +274,21 @@ def _starts_lowercase(text: str) -> bool:
     return bool(stripped) and stripped[0].islower()
 
 
+def _starts_with_name(text: str, lang: str) -> bool:
+    """Whether `text` starts with a capitalised word that looks like a name, not like an
+    ordinary word opening a sentence: Punkt's parameters never saw it in lower case and
+    do not list it as a frequent sentence starter ("He", "Puis" and "The" are neither)."""
+    first = FIRST_WORD.match(text)
+    if first is None or not first.group(1)[0].isupper():
+        return False
+    from nltk.tokenize.punkt import _ORTHO_LC
+
+    word = first.group(1).lower()
+    params = sentence_tokenizer(lang)._params
+    lower_case_seen = params.ortho_context.get(word, 0) & _ORTHO_LC
+    return not lower_case_seen and word not in params.sent_starters
+
+
 def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
     spans = list(sentence_tokenizer(lang).span_tokenize(paragraph))
     spans = _split_ellipses(paragraph, spans)
@@ -283,6 +318,8 @@ def _sentence_spans(paragraph: str, lang: str) -> list[tuple[int, int]]:
                 (_starts_lowercase(paragraph[start:end]) and EXCLAMATION_END.search(previous))
                 or CHAPTER_LABEL.search(previous)
                 or (title and title.group(1).lower() in TITLE_ABBREVIATIONS)
+                or (INITIALS_AT_END.search(previous) and _starts_with_name(paragraph[start:end],
+                                                                           lang))
             ):
                 merged[-1][1] = end
                 continue
@@ -317,7 +354,8 @@ def _paragraph_sentences(paragraph: Paragraph, index: int, lang: str) -> list[Se
         numbered = NUMBERED.match(text)
         number = (numbered.group(1) or numbered.group(2)) if numbered else None
         return [Sentence(text, index, NOTE, (number,) if number else ())]
-    clean, markers = _strip_markers(paragraph.text)
+    text = BULLET.sub("", paragraph.text) if paragraph.kind == ITEM else paragraph.text
+    clean, markers = _strip_markers(text)
     whole = paragraph.kind in (HEADING, ITEM)
     spans = [(0, len(clean))] if whole else _sentence_spans(clean, lang)
     sentences = []
@@ -334,14 +372,21 @@ def _paragraph_sentences(paragraph: Paragraph, index: int, lang: str) -> list[Se
     return sentences
 
 
-def segment(text: str, lang: str) -> list[Sentence]:
-    """Running text to sentences, keeping paragraph numbers, kinds and footnote markers."""
+def segment(text: str, lang: str, *, max_paragraphs: int | None = None,
+            max_sentences: int | None = None) -> list[Sentence]:
+    """Running text to sentences, keeping paragraph numbers, kinds and footnote markers.
+
+    Past `max_paragraphs` or `max_sentences`, `TooManySegments` is raised at once."""
     sentence_tokenizer(lang)  # fail early on an unknown language
-    return [
-        sentence
-        for index, paragraph in enumerate(paragraphs(text))
-        for sentence in _paragraph_sentences(paragraph, index, lang)
-    ]
+    found = paragraphs(text)
+    if max_paragraphs is not None and len(found) > max_paragraphs:
+        raise TooManySegments("paragraphs", max_paragraphs)
+    sentences: list[Sentence] = []
+    for index, paragraph in enumerate(found):
+        sentences += _paragraph_sentences(paragraph, index, lang)
+        if max_sentences is not None and len(sentences) > max_sentences:
+            raise TooManySegments("sentences", max_sentences)
+    return sentences
 
 
 def read_presegmented(text: str) -> list[Sentence]:

@@ -145,6 +145,14 @@ def _add_document_finished(db: sqlite_utils.Database) -> None:
     db["documents"].add_column("finished_by", str)
 
 
+def _create_import_jobs(db: sqlite_utils.Database) -> None:
+    """Imports run in the background from the browser; each is recorded here (by
+    `workbench.import_jobs`) so that a restart reports unfinished ones as interrupted."""
+    from workbench.import_jobs import create_table
+
+    create_table(db)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
@@ -154,6 +162,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_user_accounts", _create_user_accounts),
     ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
     ("0008_review_finished_documents", _add_document_finished),
+    ("0009_import_jobs", _create_import_jobs),
 ]
 
 

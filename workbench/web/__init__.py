@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(documents.bp)
     app.register_blueprint(exports.bp)
-    app.register_blueprint(imports.bp)
+    imports.init_app(app)
     app.register_blueprint(terms.bp)
     review.init_app(app)
     app.register_error_handler(store.DatabaseBusy, database_busy)

@@ -1,15 +1,32 @@
 """Import in the browser: a French–English pair, or a compilation and its originals.
 
-Every refusal is shown on the upload page (and as JSON with HTTP 400, 404,
-409 or 413); a refused import changes nothing in the database.
+The request only reads the uploaded files and records a job; the import itself (read,
+segment, embed, align, save) runs on the app's pool of import workers (`web.jobs`),
+and the page follows its progress. `POST /import.json` answers 202 with the job's URL
+(or, with `?wait=1`, the finished import). Every refusal is shown on the upload page
+(and as JSON with HTTP 400, 404, 409, 413 or 503); a refused import changes nothing in
+the database.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from dataclasses import dataclass
 
-from workbench import store
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from workbench import import_jobs, store
 from workbench.compilation import document_stem
+from workbench.embed import Embedder, each_model
 from workbench.pipeline import (
     CompilationResult,
     ImportOptions,
@@ -22,12 +39,62 @@ from workbench.pipeline import (
     import_document,
     resplit_compilation,
 )
-from workbench.readers import DEFAULT_MAX_BYTES
+from workbench.readers import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PARAGRAPHS,
+    DEFAULT_MAX_SENTENCES,
+    DEFAULT_MAX_UNCOMPRESSED_BYTES,
+)
 from workbench.web.db import get_db
+from workbench.web.jobs import (
+    DEFAULT_QUEUE_LIMIT,
+    DEFAULT_WORKERS,
+    EXTENSION_KEY,
+    ImportsBusy,
+    ImportWorkers,
+    JobProgress,
+    owner_id,
+    owner_is_gone,
+)
 from workbench.web.review import embedder as app_embedder
 
 bp = Blueprint("imports", __name__)
 FORMATS = [".txt (any encoding)", ".md", ".html", ".docx"]
+FIELD_LABELS = {
+    "french": "the French original", "english": "the English translation",
+    "compilation": "the English compilation",
+}
+PAGE_REMEDIES = {
+    "language_check": "Tick “Skip the language check” to import it anyway.",
+    "replace": "Choose another name, or tick “Update it if it is already imported”: "
+               "unchanged sentences keep their links and reviews.",
+    "max_size": "The limit is MAX_IMPORT_BYTES in the workbench's configuration.",
+}
+BODY_MARGIN = 1024 * 1024
+"""Room for the form fields beside the files in MAX_CONTENT_LENGTH's default."""
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint, bound request bodies, make the app's import workers, and
+    mark the jobs a stopped server left unfinished as interrupted."""
+    app.register_blueprint(bp)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # Werkzeug refuses a larger body from its Content-Length, before reading it.
+        app.config["MAX_CONTENT_LENGTH"] = 6 * _max_bytes(app) + BODY_MARGIN
+    workers = ImportWorkers(
+        int(app.config.get("IMPORT_WORKERS", DEFAULT_WORKERS)),
+        int(app.config.get("IMPORT_QUEUE_LIMIT", DEFAULT_QUEUE_LIMIT)),
+        inline=bool(app.config.get("IMPORT_JOBS_INLINE", False)),
+    )
+    app.extensions[EXTENSION_KEY] = workers
+    db = store.open_db(app.config["DATABASE"])
+    try:
+        gone = [job["id"] for job in import_jobs.unfinished_jobs(db)
+                if owner_is_gone(job["owner"])]
+        if gone:
+            import_jobs.mark_interrupted(db, gone)
+    finally:
+        db.close()
 
 
 def _embedder():
@@ -35,18 +102,66 @@ def _embedder():
     return app_embedder(current_app)
 
 
-def _max_bytes() -> int:
-    return int(current_app.config.get("MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
+def _max_bytes(app: Flask | None = None) -> int:
+    return int((app or current_app).config.get("MAX_IMPORT_BYTES", DEFAULT_MAX_BYTES))
 
 
 def _limits() -> dict:
-    return {"max_bytes": _max_bytes(), "formats": FORMATS}
+    config = current_app.config
+    return {
+        "max_bytes": _max_bytes(),
+        "max_request_bytes": config.get("MAX_CONTENT_LENGTH"),
+        "max_uncompressed_bytes": int(config.get("MAX_IMPORT_UNCOMPRESSED_BYTES",
+                                                 DEFAULT_MAX_UNCOMPRESSED_BYTES)),
+        "max_paragraphs": int(config.get("MAX_IMPORT_PARAGRAPHS", DEFAULT_MAX_PARAGRAPHS)),
+        "max_sentences": int(config.get("MAX_IMPORT_SENTENCES", DEFAULT_MAX_SENTENCES)),
+        "workers": int(config.get("IMPORT_WORKERS", DEFAULT_WORKERS)),
+        "formats": FORMATS,
+    }
+
+
+def page_message(error: ImportRefused, filenames: list[str] | tuple[str, ...] = ()) -> str:
+    """A refusal worded for the upload page: a capital (unless it opens with a file's
+    name), and the checkbox or setting that would let it through, not a command flag."""
+    message = str(error).strip()
+    if not any(name and message.startswith(name) for name in filenames):
+        message = message[:1].upper() + message[1:]
+    if not message.endswith((".", "!", "?")):
+        message += "."
+    remedy = PAGE_REMEDIES.get(getattr(error, "remedy", None) or "")
+    return f"{message} {remedy}" if remedy else message
+
+
+# --- reading the request ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    """What the translator asked for, with the uploaded files in memory."""
+
+    mode: str
+    name: str
+    files: tuple[InputFile, ...]  # pair: French, English; compilation: English, originals
+    replace: bool
+    options: ImportOptions
+
+    @property
+    def filenames(self) -> list[str]:
+        return [upload.filename for upload in self.files]
+
+    def params(self) -> dict:
+        """What the form held, to fill it again after a refusal (files cannot be)."""
+        return {
+            "mode": self.mode, "name": self.name, "files": self.filenames,
+            "replace": "on" if self.replace else "",
+            "no_language_check": "" if self.options.language_check else "on",
+        }
 
 
 def _upload(field: str) -> InputFile:
     files = [f for f in request.files.getlist(field) if f and f.filename]
     if not files:
-        raise ImportRefused(f"choose a file for “{field}”")
+        raise ImportRefused(f"choose {FIELD_LABELS.get(field, field)} (field “{field}”)")
     return _read(files[0])
 
 
@@ -55,43 +170,103 @@ def _read(storage) -> InputFile:
     if len(data) > _max_bytes():
         raise ImportRefused(
             f"{storage.filename} is too large (over {_max_bytes() / 1e6:.1f} MB, the limit of "
-            "this workbench; MAX_IMPORT_BYTES sets it)", 413,
+            "this workbench)", 413, "max_size",
         )
     return InputFile(storage.filename, data)
 
 
 def _options() -> ImportOptions:
+    config = current_app.config
     return ImportOptions(
         language_check=request.form.get("no_language_check") != "on",
         max_bytes=_max_bytes(),
+        max_uncompressed=int(config.get("MAX_IMPORT_UNCOMPRESSED_BYTES",
+                                        DEFAULT_MAX_UNCOMPRESSED_BYTES)),
+        max_paragraphs=int(config.get("MAX_IMPORT_PARAGRAPHS", DEFAULT_MAX_PARAGRAPHS)),
+        max_sentences=int(config.get("MAX_IMPORT_SENTENCES", DEFAULT_MAX_SENTENCES)),
     )
 
 
-def _run_import() -> ImportResult | CompilationResult:
+def _import_request() -> ImportRequest:
     mode = request.form.get("mode", "pair")
     name = (request.form.get("name") or "").strip()
-    if request.content_length and request.content_length > 12 * _max_bytes():
-        raise ImportRefused("the upload is too large for this workbench", 413)
+    if mode not in ("pair", "compilation"):
+        raise ImportRefused(f"unknown import mode {mode!r}: pair or compilation")
     if mode == "compilation":
         compilation = _upload("compilation")
         originals = [_read(f) for f in request.files.getlist("originals") if f and f.filename]
         if not originals:
             raise ImportRefused("choose the French originals of the compilation")
-        return import_compilation(
-            get_db(), name or document_stem(compilation.filename), compilation, originals,
-            _embedder(), options=_options(),
-        )
+        return ImportRequest(mode, name or document_stem(compilation.filename),
+                             (compilation, *originals), False, _options())
     source, target = _upload("french"), _upload("english")
-    return import_document(
-        get_db(), name or source.filename.rsplit(".", 1)[0], source, target, _embedder(),
-        options=_options(), replace=request.form.get("replace") == "on",
-    )
+    return ImportRequest(mode, name or source.filename.rsplit(".", 1)[0], (source, target),
+                         request.form.get("replace") == "on", _options())
 
 
-def _result_json(result: ImportResult | CompilationResult) -> dict:
+# --- running an import ----------------------------------------------------------------
+
+
+def execute(db, embedder: Embedder, job: ImportRequest) -> dict:
+    """Run the import itself (the synchronous path); return its result as JSON data."""
+    if job.mode == "compilation":
+        result = import_compilation(db, job.name, job.files[0], list(job.files[1:]), embedder,
+                                    options=job.options)
+    else:
+        result = import_document(db, job.name, job.files[0], job.files[1], embedder,
+                                 options=job.options, replace=job.replace)
+    return _result_json(result, job.name)
+
+
+def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
+    """A job on a worker thread: its own connections, progress written as it goes; every
+    outcome, even an unexpected error, ends in the job's row."""
+    jobs_db = store.open_db(app.config["DATABASE"])
+    work_db = store.open_db(app.config["DATABASE"])
+    try:
+        import_jobs.start_job(jobs_db, job_id)
+        progress = JobProgress(
+            lambda stage, fraction: import_jobs.report_progress(jobs_db, job_id, stage, fraction)
+        )
+        with app.app_context():
+            model = each_model(app_embedder(app), progress.wrap)
+        import_jobs.finish_job(jobs_db, job_id, execute(work_db, model, job))
+    except ImportRefused as error:
+        import_jobs.fail_job(jobs_db, job_id, page_message(error, job.filenames), error.status,
+                             error.remedy)
+    except Exception:  # recorded for the translator; the details go to the server log
+        app.logger.exception("import job %s failed", job_id)
+        import_jobs.fail_job(
+            jobs_db, job_id, "An unexpected error stopped the import (the server log has the "
+            "details); nothing was saved.", 500,
+        )
+    finally:
+        work_db.close()
+        jobs_db.close()
+
+
+def _start_job():
+    """Read the request, record the job and hand it to the workers: (job id, future)."""
+    job = _import_request()
+    db = get_db()
+    job_id = import_jobs.create_job(db, job.mode, job.name, job.params(), owner_id())
+    app = current_app._get_current_object()
+    try:
+        future = app.extensions[EXTENSION_KEY].submit(lambda: _run_job(app, job_id, job))
+    except ImportsBusy as error:
+        message = ("the workbench is busy with other imports; try again in a few minutes "
+                   f"({error})")
+        import_jobs.fail_job(db, job_id, page_message(ImportRefused(message)), 503)
+        raise ImportRefused(message, 503) from error
+    return job_id, future
+
+
+def _result_json(result: ImportResult | CompilationResult, name: str) -> dict:
     if isinstance(result, CompilationResult):
         return {
             "compilation": True,
+            "name": name,
+            "summary": result.summary(),
             "documents": [
                 {"name": r.name, "links": r.links}
                 for r in [*result.parts, *([result.unmatched] if result.unmatched else [])]
@@ -112,9 +287,57 @@ def _result_json(result: ImportResult | CompilationResult) -> dict:
     }
 
 
+def _job_json(job: dict) -> dict:
+    result = job["result"]
+    document_url = None
+    if result is not None:
+        document_url = url_for("imports.compilation", name=result["name"]) \
+            if result.get("compilation") else url_for("documents.document", name=result["name"])
+    return {
+        "id": job["id"], "kind": job["kind"], "name": job["name"], "state": job["state"],
+        "stage": job["stage"], "progress": job["progress"],
+        "url": url_for("imports.job_json", job_id=job["id"]),
+        "page": url_for("imports.job_page", job_id=job["id"]),
+        "files": job["params"].get("files", []),
+        "error": job["error"], "status": job["status"], "remedy": job["remedy"],
+        "result": result, "document_url": document_url,
+        "created": job["created"], "started": job["started"], "finished": job["finished"],
+    }
+
+
+def _request_filenames() -> list[str]:
+    return [f.filename for field in request.files for f in request.files.getlist(field)
+            if f and f.filename]
+
+
+def _wants_wait() -> bool:
+    return (request.args.get("wait") or request.form.get("wait") or "").lower() in (
+        "1", "true", "yes", "on")
+
+
+def _upload_page(status: int = 200, **context):
+    context.setdefault("result", None)
+    context.setdefault("error", None)
+    context.setdefault("form", None)
+    return render_template("upload.html", limits=_limits(), **context), status
+
+
+# --- routes ---------------------------------------------------------------------------
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def body_too_large(error: RequestEntityTooLarge):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    message = (f"The upload is larger than {limit / 1e6:.0f} MB, the most this workbench "
+               "accepts in one request; nothing was read or imported.")
+    if request.path.endswith(".json"):
+        return jsonify({"ok": False, "error": message, "remedy": None}), 413
+    return _upload_page(413, error=message)
+
+
 @bp.get("/import")
 def upload():
-    return render_template("upload.html", limits=_limits(), result=None, error=None)
+    return _upload_page(jobs=[_job_json(job) for job in import_jobs.recent_jobs(get_db(), 5)])
 
 
 @bp.get("/import.json")
@@ -125,28 +348,61 @@ def upload_json():
 @bp.post("/import")
 def upload_post():
     try:
-        result = _run_import()
+        job_id, _ = _start_job()
     except ImportRefused as error:
-        return render_template("upload.html", limits=_limits(), result=None, error=str(error),
-                               form=request.form), error.status
-    view = _compilation_view(_compilation_name(result)) \
-        if isinstance(result, CompilationResult) else None
-    return render_template("upload.html", limits=_limits(), error=None, result=result,
-                           compilation=view)
+        return _upload_page(error.status, error=page_message(error, _request_filenames()),
+                            form=request.form)
+    return redirect(url_for("imports.job_page", job_id=job_id), 303)
 
 
 @bp.post("/import.json")
 def upload_post_json():
     try:
-        result = _run_import()
+        job_id, future = _start_job()
     except ImportRefused as error:
-        return jsonify({"ok": False, "error": str(error)}), error.status
-    return jsonify({"ok": True, "result": _result_json(result)})
+        return jsonify({"ok": False, "error": page_message(error, _request_filenames()),
+                        "remedy": error.remedy}), error.status
+    if not _wants_wait():
+        job = import_jobs.get_job(get_db(), job_id)
+        response = jsonify({"ok": True, "job": _job_json(job)})
+        response.status_code = 202
+        response.headers["Location"] = url_for("imports.job_json", job_id=job_id)
+        return response
+    future.result()  # _run_job records every outcome in the job's row
+    job = import_jobs.get_job(get_db(), job_id)
+    if job["state"] == import_jobs.DONE:
+        return jsonify({"ok": True, "result": job["result"], "job": _job_json(job)})
+    return jsonify({"ok": False, "error": job["error"], "remedy": job["remedy"],
+                    "job": _job_json(job)}), job["status"] or 500
 
 
-def _compilation_name(result: CompilationResult) -> str:
-    row = store.get_document(get_db(), result.parts[0].name)
-    return row["compilation"]
+@bp.get("/import/jobs.json")
+def jobs_json():
+    return jsonify({"jobs": [_job_json(job) for job in import_jobs.recent_jobs(get_db())]})
+
+
+@bp.get("/import/jobs/<job_id>.json")
+def job_json(job_id: str):
+    job = import_jobs.get_job(get_db(), job_id)
+    if job is None:
+        return jsonify({"ok": False, "error": f"There is no import job {job_id!r}."}), 404
+    return jsonify(_job_json(job))
+
+
+@bp.get("/import/jobs/<job_id>")
+def job_page(job_id: str):
+    job = import_jobs.get_job(get_db(), job_id)
+    if job is None:
+        return _upload_page(404, error=f"There is no import job {job_id!r}.")
+    view = _job_json(job)
+    if job["state"] in import_jobs.UNFINISHED:
+        return _upload_page(job=view)
+    if job["state"] != import_jobs.DONE:
+        return _upload_page(job["status"] or 500, job=view, error=job["error"],
+                            form=job["params"])
+    result = job["result"]
+    compilation = _compilation_view(result["name"]) if result.get("compilation") else None
+    return _upload_page(job=view, result=result, compilation=compilation)
 
 
 def _compilation_view(name: str) -> dict:
