@@ -111,8 +111,9 @@ def test_anonymous_json_gets_401_and_changes_nothing(team, sample_document, db, 
                            content_type="multipart/form-data",
                            headers={"Accept": "application/json"})
     else:
-        answer = getattr(team, method)(path, json={"status": "confirmed", "version": before},
-                                       headers={"Accept": "application/json"})
+        body = ({"source_term": "roi", "target_term": "king"} if path == "/glossary.json"
+                else {"status": "confirmed", "version": before})
+        answer = getattr(team, method)(path, json=body, headers={"Accept": "application/json"})
     assert answer.status_code == 401
     assert answer.get_json()["error"] == "login_required"
     assert version_of(db, sample_document) == before
@@ -328,7 +329,7 @@ def test_admin_imports(team, db):
     upload = {"french": (io.BytesIO(b"Le roi est mort. Vive le roi."), "a.txt"),
               "english": (io.BytesIO(b"The king is dead. Long live the king."), "a.txt"),
               "name": "new", "no_language_check": "on", "csrf_token": csrf_token(team)}
-    answer = team.post("/import.json", data=upload, content_type="multipart/form-data")
+    answer = team.post("/import.json?wait=1", data=upload, content_type="multipart/form-data")
     assert answer.status_code == 200, answer.get_json()
     assert store.get_document(db, "new") is not None
 
