@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import sqlite_utils
 
@@ -36,8 +37,19 @@ ANONYMOUS = "anonymous"
 SIDE_NAMES = {store.SOURCE: "French", store.TARGET: "English"}
 
 
-Scorer = Callable[[list[str], list[str]], "float | None"]
+TextScorer = Callable[[list[str], list[str]], "float | None"]
 """Confidence of a link from its French and English sentence texts (None: unknown)."""
+
+
+class DocumentScorer(Protocol):
+    """Confidence of links in their document as the edit left it: what the editor uses
+    (`workbench.review_scorer`), so a reshaped row is scored like the aligner's rows."""
+
+    def score_links(self, db: sqlite_utils.Database, document_id: int,
+                    link_ids: Sequence[int]) -> dict[int, float | None]: ...
+
+
+Scorer = TextScorer | DocumentScorer
 
 
 def _no_score(source: list[str], target: list[str]) -> None:
@@ -299,7 +311,11 @@ def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
 
 
 def _rescore(edit: Edit, scorer: Scorer) -> None:
-    """Give each reshaped link (other sentences, or a sentence with new text) a fresh score."""
+    """Give each reshaped link (other sentences, or a sentence with new text) a fresh score.
+
+    Runs once the edit's rows are in place, so a `DocumentScorer` sees the document as the
+    edit left it; the new scores go into the stored rows and the history's `after` rows."""
+    reshaped = []
     texts: dict[int, str] = {}
     changed_text: set[int] = set()
     for region in edit.regions:
@@ -318,6 +334,14 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
             if old.get(row["id"]) == (row["source_ids"], row["target_ids"]) and \
                     not changed_text.intersection(ids):
                 continue
+            reshaped.append(row)
+    if hasattr(scorer, "score_links"):
+        scores = scorer.score_links(edit.db, edit.document_id, [row["id"] for row in reshaped])
+        for row in reshaped:
+            row["score"] = scores.get(row["id"])
+    else:
+        for row in reshaped:
+            ids = row["source_ids"] + row["target_ids"]
             missing = [i for i in ids if i not in texts]
             if missing:
                 marks = ",".join("?" * len(missing))
@@ -325,6 +349,8 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
                     f"select id, text from sentences where id in ({marks})", missing).fetchall())
             row["score"] = scorer([texts[i] for i in row["source_ids"]],
                                   [texts[i] for i in row["target_ids"]])
+    edit.db.conn.executemany("update links set score = ? where id = ?",
+                             [[row["score"], row["id"]] for row in reshaped])
 
 
 def run(
@@ -347,8 +373,6 @@ def run(
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
-        if op != "realign":
-            _rescore(edit, scorer or _no_score)
         before, after, stops = [], [], {}
         for region in edit.regions:
             if region.after is None:
@@ -361,6 +385,8 @@ def run(
             after.append(_status_json(edit.status_after))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
+        if op != "realign":  # `after` holds the same rows: the history gets the new scores
+            _rescore(edit, scorer or _no_score)
         db.execute(
             "update history set state = ? where document_id = ? and state = ?",
             [DROPPED, document_id, UNDONE],

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from workbench import review, store
 from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.review_scorer import StoredRowScorer
 from workbench.web.db import get_db
 
 bp = Blueprint("review", __name__)
@@ -36,57 +37,9 @@ def embedder(app: Flask) -> Embedder:
     return app.extensions[EMBEDDER_KEY]
 
 
-def cached_scorer(db, model: str) -> review.Scorer:
-    """Score a reshaped link from the embedding cache alone: an edit never runs the model.
-
-    The joined texts are often cached already (the aligner embeds runs of neighbouring
-    sentences); otherwise the mean of the sentences' vectors stands in for them.
-    """
-    cache = store.SqliteEmbeddingCache(db)
-
-    def side_vector(texts: list[str]) -> np.ndarray | None:
-        joined = text_key(" ".join(texts))
-        found = cache.get_vectors(model, [joined])
-        if joined in found:
-            return found[joined]
-        keys = [text_key(t) for t in texts]
-        found = cache.get_vectors(model, keys)
-        if any(k not in found for k in keys):
-            return None
-        mean = np.mean([found[k] for k in keys], axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm else None
-
-    def score(source: list[str], target: list[str]) -> float | None:
-        if not source or not target:
-            return None
-        a, b = side_vector(source), side_vector(target)
-        if a is None or b is None:
-            return None
-        return float(np.clip(a @ b, 0.0, 1.0))
-
-    return score
-
-
 def _scorer(db) -> review.Scorer:
-    return embedder_scorer(db, embedder(current_app))
-
-
-def embedder_scorer(db, model: Embedder) -> review.Scorer:
-    """`cached_scorer` for `model`; a pair of models scores the weighted mean of its two
-    models' cosines (what the aligner gave it), or one model's alone when only it is cached."""
-    if not isinstance(model, EmbedderPair):
-        return cached_scorer(db, model.name)
-    first = embedder_scorer(db, model.first)
-    second = embedder_scorer(db, model.second)
-
-    def score(source: list[str], target: list[str]) -> float | None:
-        one, two = first(source, target), second(source, target)
-        if one is None or two is None:
-            return two if one is None else one
-        return (1 - model.second_weight) * one + model.second_weight * two
-
-    return score
+    """Reshaped rows get the aligner's calibrated confidence, computed with the app's model."""
+    return StoredRowScorer(embedder(current_app))
 
 
 # --- JSON shapes ------------------------------------------------------------------------
