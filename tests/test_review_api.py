@@ -210,3 +210,26 @@ def test_long_documents_map_compares_bin_centroids(db, fake_embedder, monkeypatc
     cells = [grid["cells"][r * 4 : r * 4 + 4] for r in range(4)]
     for r in range(4):  # the diagonal (the same three sentences) stands out in every row
         assert cells[r][r] == max(cells[r]) and cells[r][r] > 200
+
+
+def test_a_text_conflict_answers_with_theirs_yours_and_the_base(client, db, sample_document):
+    """Two translators corrected the same sentence: the second one's 409 carries what the
+    page needs to show both versions and the text they both started from."""
+    sentence = store.sentences(db, sample_document, store.TARGET)[1]
+    start = version(client)
+    saved = client.post(f"/documents/sample/sentences/{sentence['id']}/text",
+                        json={"version": start, "text": "cold and hunger",
+                              "base": sentence["text"]}, headers=USER)
+    assert saved.status_code == 200
+    refused = client.post(f"/documents/sample/sentences/{sentence['id']}/text",
+                          json={"version": start, "text": "Long live the queen.",
+                                "base": sentence["text"]},
+                          headers={"X-Workbench-User": "ben"})
+    assert refused.status_code == 409
+    body = refused.get_json()
+    assert body["version"] == start + 1
+    assert body["text_conflict"] == {
+        "sentence_id": sentence["id"], "theirs": "cold and hunger",
+        "yours": "Long live the queen.", "base": "Long live the king.", "changed": True,
+        "by": "ana", "at": body["text_conflict"]["at"]}
+    assert store.sentences(db, sample_document, store.TARGET)[1]["text"] == "cold and hunger"

@@ -164,15 +164,20 @@ def _field(name: str, kind=str):
         raise review.ReviewError(f"`{name}` must be a {kind.__name__}") from error
 
 
-def _run(name: str, operation):
-    """Call `operation(db, document_id, user=, version=)` and answer with what changed."""
+def _run(name: str, operation, conflict_details=None):
+    """Call `operation(db, document_id, user=, version=)` and answer with what changed.
+
+    On a conflict, `conflict_details(db, document_id)` adds what the page needs to show
+    the translator what changed (a text edit: the other version of the sentence)."""
     document = _document(name)
     db = get_db()
     try:
         change = operation(db, document["id"], user=_user(), version=_version())
     except review.Conflict as error:
-        return jsonify({"error": "conflict", "message": str(error),
-                        "version": error.current}), 409
+        body = {"error": "conflict", "message": str(error), "version": error.current}
+        if conflict_details is not None:
+            body.update(conflict_details(db, document["id"]))
+        return jsonify(body), 409
     except review.NotFound as error:
         return jsonify({"error": "not_found", "message": str(error)}), 404
     except review.ReviewError as error:
@@ -217,8 +222,36 @@ def insert_empty(name: str, link_id: int):
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/text")
 def edit_text(name: str, sentence_id: int):
+    """Save a sentence's new text. The body may name the `base` text the translator started
+    from: a 409 then carries theirs, yours and that base, so the page can show all three."""
+    yours, base = _body().get("text"), _body().get("base")
+
+    def details(db, document_id: int) -> dict:
+        return {"text_conflict": text_conflict_json(
+            db, document_id, sentence_id, yours if isinstance(yours, str) else None,
+            base if isinstance(base, str) else None)}
+
     return _run(name, lambda db, doc, **kw: review.edit_text(
-        db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw))
+        db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw),
+        conflict_details=details)
+
+
+def text_conflict_json(db, document_id: int, sentence_id: int, yours: str | None,
+                       base: str | None) -> dict:
+    """The three versions of a sentence two translators edited at once, and who saved theirs.
+
+    `theirs` is None when the sentence is gone (joined into its neighbour meanwhile)."""
+    row = db.execute("select text from sentences where id = ? and document_id = ?",
+                     [sentence_id, document_id]).fetchone()
+    holder = db.execute(
+        "select updated_by, updated from links where document_id = ? and ("
+        "exists (select 1 from json_each(links.source_ids) where value = ?) or "
+        "exists (select 1 from json_each(links.target_ids) where value = ?))",
+        [document_id, sentence_id, sentence_id],
+    ).fetchone() if row else None
+    return {"sentence_id": sentence_id, "theirs": row[0] if row else None, "yours": yours,
+            "base": base, "changed": base is not None and row is not None and row[0] != base,
+            "by": holder[0] if holder else None, "at": holder[1] if holder else None}
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/split")
