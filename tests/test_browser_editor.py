@@ -176,3 +176,42 @@ def test_two_translators_edit_the_same_sentence(app, story, tmp_path):  # noqa: 
         assert stored_text(app, story, 1) == "Long live the king, said the crowd."
         links = store.links(app_db(app), story)
         assert links[1]["updated_by"] == "ben"
+
+
+# --- the overview map follows the edits ---------------------------------------------------------
+
+
+def test_the_map_is_fetched_again_with_its_matrix_after_edits(db_path, db, fake_embedder):
+    from tests.conftest import sentences
+    from workbench import pipeline
+    from workbench.web import create_app
+
+    texts = ["le chat dort", "le chien court", "la pluie tombe", "le vent souffle"]
+    pipeline.create_aligned_document(db, "story", sentences(*texts), sentences(*texts),
+                                     fake_embedder)
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
+
+    def is_map(request):
+        return request.url.endswith("/map.json")
+
+    with live_server(app) as base, chromium_page() as page:
+        with page.expect_response(is_map) as first:
+            open_editor(page, base)
+        assert first.value.json()["cells"] is not None
+        area = open_sentence(page, 1)
+        with page.expect_response(is_map) as after_edit:
+            area.fill("le chien court vite")
+            area.press("Enter")
+        assert after_edit.value.json()["cells"] is not None
+        page.locator(".row").nth(2).locator(".cell.target .s").first.dblclick()
+        area = page.locator(".cell.editing textarea").first
+        area.press("End")
+        for _ in range(len(" tombe")):
+            area.press("ArrowLeft")
+        with page.expect_response(is_map) as after_split:
+            area.press("Control+Enter")
+        assert after_split.value.json()["cells"] is not None
+        wait_idle(page)
+        with page.expect_response(is_map) as after_realign:
+            page.keyboard.press("Shift+R")
+        assert after_realign.value.json()["cells"] is not None

@@ -16,7 +16,15 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from workbench import review, store
-from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.embed import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    EmbedderPair,
+    ModelLoadError,
+    load_embedder,
+    text_key,
+)
 from workbench.review_scorer import StoredRowScorer
 from workbench.web.db import get_db
 
@@ -25,6 +33,9 @@ bp = Blueprint("review", __name__)
 USER_HEADER = "X-Workbench-User"
 MAP_CELLS = 240
 EXACT_MAP_LIMIT = 1_500_000
+MAP_EMBED_LIMIT = 200
+"""Sentences the map embeds itself when their vectors are missing (or a tenth of those it
+has, if more): enough for a day's corrections, never a whole unembedded document."""
 EMBEDDER_KEY = "workbench.embedder"
 
 
@@ -312,30 +323,34 @@ def similarity_map(name: str):
     """The sentence-similarity matrix, max-pooled to at most MAP_CELLS² cells (0–255)."""
     document = _document(name)
     db = get_db()
-    model = _map_model(embedder(current_app))
+    map_embedder = _map_embedder(embedder(current_app))
+    model = map_embedder.name
     source = store.sentences(db, document["id"], store.SOURCE)
     target = store.sentences(db, document["id"], store.TARGET)
-    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target])
+    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target],
+                           embedder=map_embedder)
     return jsonify({
         "model": model, "source_count": len(source), "target_count": len(target),
         **grid,
     })
 
 
-def _map_model(model: Embedder) -> str:
+def _map_embedder(model: Embedder) -> Embedder:
     """The model whose cached vectors the map draws: a pair's first one (each model of a
     pair keeps its vectors under its own name)."""
     while isinstance(model, EmbedderPair):
         model = model.first
-    return model.name
+    return model
 
 
 def similarity_grid(db, model: str, source: list[str], target: list[str],
-                    cells: int = MAP_CELLS) -> dict:
+                    cells: int = MAP_CELLS, embedder: Embedder | None = None) -> dict:
     """Pool the cosine similarities of cached vectors onto a grid of at most `cells`² bins.
 
-    Nothing is embedded here: without cached vectors for every sentence the
-    answer has no matrix and the page draws the alignment path alone.
+    A few sentences without a cached vector (corrected or split by hand) are embedded with
+    `embedder` (the model `model` names). A document whose vectors are mostly missing was
+    never aligned with this model: the answer then has no matrix, and the page draws the
+    alignment path alone rather than wait for a whole document to be embedded.
     """
     rows, cols = min(cells, len(source)), min(cells, len(target))
     empty = {"rows": rows, "cols": cols, "cells": None}
@@ -344,6 +359,15 @@ def similarity_grid(db, model: str, source: list[str], target: list[str],
     cache = store.SqliteEmbeddingCache(db)
     keys_s, keys_t = [text_key(t) for t in source], [text_key(t) for t in target]
     found = cache.get_vectors(model, sorted(set(keys_s) | set(keys_t)))
+    missing = {key: text for key, text in zip(keys_s + keys_t, source + target, strict=True)
+               if key not in found}
+    if missing and embedder is not None and found and \
+            len(missing) <= max(MAP_EMBED_LIMIT, len(found) // 10):
+        try:
+            vectors = CachedEmbedder(embedder, cache).encode(list(missing.values()))
+        except ModelLoadError:
+            return empty
+        found.update(zip(missing, vectors, strict=True))
     if any(k not in found for k in keys_s) or any(k not in found for k in keys_t):
         return empty
     vs = np.stack([found[k] for k in keys_s])
