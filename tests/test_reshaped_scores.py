@@ -104,6 +104,11 @@ def check_reviewed_pairs_are_all_exported(editor: Editor, runner, tmp_path) -> N
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8")), delimiter="\t"))[1:]
     assert len(rows) == len(reviewed) == 4
     assert all(float(row[2]) > 0 for row in rows)  # the edited pair is scored, not 0.0000
+    # the browser's export options: confirmed only, minimum 0.9
+    web = editor.client.get(f"/documents/{editor.name}/export.tsv",
+                            query_string={"confirmed_only": "1", "min_score": "0.9"})
+    assert web.status_code == 200
+    assert web.data.decode("utf-8").count("\n") - 1 == len(reviewed)
 
 
 # --- with a stand-in model: quick, runs everywhere ----------------------------------------

@@ -50,10 +50,10 @@ class DocumentSide:
     """One side of a document as the aligner compares it."""
 
     texts: list[str]
-    vectors: np.ndarray
-    """Sentence vectors with the side's common offset removed, L2-normalised."""
+    raw: np.ndarray
+    """The model's sentence vectors, one row per sentence."""
     offset: np.ndarray
-    """What was removed: subtracted from a joined window's vector too."""
+    """The side's common offset (`language_offset`), removed before comparing."""
     lengths: np.ndarray
     """Each sentence's length in UTF-8 bytes, as the aligner measures it."""
 
@@ -62,14 +62,21 @@ class DocumentSide:
         vectors = np.asarray(vectors, dtype=np.float32)
         offset = language_offset(vectors) if len(vectors) else np.zeros(1, np.float32)
         lengths = np.array([len(text.encode("utf-8")) for text in texts], dtype=np.float64)
-        return cls(list(texts), without_offset(vectors, offset) if len(vectors) else vectors,
-                   offset, lengths)
+        return cls(list(texts), vectors, offset, lengths)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def vector(self, position: int) -> np.ndarray:
+        """One sentence's vector as the aligner compares it: offset removed, unit length.
+        (Only the few a row needs are computed: a long document has thousands.)"""
+        return without_offset(self.raw[position], self.offset)
 
     def window(self, positions: tuple[int, ...], encode: Encode) -> np.ndarray:
         """A side of a row as one vector: the sentence's own vector, or the embedding of the
         sentences' joined text (as the aligner embeds the groups on its path)."""
         if len(positions) == 1:
-            return self.vectors[positions[0]]
+            return self.vector(positions[0])
         joined = " ".join(self.texts[p] for p in positions)
         vector = np.asarray(encode([joined]), dtype=np.float32)
         return without_offset(vector, self.offset)[0]
@@ -85,19 +92,19 @@ def row_confidence(source: DocumentSide, target: DocumentSide, rows: Sequence[Ro
     v = target.window(row.target, encode)
     cosine = float(u @ v)
     neighbour = _mean_of_means(
-        _flank_cosines(u, target.vectors, row.target),
-        _flank_cosines(v, source.vectors, row.source),
+        _flank_cosines(u, target, row.target),
+        _flank_cosines(v, source, row.source),
     )
     lengths = length_factor(source, target, row)
     beside = any(0 <= k < len(rows) and rows[k].alone for k in (index - 1, index + 1))
     return link_confidence(len(row.source), len(row.target), cosine, neighbour, lengths, beside)
 
 
-def _flank_cosines(window: np.ndarray, other: np.ndarray, positions: tuple[int, ...]
+def _flank_cosines(window: np.ndarray, other: DocumentSide, positions: tuple[int, ...]
                    ) -> list[float]:
     """Cosines of one side's window with the sentences just before and after the other side."""
     flanks = (positions[0] - 1, positions[-1] + 1)
-    return [float(window @ other[k]) for k in flanks if 0 <= k < len(other)]
+    return [float(window @ other.vector(k)) for k in flanks if 0 <= k < len(other)]
 
 
 def _mean_of_means(first: list[float], second: list[float]) -> float:
