@@ -644,14 +644,27 @@
       '<div class="version base"><span class="label">You both started from</span><q>' +
       esc(conflict.base) + "</q></div>" +
       '<div class="conflict-actions">' +
-      '<button type="button" data-conflict="mine" title="Save your text over theirs">Keep mine</button>' +
-      '<button type="button" data-conflict="theirs" title="Close the editor on their text">Take theirs</button>' +
-      '<button type="button" data-conflict="merge" title="Start from their text, then press Enter">Edit theirs</button>' +
+      '<button type="button" data-conflict="mine" title="Save your text over theirs (Alt+M)">Keep mine</button>' +
+      '<button type="button" data-conflict="theirs" title="Close the editor on their text (Alt+T)">Take theirs</button>' +
+      '<button type="button" data-conflict="merge" title="Start from their text, then press Enter (Alt+E)">Edit theirs</button>' +
       '<span class="hint">or edit a merged text below and press Enter</span></div>';
     panel.dataset.theirs = conflict.theirs;
     panel.dataset.yours = conflict.yours;
     box.insertBefore(panel, box.querySelector("textarea"));
   }
+
+  // Alt+M keep mine, Alt+T take theirs, Alt+E edit theirs: the conflict's buttons, from the text box.
+  // (by key position: on a Mac, Option+M types a character instead of "m")
+  var CONFLICT_KEYS = { KeyM: "mine", KeyT: "theirs", KeyE: "merge" };
+  rowsEl.addEventListener("keydown", function (event) {
+    if (!editing || !event.altKey || event.ctrlKey || event.metaKey) return;
+    var choice = CONFLICT_KEYS[event.code];
+    var box = event.target.closest && event.target.closest(".sentence-editor");
+    var button = choice && box && box.querySelector('.text-conflict [data-conflict="' + choice + '"]');
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  }, true);
 
   rowsEl.addEventListener("click", function (event) {
     var button = event.target.closest("[data-conflict]");

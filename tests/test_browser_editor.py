@@ -170,7 +170,8 @@ def test_two_translators_edit_the_same_sentence(app, story, tmp_path):  # noqa: 
         ben_area.fill("Long live the king, said the crowd.")
         ben_area.press("Enter")
         wait_idle(ben)
-        ben.locator(".text-conflict button[data-conflict=mine]").click()
+        ben.locator(".text-conflict").wait_for()
+        ben.locator(".cell.editing textarea").first.press("Alt+m")  # Keep mine, from the keyboard
         ben.wait_for_selector(".cell.editing", state="detached")
         wait_idle(ben)
         assert stored_text(app, story, 1) == "Long live the king, said the crowd."
