@@ -233,3 +233,7 @@ def test_a_text_conflict_answers_with_theirs_yours_and_the_base(client, db, samp
         "yours": "Long live the queen.", "base": "Long live the king.", "changed": True,
         "by": "ana", "at": body["text_conflict"]["at"]}
     assert store.sentences(db, sample_document, store.TARGET)[1]["text"] == "cold and hunger"
+    blind = client.post(f"/documents/sample/sentences/{sentence['id']}/text",
+                        json={"version": start, "text": "Long live the queen."})
+    assert blind.status_code == 409
+    assert blind.get_json()["text_conflict"]["changed"] is None  # no base: cannot tell

@@ -260,8 +260,9 @@ def text_conflict_json(db, document_id: int, sentence_id: int, yours: str | None
         "exists (select 1 from json_each(links.target_ids) where value = ?))",
         [document_id, sentence_id, sentence_id],
     ).fetchone() if row else None
+    changed = None if base is None or row is None else row[0] != base  # None: cannot tell
     return {"sentence_id": sentence_id, "theirs": row[0] if row else None, "yours": yours,
-            "base": base, "changed": base is not None and row is not None and row[0] != base,
+            "base": base, "changed": changed,
             "by": holder[0] if holder else None, "at": holder[1] if holder else None}
 
 
