@@ -596,7 +596,8 @@
   // A save that did not go through (refused, server error, network down): the editor stays
   // open, or opens again, with the typed text in it and working keys.
   function keepEditing(typed) {
-    if (editing || !typed.length) return;  // a conflict has reopened it already
+    if (!typed.length) return;
+    // after a conflict the editor is open again: the row's other unsent texts go back in too
     if (!reopenTyped(typed)) {
       say("That sentence is no longer in the document. Your text was: " + typed[0].text, true);
     }

@@ -216,3 +216,29 @@ def test_the_map_is_fetched_again_with_its_matrix_after_edits(db_path, db, fake_
         with page.expect_response(is_map) as after_realign:
             page.keyboard.press("Shift+R")
         assert after_realign.value.json()["cells"] is not None
+
+
+def test_in_a_row_of_two_sentences_the_one_not_saved_stays_in_the_editor(app, story):  # noqa: F811
+    with live_server(app) as base, chromium_page() as page:
+        open_editor(page, base)
+        page.keyboard.press("m")  # rows 1 and 2 become one row of two sentences a side
+        wait_idle(page)
+        second = store.sentences(app_db(app), story, store.TARGET)[1]["id"]
+        page.route(f"**/sentences/{second}/text", lambda route: route.abort())
+        page.locator(".row").nth(0).locator(".cell.target .s").first.dblclick()
+        areas = page.locator(".cell.editing textarea")
+        areas.nth(0).fill("The king is dead, they say.")
+        areas.nth(1).fill("Long live the queen.")
+        areas.nth(0).press("Enter")
+        page.wait_for_function("document.querySelector('#message').textContent"
+                               ".includes('Could not reach the server')")
+        wait_idle(page)
+        areas = page.locator(".cell.editing textarea")
+        assert areas.nth(1).input_value() == "Long live the queen."
+        assert stored_text(app, story, 0) == "The king is dead, they say."
+        assert stored_text(app, story, 1) == KING
+        page.unroute(f"**/sentences/{second}/text")
+        areas.nth(1).press("Enter")
+        page.wait_for_selector(".cell.editing", state="detached")
+        wait_idle(page)
+        assert stored_text(app, story, 1) == "Long live the queen."
