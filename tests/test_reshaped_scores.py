@@ -182,3 +182,15 @@ def test_the_editors_scorer_gives_every_row_the_aligners_confidence(
     rescored = StoredRowScorer(model).score_links(db, document_id, [link["id"] for link in links])
     assert [rescored[link["id"]] for link in links] == pytest.approx(
         [link["score"] for link in links], abs=TOLERANCE)
+
+
+def test_undo_and_redo_bring_back_each_rows_score(aligned):
+    editor = Editor(aligned, "story")
+    before = scores(editor)
+    merged = editor.post(f"/links/{editor.pairs()[0]['id']}/merge", direction="down")
+    after = scores(editor)
+    assert merged["pairs"][0]["score"] == after[0] and after[0] != before[0]
+    editor.post("/undo")
+    assert scores(editor) == before
+    editor.post("/redo")
+    assert scores(editor) == after  # the history kept the new score, not the old or none
