@@ -429,12 +429,8 @@
       if (answer.status === 409) {
         var typed = body.text !== undefined ? { path: path, text: body.text } : null;
         return reload().then(function () {
-          if (typed && reopenTyped(typed)) {
-            say(answer.data.message + " Your text is still in the editor: check it against " +
-                "the latest version and press Enter to save it.", true);
-          } else {
-            say(answer.data.message + " Reloaded.", true);
-          }
+          if (typed) { textConflict(typed, answer.data); return null; }
+          say(answer.data.message + " Reloaded.", true);
           return null;
         });
       }
@@ -443,6 +439,7 @@
         return null;
       }
       applyChange(answer.data);
+      refreshMapAfter(answer.data.op);
       var nag = !window.workbenchUser() && !askedForName;
       askedForName = askedForName || nag;
       say(answer.data.summary + (nag ? " (put your name at the top right: it goes with each change)" : ""));
@@ -523,6 +520,7 @@
       clearRange();
       renderAll();
       select(cur, { top: true });
+      refreshMapAfter("reload");
     });
   }
 
@@ -701,23 +699,134 @@
 
   // --- editing text ---------------------------------------------------------------------
 
-  // After a conflict, put the text the translator typed back in front of them.
+  // Put typed texts ([{id, text}], one row's sentences) back in an open editor: after a
+  // conflict, a refusal or a failed request, nothing the translator typed is lost.
   function reopenTyped(typed) {
-    var id = Number(/sentences\/(\d+)\//.exec(typed.path)[1]);
+    var found = findSentence(typed[0].id);
+    if (!found) return false;
+    if (!editing || editing.row !== found.row || editing.side !== found.side) {
+      startEdit(found.row, found.side, typed[0].id);
+    }
+    if (!editing) return false;
+    typed.forEach(function (t) {
+      var area = editorArea(t.id);
+      if (area) { area.value = t.text; fit(area); }
+    });
+    var first = editorArea(typed[0].id);
+    if (first) {
+      first.focus();
+      first.setSelectionRange(first.value.length, first.value.length);
+    }
+    return true;
+  }
+
+  function findSentence(id) {
     for (var i = 0; i < pairs.length; i++) {
       for (var k = 0; k < SIDES.length; k++) {
-        var found = pairs[i][SIDES[k]].some(function (sentence) { return sentence.id === id; });
-        if (found) {
-          startEdit(i, SIDES[k], id);
-          var area = editing.cell.querySelector('.sentence-editor[data-sentence="' + id + '"] textarea');
-          area.value = typed.text;
-          fit(area);
-          return true;
+        if (pairs[i][SIDES[k]].some(function (sentence) { return sentence.id === id; })) {
+          return { row: i, side: SIDES[k] };
         }
       }
     }
-    return false;
+    return null;
   }
+
+  function editorArea(id) {
+    return editing && editing.cell.querySelector('.sentence-editor[data-sentence="' + id + '"] textarea');
+  }
+
+  // A save that did not go through (refused, server error, network down): the editor stays
+  // open, or opens again, with the typed text in it and working keys.
+  function keepEditing(typed) {
+    if (!typed.length) return;
+    // after a conflict the editor is open again: the row's other unsent texts go back in too
+    if (!reopenTyped(typed)) {
+      say("That sentence is no longer in the document. Your text was: " + typed[0].text, true);
+    }
+  }
+
+  // --- text conflicts ----------------------------------------------------------------------
+
+  // Someone saved this sentence since the page loaded it. The page has reloaded; reopen the
+  // editor with the translator's text and, if the sentence itself changed, show theirs,
+  // yours and the text both started from, to keep one, the other or a merge of both.
+  function textConflict(typed, answer) {
+    var id = Number(/sentences\/(\d+)\//.exec(typed.path)[1]);
+    var conflict = answer.text_conflict || {};
+    if (!reopenTyped([{ id: id, text: typed.text }])) {
+      say(answer.message + " That sentence is gone (joined or split meanwhile). Your text was: " +
+          typed.text, true);
+      return;
+    }
+    if (!conflict.changed) {
+      say(answer.message + " Your text is still in the editor: check it against " +
+          "the latest version and press Enter to save it.", true);
+      return;
+    }
+    showConflict(id, conflict);
+    say((conflict.by || "Someone") + " changed this sentence while you were editing it. " +
+        "Nothing of yours is saved yet: keep yours, take theirs, or edit a merged text and press Enter.",
+        true);
+  }
+
+  function showConflict(id, conflict) {
+    var box = editing.cell.querySelector('.sentence-editor[data-sentence="' + id + '"]');
+    var old = box.querySelector(".text-conflict");
+    if (old) old.remove();
+    var panel = document.createElement("div");
+    panel.className = "text-conflict";
+    panel.setAttribute("role", "group");
+    panel.setAttribute("aria-label", "Two versions of this sentence");
+    var by = conflict.by ? esc(conflict.by) : "someone";
+    var at = conflict.at ? " at " + esc(conflict.at.replace("T", " ").replace("Z", "")) : "";
+    panel.innerHTML =
+      '<div class="version theirs"><span class="label">Theirs, saved by ' + by + at +
+      '</span><q>' + esc(conflict.theirs) + "</q></div>" +
+      '<div class="version yours"><span class="label">Yours</span><q>' + esc(conflict.yours) +
+      "</q></div>" +
+      '<div class="version base"><span class="label">You both started from</span><q>' +
+      esc(conflict.base) + "</q></div>" +
+      '<div class="conflict-actions">' +
+      '<button type="button" data-conflict="mine" title="Save your text over theirs (Alt+M)">Keep mine</button>' +
+      '<button type="button" data-conflict="theirs" title="Close the editor on their text (Alt+T)">Take theirs</button>' +
+      '<button type="button" data-conflict="merge" title="Start from their text, then press Enter (Alt+E)">Edit theirs</button>' +
+      '<span class="hint">or edit a merged text below and press Enter</span></div>';
+    panel.dataset.theirs = conflict.theirs;
+    panel.dataset.yours = conflict.yours;
+    box.insertBefore(panel, box.querySelector("textarea"));
+  }
+
+  // Alt+M keep mine, Alt+T take theirs, Alt+E edit theirs: the conflict's buttons, from the text box.
+  // (by key position: on a Mac, Option+M types a character instead of "m")
+  var CONFLICT_KEYS = { KeyM: "mine", KeyT: "theirs", KeyE: "merge" };
+  rowsEl.addEventListener("keydown", function (event) {
+    if (!editing || !event.altKey || event.ctrlKey || event.metaKey) return;
+    var choice = CONFLICT_KEYS[event.code];
+    var box = event.target.closest && event.target.closest(".sentence-editor");
+    var button = choice && box && box.querySelector('.text-conflict [data-conflict="' + choice + '"]');
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  }, true);
+
+  rowsEl.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-conflict]");
+    if (!button || !editing) return;
+    event.stopPropagation();
+    var panel = button.closest(".text-conflict");
+    var area = button.closest(".sentence-editor").querySelector("textarea");
+    var choice = button.dataset.conflict;
+    if (choice === "theirs") {
+      cancelEdit();
+      say("Kept their text; yours was not saved.");
+      return;
+    }
+    area.value = choice === "mine" ? panel.dataset.yours : panel.dataset.theirs;
+    fit(area);
+    if (choice === "mine") { editCommand("save", area); return; }
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+  }, true);
 
   function startEdit(i, s, sentenceId) {
     if (editing) cancelEdit();
@@ -782,17 +891,28 @@
     var row = editing.row;
     editing = null;
     var chain = Promise.resolve(true);
+    var unsent = changes.slice();
     changes.forEach(function (c) {
       chain = chain.then(function (ok) {
         if (!ok) return false;
-        return send("/sentences/" + c.sentence.id + "/text", { text: c.text }).then(Boolean);
+        return saveText(c.sentence, c.text).then(function (done) {
+          if (done) unsent.shift();
+          return done;
+        });
       });
     });
     return chain.then(function (ok) {
+      if (!ok) keepEditing(unsent.map(function (c) { return { id: c.sentence.id, text: c.text }; }));
       if (!changes.length) { patchRows(row, row + 1, row + 1, []); select(row, { scroll: false }); }
       if (!editing) rowsEl.focus({ preventScroll: true });  // a conflict may reopen the editor
       return ok;
     });
+  }
+
+  // One sentence's new text, with the text the translator started from: if a colleague
+  // saved that sentence meanwhile, the server's refusal shows both versions.
+  function saveText(sentence, text) {
+    return send("/sentences/" + sentence.id + "/text", { text: text, base: sentence.text }).then(Boolean);
   }
 
   function editCommand(command, area) {
@@ -804,7 +924,8 @@
     if (command === "save") { saveEdits(); return; }
     if (command === "next") {
       var s = editing.side, row = editing.row;
-      saveEdits().then(function () {
+      saveEdits().then(function (ok) {
+        if (!ok) return;  // the editor stays where the text was refused
         for (var i = row + 1; i < pairs.length; i++) {
           if (pairs[i][s].length && visible(i)) { startEdit(i, s); return; }
         }
@@ -815,16 +936,22 @@
     var first = Promise.resolve(true);
     if (text.replace(/\s+/g, " ").trim() !== sentence.text) {
       // split where the cursor is in the corrected text
-      first = send("/sentences/" + sentence.id + "/text", { text: text }).then(Boolean);
+      first = saveText(sentence, text);
     }
+    var typed = [{ id: sentence.id, text: text }];
     first.then(function (ok) {
-      if (!ok) return;
+      if (!ok) { keepEditing(typed); return null; }
       if (command === "split") {
         var head = text.slice(0, offset).replace(/\s+/g, " ").replace(/^\s+/, "");
-        send("/sentences/" + sentence.id + "/split", { offset: head.length });
+        return send("/sentences/" + sentence.id + "/split", { offset: head.length }).then(function (done) {
+          if (!done) keepEditing(typed);
+        });
       } else if (command === "join") {
-        send("/sentences/" + sentence.id + "/join");
+        return send("/sentences/" + sentence.id + "/join").then(function (done) {
+          if (!done) keepEditing(typed);
+        });
       }
+      return null;
     }).then(function () { if (!editing) rowsEl.focus({ preventScroll: true }); });
   }
 
@@ -849,8 +976,20 @@
 
   function loadMap() {
     request("GET", api + "/map.json").then(function (answer) {
-      if (answer.status === 200) { mapGrid = answer.data; drawMap(); }
-    });
+      if (answer.status === 200) { mapGrid = answer.data; mapCache = null; drawMap(); }
+    }).catch(function () { /* offline for a moment: the map is fetched again after the next edit */ });
+  }
+
+  // The map's matrix compares sentences: fetch it again when their text or number may have
+  // changed (a text edit, a split or join, an undo or redo, a re-align, a colleague's change).
+  // Many edits in a row cost one fetch, once they are done.
+  var MAP_CHANGING = ["edit_text", "split_sentence", "join_sentences", "realign", "undo", "redo",
+                      "reload"];
+  var mapRefresh = null;
+  function refreshMapAfter(op) {
+    if (!canvas || MAP_CHANGING.indexOf(op) < 0) return;
+    clearTimeout(mapRefresh);
+    mapRefresh = setTimeout(function () { mapRefresh = null; loadMap(); }, 400);
   }
 
   var mapCache = null, mapPending = null;

@@ -346,7 +346,9 @@ def test_confirmed_only_keeps_confirmed_and_edited_pairs():
 
 def test_minimum_score():
     assert select_pairs(PAIRS, min_score=0.55) == [ESCAPES, WHITESPACE, TYPOGRAPHY]
-    assert select_pairs(PAIRS, confirmed_only=True, min_score=0.8) == [ESCAPES]
+    # a reviewed pair is right by a person's judgement: the minimum filters automatic pairs
+    assert select_pairs(PAIRS, confirmed_only=True, min_score=0.8) == [ESCAPES, WHITESPACE]
+    assert select_pairs(PAIRS, min_score=0.99) == [ESCAPES, WHITESPACE]
     assert select_pairs(PAIRS) == PAIRS
 
 

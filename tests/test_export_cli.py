@@ -111,7 +111,8 @@ def test_min_score(runner, reviewed_document, tmp_path):
     result = runner.invoke(cli, ["export", "--format", "csv", "--min-score", "0.5",
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert [r[2] for r in csv_rows(out.read_bytes())] == ["0.9000", "0.7000"]
+    # the edited pair (0.4) stays: --min-score filters automatic pairs only
+    assert [r[2] for r in csv_rows(out.read_bytes())] == ["0.9000", "0.4000", "0.7000"]
 
 
 def test_moses_with_a_prefix(runner, reviewed_document, tmp_path):

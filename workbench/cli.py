@@ -301,7 +301,10 @@ def status(as_json, db_path) -> None:
     "--confirmed-only", is_flag=True,
     help="Only reviewed pairs: confirmed, or edited by hand.",
 )
-@click.option("--min-score", type=float, help="Only pairs scoring at least this (0 to 1).")
+@click.option(
+    "--min-score", type=float,
+    help="Leave out automatic pairs scoring below this (0 to 1); reviewed pairs always stay.",
+)
 @click.option(
     "--source-lang", help="Code for the French side, as your CAT project has it [default: fr-FR]."
 )

@@ -162,12 +162,15 @@ def select_pairs(
     confirmed_only: bool = False,
     min_score: float | None = None,
 ) -> list[ExportPair]:
-    """Keep reviewed pairs only (confirmed or edited) and/or pairs scoring at least MIN_SCORE."""
+    """Keep reviewed pairs only (confirmed or edited) and/or pairs scoring at least MIN_SCORE.
+
+    The minimum score filters automatic pairs only: a confirmed or edited pair is right by a
+    person's judgement, whatever the aligner thought of it."""
     selected = []
     for pair in pairs:
         if confirmed_only and not pair.reviewed:
             continue
-        if min_score is not None and pair.score < min_score:
+        if min_score is not None and not pair.reviewed and pair.score < min_score:
             continue
         selected.append(pair)
     return selected

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import sqlite_utils
 
@@ -39,8 +40,19 @@ ANONYMOUS = "anonymous"
 SIDE_NAMES = {store.SOURCE: "French", store.TARGET: "English"}
 
 
-Scorer = Callable[[list[str], list[str]], "float | None"]
+TextScorer = Callable[[list[str], list[str]], "float | None"]
 """Confidence of a link from its French and English sentence texts (None: unknown)."""
+
+
+class DocumentScorer(Protocol):
+    """Confidence of links in their document as the edit left it: what the editor uses
+    (`workbench.review_scorer`), so a reshaped row is scored like the aligner's rows."""
+
+    def score_links(self, db: sqlite_utils.Database, document_id: int,
+                    link_ids: Sequence[int]) -> dict[int, float | None]: ...
+
+
+Scorer = TextScorer | DocumentScorer
 
 
 def _no_score(source: list[str], target: list[str]) -> None:
@@ -311,7 +323,11 @@ def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
 
 
 def _rescore(edit: Edit, scorer: Scorer) -> None:
-    """Give each reshaped link (other sentences, or a sentence with new text) a fresh score."""
+    """Give each reshaped link (other sentences, or a sentence with new text) a fresh score.
+
+    Runs once the edit's rows are in place, so a `DocumentScorer` sees the document as the
+    edit left it; the new scores go into the stored rows and the history's `after` rows."""
+    reshaped = []
     texts: dict[int, str] = {}
     changed_text: set[int] = set()
     for region in edit.regions:
@@ -330,6 +346,14 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
             if old.get(row["id"]) == (row["source_ids"], row["target_ids"]) and \
                     not changed_text.intersection(ids):
                 continue
+            reshaped.append(row)
+    if hasattr(scorer, "score_links"):
+        scores = scorer.score_links(edit.db, edit.document_id, [row["id"] for row in reshaped])
+        for row in reshaped:
+            row["score"] = scores.get(row["id"])
+    else:
+        for row in reshaped:
+            ids = row["source_ids"] + row["target_ids"]
             missing = [i for i in ids if i not in texts]
             if missing:
                 marks = ",".join("?" * len(missing))
@@ -337,6 +361,8 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
                     f"select id, text from sentences where id in ({marks})", missing).fetchall())
             row["score"] = scorer([texts[i] for i in row["source_ids"]],
                                   [texts[i] for i in row["target_ids"]])
+    edit.db.conn.executemany("update links set score = ? where id = ?",
+                             [[row["score"], row["id"]] for row in reshaped])
 
 
 def run(
@@ -380,8 +406,6 @@ def _run_recorded(db, document_id: int, op: str, work, user: str, version: int |
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
-        if op != "realign":
-            _rescore(edit, scorer or _no_score)
         if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
             raise _NothingChanged(new_version - 1, f"{summary}: nothing changed")
         before, after, stops = [], [], {}
@@ -396,6 +420,8 @@ def _run_recorded(db, document_id: int, op: str, work, user: str, version: int |
             after.append(_status_json(edit.status_after))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
+        if op != "realign":  # `after` holds the same rows: the history gets the new scores
+            _rescore(edit, scorer or _no_score)
         db.execute(  # a new change of yours ends what you could redo (not a colleague's)
             "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
             [DROPPED, document_id, UNDONE, user],

@@ -121,7 +121,8 @@ def formats_json():
             ],
             "options": {
                 "confirmed_only": "1 keeps reviewed pairs only (confirmed or edited by hand)",
-                "min_score": "keep pairs scoring at least this (0 to 1)",
+                "min_score": "leave out automatic pairs scoring below this (0 to 1); "
+                             "reviewed pairs always stay",
                 "source_lang": "code written for the source side",
                 "target_lang": "code written for the target side",
             },

@@ -16,7 +16,16 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from workbench import review, store
-from workbench.embed import DEFAULT_MODEL, Embedder, EmbedderPair, load_embedder, text_key
+from workbench.embed import (
+    DEFAULT_MODEL,
+    CachedEmbedder,
+    Embedder,
+    EmbedderPair,
+    ModelLoadError,
+    load_embedder,
+    text_key,
+)
+from workbench.review_scorer import StoredRowScorer
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.web import auth
 from workbench.web.db import get_db
@@ -27,6 +36,9 @@ bp = Blueprint("review", __name__)
 USER_HEADER = "X-Workbench-User"
 MAP_CELLS = 240
 EXACT_MAP_LIMIT = 1_500_000
+MAP_EMBED_LIMIT = 200
+"""Sentences the map embeds itself when their vectors are missing (or a tenth of those it
+has, if more): enough for a day's corrections, never a whole unembedded document."""
 EMBEDDER_KEY = "workbench.embedder"
 
 
@@ -39,57 +51,9 @@ def embedder(app: Flask) -> Embedder:
     return app.extensions[EMBEDDER_KEY]
 
 
-def cached_scorer(db, model: str) -> review.Scorer:
-    """Score a reshaped link from the embedding cache alone: an edit never runs the model.
-
-    The joined texts are often cached already (the aligner embeds runs of neighbouring
-    sentences); otherwise the mean of the sentences' vectors stands in for them.
-    """
-    cache = store.SqliteEmbeddingCache(db)
-
-    def side_vector(texts: list[str]) -> np.ndarray | None:
-        joined = text_key(" ".join(texts))
-        found = cache.get_vectors(model, [joined])
-        if joined in found:
-            return found[joined]
-        keys = [text_key(t) for t in texts]
-        found = cache.get_vectors(model, keys)
-        if any(k not in found for k in keys):
-            return None
-        mean = np.mean([found[k] for k in keys], axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm else None
-
-    def score(source: list[str], target: list[str]) -> float | None:
-        if not source or not target:
-            return None
-        a, b = side_vector(source), side_vector(target)
-        if a is None or b is None:
-            return None
-        return float(np.clip(a @ b, 0.0, 1.0))
-
-    return score
-
-
 def _scorer(db) -> review.Scorer:
-    return embedder_scorer(db, embedder(current_app))
-
-
-def embedder_scorer(db, model: Embedder) -> review.Scorer:
-    """`cached_scorer` for `model`; a pair of models scores the weighted mean of its two
-    models' cosines (what the aligner gave it), or one model's alone when only it is cached."""
-    if not isinstance(model, EmbedderPair):
-        return cached_scorer(db, model.name)
-    first = embedder_scorer(db, model.first)
-    second = embedder_scorer(db, model.second)
-
-    def score(source: list[str], target: list[str]) -> float | None:
-        one, two = first(source, target), second(source, target)
-        if one is None or two is None:
-            return two if one is None else one
-        return (1 - model.second_weight) * one + model.second_weight * two
-
-    return score
+    """Reshaped rows get the aligner's calibrated confidence, computed with the app's model."""
+    return StoredRowScorer(embedder(current_app))
 
 
 # --- JSON shapes ------------------------------------------------------------------------
@@ -218,15 +182,20 @@ def _field(name: str, kind=str):
     return value
 
 
-def _run(name: str, operation):
-    """Call `operation(db, document_id, user=, version=)` and answer with what changed."""
+def _run(name: str, operation, conflict_details=None):
+    """Call `operation(db, document_id, user=, version=)` and answer with what changed.
+
+    On a conflict, `conflict_details(db, document_id)` adds what the page needs to show
+    the translator what changed (a text edit: the other version of the sentence)."""
     document = _document(name)
     db = get_db()
     try:
         change = operation(db, document["id"], user=_user(), version=_version())
     except review.Conflict as error:
-        return jsonify({"error": "conflict", "message": str(error),
-                        "version": error.current}), 409
+        body = {"error": "conflict", "message": str(error), "version": error.current}
+        if conflict_details is not None:
+            body.update(conflict_details(db, document["id"]))
+        return jsonify(body), 409
     except review.DocumentFinished as error:
         return jsonify({"error": "finished", "message": str(error)}), 423
     except review.UndoBlocked as error:
@@ -284,8 +253,37 @@ def insert_empty(name: str, link_id: int):
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/text")
 def edit_text(name: str, sentence_id: int):
+    """Save a sentence's new text. The body may name the `base` text the translator started
+    from: a 409 then carries theirs, yours and that base, so the page can show all three."""
+    yours, base = _body().get("text"), _body().get("base")
+
+    def details(db, document_id: int) -> dict:
+        return {"text_conflict": text_conflict_json(
+            db, document_id, sentence_id, yours if isinstance(yours, str) else None,
+            base if isinstance(base, str) else None)}
+
     return _run(name, lambda db, doc, **kw: review.edit_text(
-        db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw))
+        db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw),
+        conflict_details=details)
+
+
+def text_conflict_json(db, document_id: int, sentence_id: int, yours: str | None,
+                       base: str | None) -> dict:
+    """The three versions of a sentence two translators edited at once, and who saved theirs.
+
+    `theirs` is None when the sentence is gone (joined into its neighbour meanwhile)."""
+    row = db.execute("select text from sentences where id = ? and document_id = ?",
+                     [sentence_id, document_id]).fetchone()
+    holder = db.execute(
+        "select updated_by, updated from links where document_id = ? and ("
+        "exists (select 1 from json_each(links.source_ids) where value = ?) or "
+        "exists (select 1 from json_each(links.target_ids) where value = ?))",
+        [document_id, sentence_id, sentence_id],
+    ).fetchone() if row else None
+    changed = None if base is None or row is None else row[0] != base  # None: cannot tell
+    return {"sentence_id": sentence_id, "theirs": row[0] if row else None, "yours": yours,
+            "base": base, "changed": changed,
+            "by": holder[0] if holder else None, "at": holder[1] if holder else None}
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/split")
@@ -374,31 +372,35 @@ def similarity_map(name: str):
     """The sentence-similarity matrix, max-pooled to at most MAP_CELLS² cells (0–255)."""
     document = _document(name)
     db = get_db()
-    model = _map_model(embedder(current_app))
+    map_embedder = _map_embedder(embedder(current_app))
+    model = map_embedder.name
     with store.snapshot(db):
         source = store.sentences(db, document["id"], store.SOURCE)
         target = store.sentences(db, document["id"], store.TARGET)
-    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target])
+    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target],
+                           embedder=map_embedder)
     return jsonify({
         "model": model, "source_count": len(source), "target_count": len(target),
         **grid,
     })
 
 
-def _map_model(model: Embedder) -> str:
+def _map_embedder(model: Embedder) -> Embedder:
     """The model whose cached vectors the map draws: a pair's first one (each model of a
     pair keeps its vectors under its own name)."""
     while isinstance(model, EmbedderPair):
         model = model.first
-    return model.name
+    return model
 
 
 def similarity_grid(db, model: str, source: list[str], target: list[str],
-                    cells: int = MAP_CELLS) -> dict:
+                    cells: int = MAP_CELLS, embedder: Embedder | None = None) -> dict:
     """Pool the cosine similarities of cached vectors onto a grid of at most `cells`² bins.
 
-    Nothing is embedded here: without cached vectors for every sentence the
-    answer has no matrix and the page draws the alignment path alone.
+    A few sentences without a cached vector (corrected or split by hand) are embedded with
+    `embedder` (the model `model` names). A document whose vectors are mostly missing was
+    never aligned with this model: the answer then has no matrix, and the page draws the
+    alignment path alone rather than wait for a whole document to be embedded.
     """
     rows, cols = min(cells, len(source)), min(cells, len(target))
     empty = {"rows": rows, "cols": cols, "cells": None}
@@ -407,6 +409,15 @@ def similarity_grid(db, model: str, source: list[str], target: list[str],
     cache = store.SqliteEmbeddingCache(db)
     keys_s, keys_t = [text_key(t) for t in source], [text_key(t) for t in target]
     found = cache.get_vectors(model, sorted(set(keys_s) | set(keys_t)))
+    missing = {key: text for key, text in zip(keys_s + keys_t, source + target, strict=True)
+               if key not in found}
+    if missing and embedder is not None and found and \
+            len(missing) <= max(MAP_EMBED_LIMIT, len(found) // 10):
+        try:
+            vectors = CachedEmbedder(embedder, cache).encode(list(missing.values()))
+        except ModelLoadError:
+            return empty
+        found.update(zip(missing, vectors, strict=True))
     if any(k not in found for k in keys_s) or any(k not in found for k in keys_t):
         return empty
     vs = np.stack([found[k] for k in keys_s])

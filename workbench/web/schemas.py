@@ -79,6 +79,9 @@ class InsertEmptyBody(EditBody):
 
 class TextBody(EditBody):
     text: Annotated[str, Field(max_length=MAX_TEXT)]
+    base: Annotated[str, Field(max_length=MAX_TEXT, description=(
+        "The text the translator started from: on a conflict, the 409 shows theirs, yours "
+        "and this."))] | None = None
 
 
 class SplitSentenceBody(EditBody):
