@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import sentences
+from tests.conftest import csrf_token, sentences
 from tests.test_import import ENGLISH, FRENCH
 from workbench import glossary_store, store
 from workbench.cli import cli
@@ -68,11 +68,11 @@ def add_term(client):
 
 
 def import_pair(client):
-    return client.post("/import.json", data={
-        "mode": "pair", "name": "port",
+    return client.post("/import.json?wait=1", data={
+        "mode": "pair", "name": "port", "csrf_token": csrf_token(client),
         "french": (io.BytesIO(FRENCH.encode()), "port.txt"),
         "english": (io.BytesIO(ENGLISH.encode()), "port-en.txt"),
-    }, content_type="multipart/form-data", headers=JSON)
+    }, content_type="multipart/form-data")  # Host localhost: the session's cookie goes there
 
 
 def confirm_row(client, db):
