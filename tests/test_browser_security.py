@@ -142,7 +142,7 @@ def test_the_workbench_pages_still_write_under_their_csp(target_app, db, sample_
         page.fill(".glossary-new input[name=source_term]", "reine")
         page.fill(".glossary-new input[name=target_term]", "queen")
         page.click(".glossary-new button[type=submit]")
-        page.wait_for_selector("text=Added.")
+        page.wait_for_selector("text=Added: reine → queen.")
     assert not problems, problems
     assert [p["status"] for p in store.pairs(db, sample_document)][0] == store.CONFIRMED
     assert "reine" in [e["source_term"] for e in glossary_store.entries(db)]
