@@ -321,8 +321,8 @@ class WindowComposer:
         internals are no longer those this module was written for.
         """
         try:
-            windows = [(start, size) for size in (2, 3, 4)
-                       for start in range(len(sentences) - size + 1)]
+            windows = [(start, 2 + start % 3) for start in range(len(sentences) - 1)
+                       if start + 2 + start % 3 <= len(sentences)]
             texts = [" ".join(sentences[s:s + n]) for s, n in windows]
             joined_ok = all(
                 self.tokenizer.encode(text, out_type=int)
