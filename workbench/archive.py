@@ -307,7 +307,8 @@ def align_archive(
             report.results.append(result)
             done(_sentence_count(db, result.document_id))
     elif to_do:
-        local_cache = None if scheduler or not db_path or db_path == ":memory:" else db_path
+        local_cache = (None if scheduler or not db_path or db_path == ":memory:"
+                       else str(Path(db_path).resolve()))
 
         def tasks() -> Iterator[PairTask]:
             for pair, _, existing in to_do:

@@ -158,12 +158,17 @@ class UniversalSentenceEncoder:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model, from a local folder or a name already on disk."""
+    """Any sentence-transformers model, from a local folder or a name already on disk.
 
-    def __init__(self, model: str, batch_size: int = 32) -> None:
+    It runs on the machine's GPU when torch sees one (a GPU worker of a cluster), else on
+    the CPU; `device` forces either.
+    """
+
+    def __init__(self, model: str, batch_size: int = 32, device: str | None = None) -> None:
         self.model_name = model
         self.name = f"st:{model}"
         self.batch_size = batch_size
+        self.device = device
         self._model = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -179,13 +184,15 @@ class SentenceTransformerEmbedder:
         return normalise(vectors)
 
     def _load(self):
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         local = Path(self.model_name).expanduser()
         try:
             if local.is_dir():
-                return SentenceTransformer(str(local), device="cpu")
-            return SentenceTransformer(self.model_name, device="cpu", local_files_only=True)
+                return SentenceTransformer(str(local), device=device)
+            return SentenceTransformer(self.model_name, device=device, local_files_only=True)
         except Exception as error:  # the library raises many kinds; all mean "not here"
             raise ModelLoadError(
                 f"cannot load sentence-transformers model {self.model_name!r} offline: "
