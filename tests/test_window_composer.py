@@ -121,3 +121,14 @@ def test_a_model_that_cannot_compose_embeds_the_joined_text(fake_embedder):
     windows = [(0, 2), (2, 3)]
     np.testing.assert_array_equal(window_vectors(fake_embedder, SENTENCES, windows),
                                   fake_embedder.encode(joined_windows(SENTENCES, windows)))
+
+
+@pytest.mark.slow
+def test_windows_need_not_fit_in_the_feature_store(full_model):
+    composing = UniversalSentenceEncoder(threads=1)
+    assert composing.composes_windows
+    composing._composer.capacity = 2
+    windows = [(0, 3), (2, 4), (8, 5)]
+    np.testing.assert_allclose(composing.compose_windows(SENTENCES, windows),
+                               full_model.encode(joined_windows(SENTENCES, windows)), atol=1e-5)
+    assert len(composing._composer.features) == 2

@@ -113,7 +113,8 @@ class WindowComposer:
         with self._blas_threads():
             return self._encode_sentences(texts)
 
-    def _encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
+    def _encode_sentences(self, texts: Sequence[str],
+                          sink: dict[str, SentenceFeatures] | None = None) -> np.ndarray:
         out = np.empty((len(texts), self._emb_dim), dtype=np.float32)
         group: list[list[int]] = []
         members: list[str] = []
@@ -121,16 +122,17 @@ class WindowComposer:
         for index, text in enumerate(texts):
             ids = self.tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True)
             if group and n_tokens + len(ids) > self._token_budget:
-                out[first:index] = self._sentence_batch(group, members)
+                out[first:index] = self._sentence_batch(group, members, sink)
                 group, members, n_tokens, first = [], [], 0, index
             group.append(ids)
             members.append(text)
             n_tokens += len(ids)
         if group:
-            out[first:] = self._sentence_batch(group, members)
+            out[first:] = self._sentence_batch(group, members, sink)
         return out
 
-    def _sentence_batch(self, group: list[list[int]], texts: list[str]) -> np.ndarray:
+    def _sentence_batch(self, group: list[list[int]], texts: list[str],
+                        sink: dict[str, SentenceFeatures] | None = None) -> np.ndarray:
         feats, starts, lens = self._token_features(group)
         backend = self.backend
         ranges = []
@@ -141,8 +143,11 @@ class WindowComposer:
                             np.zeros(feats.shape[1], np.float32) for a, b in ranges])
         projected = (partial @ backend.cnn_W).reshape(len(group), 3, -1)
         for text, ids, sums in zip(texts, group, projected, strict=True):
-            self._keep(text, SentenceFeatures(np.asarray(ids[1:-1], dtype=np.int64),
-                                              sums[0], sums[1], sums[2]))
+            features = SentenceFeatures(np.asarray(ids[1:-1], dtype=np.int64),
+                                        sums[0], sums[1], sums[2])
+            self._keep(text, features)
+            if sink is not None:
+                sink[text] = features
         # exactly the package's own sum-then-project and head
         return self._head(np.add.reduceat(feats, starts, axis=0) @ backend.cnn_W, lens)
 
@@ -165,12 +170,12 @@ class WindowComposer:
 
     def _encode_windows(self, sentences, windows) -> np.ndarray:
         needed = {text for start, size in windows for text in sentences[start:start + size]}
-        missing = [text for text in needed if text not in self.features]
-        if missing:
-            self._encode_sentences(sorted(missing))
-        features = {text: self.features[text] for text in needed}
-        for text in needed:
+        features = {text: self.features[text] for text in needed if text in self.features}
+        for text in features:
             self.features.move_to_end(text)
+        missing = sorted(needed - set(features))
+        if missing:  # kept aside too: the store may be too small for this call's sentences
+            self._encode_sentences(missing, sink=features)
         count = len(windows)
         sums = np.zeros((count, self.backend.cnn_W.shape[1]), dtype=np.float32)
         lengths = np.zeros(count, dtype=np.int64)
