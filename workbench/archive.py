@@ -266,95 +266,115 @@ def align_archive(
     `embedder` is this process's model (for the in-process run and the re-import of
     stored documents); else it is `load_model(model)`, as on each worker.
     """
-    settings = settings or AlignSettings()
-    options = options or ImportOptions()
-    report = ArchiveReport()
-    state = Progress()
-    order = {pair.name: index for index, pair in enumerate(pairs)}
-
-    def done(sentences: int = 0) -> None:
-        state.documents += 1
-        state.sentences += sentences
-        if progress:
-            progress(state)
-
-    to_do: list[tuple[DocumentPair, str, dict | None]] = []
-    for pair in pairs:
-        try:
-            source = InputFile.from_path(pair.source_path, options.max_bytes)
-            target = InputFile.from_path(pair.target_path, options.max_bytes)
-        except EXPECTED_ERRORS as error:
-            report.failures.append(PairFailure(pair.name, str(error)))
-            done()
-            continue
-        fingerprint = file_fingerprint(source, target)
-        existing = store.get_document(db, pair.name)
-        if existing is not None and existing.get("file_fingerprint") == fingerprint:
-            report.results.append(ImportResult(pair.name, existing["id"],
-                                               len(store.links(db, existing["id"])), False))
-            done()
-        else:
-            to_do.append((pair, fingerprint, existing))
-    parent = _Lazy(lambda: embedder or load_model(model))
-    if to_do and (scheduler is None and (workers <= 1 or len(to_do) < 2)):
-        for pair, _, _ in to_do:
-            try:
-                result = import_pairs(db, [pair], parent.get(), settings, options=options)[0]
-            except EXPECTED_ERRORS as error:
-                report.failures.append(PairFailure(pair.name, str(error)))
-                done()
-                continue
-            report.results.append(result)
-            done(_sentence_count(db, result.document_id))
+    run = _ArchiveRun(db, model, settings or AlignSettings(), options or ImportOptions(),
+                      load_model, embedder, progress)
+    to_do = run.plan(pairs)
+    if to_do and scheduler is None and (workers <= 1 or len(to_do) < 2):
+        run.align_here(to_do)
     elif to_do:
         local_cache = (None if scheduler or not db_path or db_path == ":memory:"
                        else str(Path(db_path).resolve()))
+        run.align_on_cluster(to_do, min(workers, len(to_do)), scheduler, local_cache)
+    order = {pair.name: index for index, pair in enumerate(pairs)}
+    run.report.results.sort(key=lambda result: order[result.name])
+    run.report.failures.sort(key=lambda failure: order[failure.name])
+    return run.report
 
-        def tasks() -> Iterator[PairTask]:
-            for pair, _, existing in to_do:
-                try:
-                    files = _read_pair(pair, options)
-                except EXPECTED_ERRORS as error:  # changed or removed since it was planned
-                    report.failures.append(PairFailure(pair.name, str(error)))
-                    done()
-                    continue
-                yield PairTask(
-                    pair.name, *files, options, settings, model, load_model,
-                    known=({} if local_cache or existing is None
-                           else stored_vectors(db, existing["id"], parent.get(), settings)),
-                    cache_path=local_cache)
 
-        fingerprints = {pair.name: (pair, fingerprint) for pair, fingerprint, _ in to_do}
+class _ArchiveRun:
+    """One `align_archive` call: what it was given, what it found, how far it is."""
+
+    def __init__(self, db, model, settings, options, load_model, embedder, progress) -> None:
+        self.db, self.model, self.settings, self.options = db, model, settings, options
+        self.load_model = load_model
+        self.parent = _Lazy(lambda: embedder or load_model(model))
+        self.progress = progress
+        self.state = Progress()
+        self.report = ArchiveReport()
+
+    def done(self, result: ImportResult | None = None, sentences: int = 0,
+             failure: PairFailure | None = None) -> None:
+        if result is not None:
+            self.report.results.append(result)
+        if failure is not None:
+            self.report.failures.append(failure)
+        self.state.documents += 1
+        self.state.sentences += sentences
+        if self.progress:
+            self.progress(self.state)
+
+    def plan(self, pairs: list[DocumentPair]) -> list[tuple[DocumentPair, dict | None]]:
+        """The pairs to align, each with its stored document if any; unchanged ones are
+        done already. Files are read one at a time and not kept."""
+        to_do = []
+        for pair in pairs:
+            try:
+                source, target = _read_pair(pair, self.options)
+            except EXPECTED_ERRORS as error:
+                self.done(failure=PairFailure(pair.name, str(error)))
+                continue
+            existing = store.get_document(self.db, pair.name)
+            if existing is not None and \
+                    existing.get("file_fingerprint") == file_fingerprint(source, target):
+                links = len(store.links(self.db, existing["id"]))
+                self.done(ImportResult(pair.name, existing["id"], links, False))
+            else:
+                to_do.append((pair, existing))
+        return to_do
+
+    def align_here(self, to_do) -> None:
+        """One pair after another in this process: the sequential code itself."""
+        for pair, _ in to_do:
+            try:
+                result = import_pairs(self.db, [pair], self.parent.get(), self.settings,
+                                      options=self.options)[0]
+            except EXPECTED_ERRORS as error:
+                self.done(failure=PairFailure(pair.name, str(error)))
+                continue
+            self.done(result, _sentence_count(self.db, result.document_id))
+
+    def align_on_cluster(self, to_do, workers: int, scheduler: str | None,
+                         local_cache: str | None) -> None:
         from workbench.archive_worker import run_pair
 
-        with dask_client(min(workers, len(to_do)), scheduler) as client:
+        pairs = {pair.name: pair for pair, _ in to_do}
+
+        def tasks() -> Iterator[PairTask]:
+            for pair, existing in to_do:
+                try:
+                    files = _read_pair(pair, self.options)
+                except EXPECTED_ERRORS as error:  # changed or removed since it was planned
+                    self.done(failure=PairFailure(pair.name, str(error)))
+                    continue
+                known = {}
+                if local_cache is None and existing is not None:
+                    known = stored_vectors(self.db, existing["id"], self.parent.get(),
+                                           self.settings)
+                yield PairTask(pair.name, *files, self.options, self.settings, self.model,
+                               self.load_model, known=known, cache_path=local_cache)
+
+        with dask_client(workers, scheduler) as client:
             for task, outcome in run_unordered(client, run_pair, tasks(), window_size(client)):
                 if isinstance(outcome, BaseException):
                     outcome = PairFailure(task.name, f"{type(outcome).__name__}: {outcome}")
                 if isinstance(outcome, PairFailure):
-                    report.failures.append(outcome)
-                    done()
+                    self.done(failure=outcome)
                     continue
-                pair, fingerprint = fingerprints[task.name]
                 try:
-                    result = write_outcome(db, pair, task, outcome, fingerprint, parent, settings)
+                    result = write_outcome(self.db, pairs[task.name], task, outcome,
+                                           self.parent, self.settings)
                 except EXPECTED_ERRORS as error:
-                    report.failures.append(PairFailure(task.name, str(error)))
-                    done()
+                    self.done(failure=PairFailure(task.name, str(error)))
                     continue
-                report.results.append(result)
-                done(outcome.sentences)
-    report.results.sort(key=lambda result: order.get(result.name, len(order)))
-    report.failures.sort(key=lambda failure: order.get(failure.name, len(order)))
-    return report
+                self.done(result, outcome.sentences)
 
 
 def write_outcome(db: sqlite_utils.Database, pair: DocumentPair, task: PairTask,
-                  outcome: PairOutcome, fingerprint: str, parent: _Lazy,
-                  settings: AlignSettings) -> ImportResult:
+                  outcome: PairOutcome, parent: _Lazy, settings: AlignSettings) -> ImportResult:
     """Store a worker's result. A new document: its vectors, sentences and links in one
     transaction. A stored one: its vectors, then the sequential re-import."""
     cache = store.SqliteEmbeddingCache(db)
+    fingerprint = file_fingerprint(task.source, task.target)  # of the bytes aligned
     existing = store.get_document(db, pair.name)
     if existing is None:
         with db.atomic():
