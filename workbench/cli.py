@@ -166,15 +166,18 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
                 bar.update(progress.documents - bar.n)
                 bar.set_postfix_str(f"{progress.sentences_per_second:.0f} sentences/s")
 
-            report = align_archive(db, pairs, model, settings, options=options,
-                                   workers=workers, scheduler=scheduler, db_path=str(db_path),
-                                   load_model=load_embedder, embedder=embedder, progress=show)
+            try:
+                report = align_archive(
+                    db, pairs, model, settings, options=options, workers=workers,
+                    scheduler=scheduler, db_path=str(db_path), load_model=load_embedder,
+                    embedder=embedder, progress=show)
+            except OSError as error:  # the scheduler cannot be reached
+                raise click.ClickException(
+                    f"cannot reach the Dask scheduler {scheduler}: {error}") from error
+            results = report.results
     except (CorpusError, SegmentationError, store.DocumentExists) as error:
         raise click.ClickException(str(error)) from error
-    except OSError as error:  # the scheduler cannot be reached
-        raise click.ClickException(f"cannot reach the Dask scheduler {scheduler}: {error}") \
-            from error
-    for result in report.results:
+    for result in results:
         _echo_result(result)
     for failure in report.failures:
         click.echo(f"{failure.name}: failed: {failure.reason}", err=True)
