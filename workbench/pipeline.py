@@ -274,8 +274,15 @@ def _link_row(document_id: int, position: int, link: dict, stamp: str) -> dict:
 def _align_texts(db, source: list[Sentence], target: list[Sentence], embedder, settings,
                  anchors=()) -> list[Link]:
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
+    return align_sentences(source, target, cached, settings, anchors=anchors)
+
+
+def align_sentences(source: list[Sentence], target: list[Sentence], embedder: Embedder,
+                    settings: AlignSettings | None = None, *, anchors=()) -> list[Link]:
+    """Align two segmented sides with their paragraphs; pure: the embedder brings its own
+    cache, if any (a worker of a parallel run has no database)."""
     return align(
-        [s.text for s in source], [s.text for s in target], cached, settings,
+        [s.text for s in source], [s.text for s in target], embedder, settings,
         source_paragraphs=[s.paragraph for s in source],
         target_paragraphs=[s.paragraph for s in target],
         anchors=anchors,
@@ -602,16 +609,8 @@ def import_pairs(
                                             options)
             target_sentences = prepare_side(target, options.target_lang, options.source_lang,
                                             options)
-            if _same_sentences(db, existing["id"], source_sentences, target_sentences):
-                links = align_document(db, existing["id"], embedder, settings)
-                results.append(ImportResult(pair.name, existing["id"], links, False, Changes()))
-            else:
-                changes = reimport_document(
-                    db, existing["id"], source_sentences, target_sentences, embedder, settings,
-                    source_path=str(pair.source_path), target_path=str(pair.target_path),
-                )
-                results.append(ImportResult(pair.name, existing["id"],
-                                            len(store.links(db, existing["id"])), False, changes))
+            results.append(update_stored_document(
+                db, pair, existing, source_sentences, target_sentences, embedder, settings))
         else:
             results.append(import_document(
                 db, pair.name, source, target, embedder, settings, options=options,
@@ -620,6 +619,28 @@ def import_pairs(
         if progress:
             progress(pair)
     return results
+
+
+def update_stored_document(
+    db: sqlite_utils.Database,
+    pair: DocumentPair,
+    existing: dict,
+    source_sentences: list[Sentence],
+    target_sentences: list[Sentence],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+) -> ImportResult:
+    """A stored document whose files changed: only re-aligned if its sentences are the same
+    (reviewed links stay as anchors), else re-imported sentence by sentence."""
+    if _same_sentences(db, existing["id"], source_sentences, target_sentences):
+        links = align_document(db, existing["id"], embedder, settings)
+        return ImportResult(pair.name, existing["id"], links, False, Changes())
+    changes = reimport_document(
+        db, existing["id"], source_sentences, target_sentences, embedder, settings,
+        source_path=str(pair.source_path), target_path=str(pair.target_path),
+    )
+    return ImportResult(pair.name, existing["id"], len(store.links(db, existing["id"])), False,
+                        changes)
 
 
 def file_fingerprint(source: InputFile, target: InputFile) -> str:
