@@ -392,6 +392,7 @@ def reimport_document(
     re-aligned too, since the new text may be their counterpart.
     """
     _refuse_if_finished(db, document_id)
+    version = _document_version(db, document_id)
     changes = Changes()
     old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
     new = {SOURCE: source, TARGET: target}
@@ -426,6 +427,7 @@ def reimport_document(
     kept_by_shape = dict(kept_links)
     stamp = store.now()
     with db.atomic():
+        _refuse_if_changed(db, document_id, version)
         ids: dict[str, list[int | None]] = {
             SOURCE: [None] * len(source), TARGET: [None] * len(target)
         }
@@ -483,6 +485,30 @@ def _refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
         raise ImportRefused(f"{name}: {error}", 423) from error
 
 
+def _document_version(db: sqlite_utils.Database, document_id: int) -> int:
+    """The version a re-import or re-alignment plans from, checked again when it writes."""
+    return db.execute("select version from documents where id = ?", [document_id]).fetchone()[0]
+
+
+def _refuse_if_changed(db: sqlite_utils.Database, document_id: int, version: int) -> None:
+    """Inside the write transaction: refuse if the document was finished or edited since
+    `version` was read, as the links planned from it would undo that review."""
+    row = db.execute("select name, version from documents where id = ?",
+                     [document_id]).fetchone()
+    if row is None:
+        raise ImportRefused("the document was deleted while it was being aligned; "
+                            "nothing was written", 409)
+    name, current = row
+    changed = f"{name}: the document changed while it was being aligned"
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        raise ImportRefused(f"{changed}: {error}", 423) from error
+    if current != version:
+        raise ImportRefused(f"{changed} (someone edited or reviewed it); nothing was written, "
+                            "run it again", 409)
+
+
 def stored_link_as_positions(link: dict, source_index: dict[int, int],
                              target_index: dict[int, int]) -> Link:
     """A stored link (sentence row ids) as the aligner sees it: positions in the sentence
@@ -538,6 +564,7 @@ def align_document(
 ) -> int:
     """(Re-)align a stored document; reviewed links stay as fixed anchors. Return link count."""
     _refuse_if_finished(db, document_id)
+    version = _document_version(db, document_id)
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
     source_index = {row["id"]: i for i, row in enumerate(source)}
@@ -559,19 +586,21 @@ def align_document(
         target_paragraphs=[row["paragraph"] for row in target],
         anchors=anchors,
     )
-    return store.replace_links(
-        db,
-        document_id,
-        (
-            {
-                "source_ids": [source[i]["id"] for i in link.source],
-                "target_ids": [target[j]["id"] for j in link.target],
-                "score": link.score,
-                "status": anchor_status.get((link.source, link.target), store.AUTO),
-            }
-            for link in result
-        ),
-    )
+    with db.atomic():
+        _refuse_if_changed(db, document_id, version)
+        return store.replace_links(
+            db,
+            document_id,
+            (
+                {
+                    "source_ids": [source[i]["id"] for i in link.source],
+                    "target_ids": [target[j]["id"] for j in link.target],
+                    "score": link.score,
+                    "status": anchor_status.get((link.source, link.target), store.AUTO),
+                }
+                for link in result
+            ),
+        )
 
 
 def import_pairs(
