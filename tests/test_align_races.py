@@ -46,7 +46,8 @@ class ColleagueMeanwhile(BagOfWordsEmbedder):
 def snapshot(db, document_id):
     document = db.execute("select version, finished from documents where id = ?",
                           [document_id]).fetchone()
-    return (document, [(l["status"], l["updated_by"]) for l in store.links(db, document_id)],
+    links = [(link["status"], link["updated_by"]) for link in store.links(db, document_id)]
+    return (document, links,
             [r["state"] for r in db.query("select state from history order by seq")],
             [s["text"] for s in store.sentences(db, document_id, store.SOURCE)])
 
