@@ -266,8 +266,13 @@ class Edit:
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
 
-    def touched(self, link: dict, status: str = store.EDITED) -> dict:
-        """A link changed by hand now: it is reviewed, by this user, at this time."""
+    def touched(self, link: dict, status: str | None = None) -> dict:
+        """A link changed by hand now: it is reviewed, by this user, at this time.
+
+        Without `status`, it is edited, unless it was not for translation: correcting
+        such a row's text or sentences leaves it outside exports and progress."""
+        if status is None:
+            status = store.EXCLUDED if link["status"] == store.EXCLUDED else store.EDITED
         return dict(link, status=status, updated=self.stamp, updated_by=self.user)
 
     def new_link(self, source_ids: Sequence[int], target_ids: Sequence[int],
@@ -881,10 +886,11 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
         first = position if direction == DOWN else position - 1
         rows = edit.links(first, first + 2)
         upper, lower = rows
+        both_excluded = upper["status"] == lower["status"] == store.EXCLUDED
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
             target_ids=upper["target_ids"] + lower["target_ids"], score=None,
-        ))
+        ), store.EXCLUDED if both_excluded else store.EDITED)
         edit.replace("links", [merged])
         return f"Merged rows {first + 1} and {first + 2}", merged["id"]
 
@@ -907,7 +913,8 @@ def split(db, document_id: int, link_id: int, *, user: str | None = None,
         rows = [edit.touched(dict(link, source_ids=sources[:1], target_ids=targets[:1],
                                   score=None))]
         for k in range(1, count):
-            rows.append(edit.new_link(sources[k : k + 1], targets[k : k + 1]))
+            rows.append(edit.new_link(sources[k : k + 1], targets[k : k + 1],
+                                      status=rows[0]["status"]))
         edit.replace("links", rows)
         return f"Split row {position + 1} into {count} rows", link_id
 
