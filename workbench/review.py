@@ -49,7 +49,31 @@ class DocumentScorer(Protocol):
     (`workbench.review_scorer`), so a reshaped row is scored like the aligner's rows."""
 
     def score_links(self, db: sqlite_utils.Database, document_id: int,
-                    link_ids: Sequence[int]) -> dict[int, float | None]: ...
+                    link_ids: Sequence[int]) -> dict[int, float | None]:
+        """Inside the edit's transaction: raises `NeedsEmbedding` rather than embed."""
+        ...
+
+    def embed(self, db: sqlite_utils.Database, texts: Sequence[str]) -> bool:
+        """Outside any transaction: embed and cache `texts`; False if no model can."""
+        ...
+
+
+class NeedsEmbedding(Exception):
+    """A scorer met texts with no vector yet inside an edit's transaction.
+
+    Embedding them there (perhaps loading the model first) would hold the write lock for
+    seconds, and other writers would give up. The edit is rolled back, the scorer embeds
+    the texts outside any transaction, and the edit runs again.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        super().__init__(f"{len(texts)} text(s) to embed first")
+        self.texts = list(texts)
+
+
+EMBEDDING_ROUNDS = 8
+"""How many times an edit may stop to embed new texts (a merge: the two joined sides)
+before it is saved with no score for the rows still lacking one."""
 
 
 Scorer = TextScorer | DocumentScorer
@@ -327,7 +351,7 @@ def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
                 tuple(shifts))
 
 
-def _rescore(edit: Edit, scorer: Scorer) -> None:
+def _rescore(edit: Edit, scorer: Scorer, *, last_round: bool = False) -> None:
     """Give each reshaped link (other sentences, or a sentence with new text) a fresh score.
 
     Runs once the edit's rows are in place, so a `DocumentScorer` sees the document as the
@@ -353,7 +377,13 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
                 continue
             reshaped.append(row)
     if hasattr(scorer, "score_links"):
-        scores = scorer.score_links(edit.db, edit.document_id, [row["id"] for row in reshaped])
+        try:
+            scores = scorer.score_links(edit.db, edit.document_id,
+                                        [row["id"] for row in reshaped])
+        except NeedsEmbedding:
+            if not last_round:
+                raise
+            scores = {}  # the model could not embed them: no score rather than a stale one
         for row in reshaped:
             row["score"] = scores.get(row["id"])
     else:
@@ -407,6 +437,17 @@ def _unchanged(edit: Edit) -> bool:
 
 def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
                   scorer: Scorer | None) -> Change:
+    for _ in range(EMBEDDING_ROUNDS):
+        try:
+            return _run_once(db, document_id, op, work, user, version, scorer)
+        except NeedsEmbedding as needed:  # rolled back; embed without holding the lock
+            if not scorer.embed(db, needed.texts):
+                break
+    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True)
+
+
+def _run_once(db, document_id: int, op: str, work, user: str, version: int | None,
+              scorer: Scorer | None, *, last_round: bool = False) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
@@ -426,7 +467,7 @@ def _run_recorded(db, document_id: int, op: str, work, user: str, version: int |
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
         if op != "realign":  # `after` holds the same rows: the history gets the new scores
-            _rescore(edit, scorer or _no_score)
+            _rescore(edit, scorer or _no_score, last_round=last_round)
         db.execute(  # a new change of yours ends what you could redo (not a colleague's)
             "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
             [DROPPED, document_id, UNDONE, user],
