@@ -653,10 +653,10 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
             [UNDONE if undo else DONE, user if undo else None,
              store.now() if undo else None, entry["id"]],
         )
-    span = _links_span(target, stops)
-    focus = None
-    if span is not None and span.stop_after > span.start:
-        focus = _link_at(db, document_id, span.start)["id"]
+        span = _links_span(target, stops)
+        focus = None
+        if span is not None and span.stop_after > span.start:  # the row put back, not
+            focus = _link_at(db, document_id, span.start)["id"]  # what a later edit moved there
     verb = "Undid" if undo else "Redid"
     summary = entry["summary"] or entry["op"]
     statuses = _statuses(target)
