@@ -214,3 +214,61 @@ def test_resplitting_keeps_the_ids_of_the_links_it_keeps(db, fake_embedder):
     assert {key: after[key] for key in kept} == {key: before[key] for key in kept}
     # New links take new ids: no two links share one.
     assert len(set(after.values())) == len(after)
+
+
+def _page_with_two_parts(db, embedder):
+    from workbench.pipeline import ImportOptions
+
+    compilation = InputFile("page.txt", (
+        b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
+        b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n"))
+    originals = [InputFile("one.txt", b"alpha beta gamma. delta epsilon.\n"),
+                 InputFile("two.txt", b"zeta eta theta. iota kappa.\n\nlambda mu nu.\n")]
+    import_compilation(db, "page", compilation, originals, embedder,
+                       options=ImportOptions(language_check=False))
+
+
+def _compilation_state(db):
+    from workbench.pipeline import compilation_documents
+
+    return {
+        document["name"]: (document["version"], document["finished"],
+                           [(s["paragraph"], s["text"])
+                            for s in store.sentences(db, document["id"], store.TARGET)],
+                           [(link["id"], link["status"])
+                            for link in store.links(db, document["id"])])
+        for document in compilation_documents(db, "page")
+    }
+
+
+def test_a_resplit_onto_a_finished_part_changes_nothing(db, fake_embedder):
+    from workbench import review
+    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+
+    _page_with_two_parts(db, fake_embedder)
+    paragraphs = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    moved = max(paragraphs)  # a paragraph of page-two
+    assert paragraphs[moved] != "page-unmatched"
+    review.finish(db, store.get_document(db, "page-unmatched")["id"], user="ana")
+    before = _compilation_state(db)
+    with pytest.raises(ImportRefused, match="page-unmatched") as caught:
+        resplit_compilation(db, "page", {moved: "page-unmatched"}, fake_embedder)
+    assert caught.value.status == 423
+    assert _compilation_state(db) == before
+    assert {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")} \
+        == paragraphs  # every paragraph still in exactly one document
+
+
+def test_a_resplit_leaves_a_finished_part_it_does_not_touch_alone(db, fake_embedder):
+    from workbench import review
+    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+
+    _page_with_two_parts(db, fake_embedder)
+    paragraphs = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    moved = max(paragraphs)
+    review.finish(db, store.get_document(db, "page-one")["id"], user="ana")
+    resplit_compilation(db, "page", {moved: "page-unmatched"}, fake_embedder)
+    after = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
+    assert after[moved] == "page-unmatched"
+    unmatched = store.get_document(db, "page-unmatched")["id"]
+    assert {link["status"] for link in store.links(db, unmatched)} == {store.EXCLUDED}

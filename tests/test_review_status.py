@@ -104,3 +104,49 @@ def test_a_document_with_nothing_to_translate_counts_as_done(db):
                                            "status": Status.EXCLUDED}])
     (listed,) = store.list_documents(db)
     assert listed["excluded"] == 1
+
+
+def _edit_excluded_rows(db, doc, operation):  # noqa: F811
+    """Rows 1 and 2 are not for translation; `operation` edits them."""
+    ids = link_ids(db, doc)
+    french = [s["id"] for s in store.sentences(db, doc, store.SOURCE)]
+    if operation == "edit_text":
+        review.edit_text(db, doc, french[0], "Un, corrigé.", user="ana")
+    elif operation == "split_sentence":
+        review.edit_text(db, doc, french[0], "Un. Et demi.", user="ana")
+        review.split_sentence(db, doc, french[0], 3, user="ana")
+    elif operation == "join_sentences":
+        review.join_sentences(db, doc, french[0], user="ana")
+    elif operation == "shift":
+        review.shift(db, doc, ids[0], store.SOURCE, review.DOWN, user="ana")
+    elif operation == "merge":
+        review.merge(db, doc, ids[0], review.DOWN, user="ana")
+    elif operation == "split":
+        review.merge(db, doc, ids[0], review.DOWN, user="ana")
+        review.split(db, doc, ids[0], user="ana")
+
+
+@pytest.mark.parametrize("operation", ["edit_text", "split_sentence", "join_sentences", "shift",
+                                       "merge", "split"])
+def test_editing_rows_not_for_translation_keeps_them_out_of_exports_and_progress(
+        db, doc, operation):  # noqa: F811
+    from workbench.export_source import ExportRequest, build_export
+
+    ids = link_ids(db, doc)
+    review.set_status_range(db, doc, ids[0], ids[1], Status.EXCLUDED, user="ana")
+    _edit_excluded_rows(db, doc, operation)
+    links = store.links(db, doc)
+    assert [link["status"] for link in links[:-2]] == ["excluded"] * (len(links) - 2)
+    assert [link["status"] for link in links[-2:]] == ["auto", "auto"]
+    (listed,) = store.list_documents(db)
+    assert listed["reviewed"] == 0 and listed["excluded"] == len(links) - 2
+    rendered = build_export(db, ExportRequest("tsv", "doc")).rendered
+    text = b"".join(content for _, content in rendered.files).decode("utf-8")
+    assert "Un" not in text and "Deux" not in text and "Trois." in text
+
+
+def test_merging_an_excluded_row_with_one_to_translate_makes_an_edited_row(db, doc):  # noqa: F811
+    ids = link_ids(db, doc)
+    review.set_status(db, doc, ids[0], Status.EXCLUDED, user="ana")
+    review.merge(db, doc, ids[0], review.DOWN, user="ana")
+    assert statuses(db, doc) == ["edited", "auto", "auto"]

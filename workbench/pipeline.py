@@ -391,7 +391,40 @@ def reimport_document(
     anchors. Unmatched automatic links (one empty side) next to a change are
     re-aligned too, since the new text may be their counterpart.
     """
+    plan = plan_reimport(db, document_id, source, target, embedder, settings)
+    if plan.changes.changed:
+        with db.atomic():
+            write_reimport(db, plan, source_path=source_path, target_path=target_path)
+    return plan.changes
+
+
+@dataclass
+class ReimportPlan:
+    """A re-import aligned but not yet written: what `write_reimport` applies, in a
+    transaction of its own or in one with others (a compilation's re-split)."""
+
+    document_id: int
+    version: int
+    old: dict[str, list[dict]]
+    new: dict[str, list[Sentence]]
+    old_new_pairs: dict[str, list[tuple[dict, int]]]
+    links: list[Link]
+    kept_by_shape: dict[tuple[tuple[int, ...], tuple[int, ...]], dict]
+    changes: Changes
+
+
+def plan_reimport(
+    db: sqlite_utils.Database,
+    document_id: int,
+    source: list[Sentence],
+    target: list[Sentence],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+) -> ReimportPlan:
+    """Diff and align a re-import (the slow part) without writing; refuses a finished
+    document. `write_reimport` writes it unless the document changed meanwhile."""
     _refuse_if_finished(db, document_id)
+    version = _document_version(db, document_id)
     changes = Changes()
     old = {side: store.sentences(db, document_id, side) for side in (SOURCE, TARGET)}
     new = {SOURCE: source, TARGET: target}
@@ -420,58 +453,64 @@ def reimport_document(
                               keeps)
     anchors = [anchor for anchor, _ in placed]
     kept_links = [((anchor.link.source, anchor.link.target), link) for anchor, link in placed]
-    if not changes.changed:
-        return changes
-    links = _align_texts(db, source, target, embedder, settings, anchors=anchors)
-    kept_by_shape = dict(kept_links)
+    links = _align_texts(db, source, target, embedder, settings, anchors=anchors) \
+        if changes.changed else []
+    return ReimportPlan(document_id, version, old, new, old_new_pairs, links,
+                        dict(kept_links), changes)
+
+
+def write_reimport(db: sqlite_utils.Database, plan: ReimportPlan, *,
+                   source_path: str | None = None, target_path: str | None = None) -> None:
+    """Write a planned re-import; call inside `db.atomic()`. Refuses (nothing written) if
+    the document was finished or edited since it was planned."""
+    document_id, old, new, changes = plan.document_id, plan.old, plan.new, plan.changes
+    _refuse_if_changed(db, document_id, plan.version)
     stamp = store.now()
-    with db.atomic():
-        ids: dict[str, list[int | None]] = {
-            SOURCE: [None] * len(source), TARGET: [None] * len(target)
-        }
-        for side in (SOURCE, TARGET):
-            kept_ids = {row["id"] for row, _ in old_new_pairs[side]}
-            for row in old[side]:
-                if row["id"] not in kept_ids:
-                    db["sentences"].delete(row["id"])
-            for row, index in old_new_pairs[side]:
-                values = _sentence_row(document_id, side, index, new[side][index])
-                db["sentences"].update(row["id"], {
-                    k: values[k] for k in ("position", "paragraph", "kind", "notes")
-                })
-                ids[side][index] = row["id"]
-            for index, sentence in enumerate(new[side]):
-                if ids[side][index] is None:
-                    ids[side][index] = db["sentences"].insert(
-                        _sentence_row(document_id, side, index, sentence)
-                    ).last_pk
-        rows = []
-        for position, link in enumerate(links):
-            kept = kept_by_shape.get((link.source, link.target))
-            if kept is not None:
-                changes.links_kept += 1
-                changes.reviewed_kept += kept["status"] != store.AUTO
-                row = dict(kept)
-            else:
-                changes.links_realigned += 1
-                row = {"score": link.score, "status": store.AUTO}
-            row["source_ids"] = [ids[SOURCE][i] for i in link.source]
-            row["target_ids"] = [ids[TARGET][j] for j in link.target]
-            rows.append(_link_row(document_id, position, row, stamp))
-            if kept is not None:
-                rows[-1]["id"] = kept["id"]  # a link that stays keeps its id (`?link=` URLs)
-        db["links"].delete_where("document_id = ?", [document_id])
-        # Kept ids first, so that a new link can never be given one of them.
-        db["links"].insert_all([row for row in rows if "id" in row])
-        db["links"].insert_all([row for row in rows if "id" not in row])
-        store.forget_history(db, document_id)
-        db.execute(
-            "update documents set version = version + 1, updated = ?, "
-            "source_path = coalesce(?, source_path), target_path = coalesce(?, target_path) "
-            "where id = ?",
-            [stamp, source_path, target_path, document_id],
-        )
-    return changes
+    ids: dict[str, list[int | None]] = {
+        SOURCE: [None] * len(new[SOURCE]), TARGET: [None] * len(new[TARGET])
+    }
+    for side in (SOURCE, TARGET):
+        kept_ids = {row["id"] for row, _ in plan.old_new_pairs[side]}
+        for row in old[side]:
+            if row["id"] not in kept_ids:
+                db["sentences"].delete(row["id"])
+        for row, index in plan.old_new_pairs[side]:
+            values = _sentence_row(document_id, side, index, new[side][index])
+            db["sentences"].update(row["id"], {
+                k: values[k] for k in ("position", "paragraph", "kind", "notes")
+            })
+            ids[side][index] = row["id"]
+        for index, sentence in enumerate(new[side]):
+            if ids[side][index] is None:
+                ids[side][index] = db["sentences"].insert(
+                    _sentence_row(document_id, side, index, sentence)
+                ).last_pk
+    rows = []
+    for position, link in enumerate(plan.links):
+        kept = plan.kept_by_shape.get((link.source, link.target))
+        if kept is not None:
+            changes.links_kept += 1
+            changes.reviewed_kept += kept["status"] != store.AUTO
+            row = dict(kept)
+        else:
+            changes.links_realigned += 1
+            row = {"score": link.score, "status": store.AUTO}
+        row["source_ids"] = [ids[SOURCE][i] for i in link.source]
+        row["target_ids"] = [ids[TARGET][j] for j in link.target]
+        rows.append(_link_row(document_id, position, row, stamp))
+        if kept is not None:
+            rows[-1]["id"] = kept["id"]  # a link that stays keeps its id (`?link=` URLs)
+    db["links"].delete_where("document_id = ?", [document_id])
+    # Kept ids first, so that a new link can never be given one of them.
+    db["links"].insert_all([row for row in rows if "id" in row])
+    db["links"].insert_all([row for row in rows if "id" not in row])
+    store.forget_history(db, document_id)
+    db.execute(
+        "update documents set version = version + 1, updated = ?, "
+        "source_path = coalesce(?, source_path), target_path = coalesce(?, target_path) "
+        "where id = ?",
+        [stamp, source_path, target_path, document_id],
+    )
 
 
 def _refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
@@ -481,6 +520,30 @@ def _refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:
     except store.DocumentFinished as error:
         name = db.execute("select name from documents where id = ?", [document_id]).fetchone()[0]
         raise ImportRefused(f"{name}: {error}", 423) from error
+
+
+def _document_version(db: sqlite_utils.Database, document_id: int) -> int:
+    """The version a re-import or re-alignment plans from, checked again when it writes."""
+    return db.execute("select version from documents where id = ?", [document_id]).fetchone()[0]
+
+
+def _refuse_if_changed(db: sqlite_utils.Database, document_id: int, version: int) -> None:
+    """Inside the write transaction: refuse if the document was finished or edited since
+    `version` was read, as the links planned from it would undo that review."""
+    row = db.execute("select name, version from documents where id = ?",
+                     [document_id]).fetchone()
+    if row is None:
+        raise ImportRefused("the document was deleted while it was being aligned; "
+                            "nothing was written", 409)
+    name, current = row
+    changed = f"{name}: the document changed while it was being aligned"
+    try:
+        store.refuse_if_finished(db, document_id)
+    except store.DocumentFinished as error:
+        raise ImportRefused(f"{changed}: {error}", 423) from error
+    if current != version:
+        raise ImportRefused(f"{changed} (someone edited or reviewed it); nothing was written, "
+                            "run it again", 409)
 
 
 def stored_link_as_positions(link: dict, source_index: dict[int, int],
@@ -538,6 +601,7 @@ def align_document(
 ) -> int:
     """(Re-)align a stored document; reviewed links stay as fixed anchors. Return link count."""
     _refuse_if_finished(db, document_id)
+    version = _document_version(db, document_id)
     source = store.sentences(db, document_id, store.SOURCE)
     target = store.sentences(db, document_id, store.TARGET)
     source_index = {row["id"]: i for i, row in enumerate(source)}
@@ -559,19 +623,21 @@ def align_document(
         target_paragraphs=[row["paragraph"] for row in target],
         anchors=anchors,
     )
-    return store.replace_links(
-        db,
-        document_id,
-        (
-            {
-                "source_ids": [source[i]["id"] for i in link.source],
-                "target_ids": [target[j]["id"] for j in link.target],
-                "score": link.score,
-                "status": anchor_status.get((link.source, link.target), store.AUTO),
-            }
-            for link in result
-        ),
-    )
+    with db.atomic():
+        _refuse_if_changed(db, document_id, version)
+        return store.replace_links(
+            db,
+            document_id,
+            (
+                {
+                    "source_ids": [source[i]["id"] for i in link.source],
+                    "target_ids": [target[j]["id"] for j in link.target],
+                    "score": link.score,
+                    "status": anchor_status.get((link.source, link.target), store.AUTO),
+                }
+                for link in result
+            ),
+        )
 
 
 def import_pairs(
@@ -840,32 +906,40 @@ def resplit_compilation(
                      tuple(json.loads(row["notes"])) if row["notes"] else ())
             for row in paragraph["sentences"]
         ]
-    changes: dict[str, Changes] = {}
+    # Plan every part first (this refuses a finished one that would change), then write
+    # them all in one transaction: a paragraph is never left in no document, or in two.
+    plans: list[tuple[str, ReimportPlan]] = []
     for document_name, target in wanted.items():
         document = documents.get(document_name)
         if document is None:
-            if target:
-                links = compute_links(db, [], target, None)
-                with db.atomic():
-                    some = next(iter(documents.values()))
-                    write_document(
-                        db, document_name, [], target, links,
-                        source_lang=some["source_lang"], target_lang=some["target_lang"],
-                        source_path=None, target_path=some["target_path"], compilation=name,
-                    )
-                    store.mark_links(db, store.get_document(db, document_name)["id"],
-                                     store.EXCLUDED)
-                changes[document_name] = Changes(added={SOURCE: [], TARGET: [
-                    s.text for s in target]})
             continue
+        current = store.sentences(db, document["id"], TARGET)
+        if [(row["text"], row["paragraph"]) for row in current] == \
+                [(s.text, s.paragraph) for s in target]:
+            continue  # nothing moved into or out of this part
         source = [
             Sentence(row["text"], row["paragraph"], row["kind"],
                      tuple(json.loads(row["notes"])) if row["notes"] else ())
             for row in store.sentences(db, document["id"], SOURCE)
         ]
-        result = reimport_document(db, document["id"], source, target, embedder, settings)
-        if document_name == rest:  # what the translator moved here has no counterpart
-            store.mark_links(db, document["id"], store.EXCLUDED)
-        if result.changed:
-            changes[document_name] = result
+        plans.append((document_name,
+                      plan_reimport(db, document["id"], source, target, embedder, settings)))
+    changes: dict[str, Changes] = {}
+    with db.atomic():
+        for document_name, plan in plans:
+            if plan.changes.changed:
+                write_reimport(db, plan)
+                changes[document_name] = plan.changes
+            if document_name == rest:  # what the translator moved here has no counterpart
+                store.mark_links(db, plan.document_id, store.EXCLUDED)
+        target = wanted[rest]
+        if rest not in documents and target:
+            some = next(iter(documents.values()))
+            document_id = write_document(
+                db, rest, [], target, compute_links(db, [], target, None),
+                source_lang=some["source_lang"], target_lang=some["target_lang"],
+                source_path=None, target_path=some["target_path"], compilation=name,
+            )
+            store.mark_links(db, document_id, store.EXCLUDED)
+            changes[rest] = Changes(added={SOURCE: [], TARGET: [s.text for s in target]})
     return changes

@@ -49,7 +49,31 @@ class DocumentScorer(Protocol):
     (`workbench.review_scorer`), so a reshaped row is scored like the aligner's rows."""
 
     def score_links(self, db: sqlite_utils.Database, document_id: int,
-                    link_ids: Sequence[int]) -> dict[int, float | None]: ...
+                    link_ids: Sequence[int]) -> dict[int, float | None]:
+        """Inside the edit's transaction: raises `NeedsEmbedding` rather than embed."""
+        ...
+
+    def embed(self, db: sqlite_utils.Database, texts: Sequence[str]) -> bool:
+        """Outside any transaction: embed and cache `texts`; False if no model can."""
+        ...
+
+
+class NeedsEmbedding(Exception):
+    """A scorer met texts with no vector yet inside an edit's transaction.
+
+    Embedding them there (perhaps loading the model first) would hold the write lock for
+    seconds, and other writers would give up. The edit is rolled back, the scorer embeds
+    the texts outside any transaction, and the edit runs again.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        super().__init__(f"{len(texts)} text(s) to embed first")
+        self.texts = list(texts)
+
+
+EMBEDDING_ROUNDS = 8
+"""How many times an edit may stop to embed new texts (a merge: the two joined sides)
+before it is saved with no score for the rows still lacking one."""
 
 
 Scorer = TextScorer | DocumentScorer
@@ -266,8 +290,13 @@ class Edit:
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
 
-    def touched(self, link: dict, status: str = store.EDITED) -> dict:
-        """A link changed by hand now: it is reviewed, by this user, at this time."""
+    def touched(self, link: dict, status: str | None = None) -> dict:
+        """A link changed by hand now: it is reviewed, by this user, at this time.
+
+        Without `status`, it is edited, unless it was not for translation: correcting
+        such a row's text or sentences leaves it outside exports and progress."""
+        if status is None:
+            status = store.EXCLUDED if link["status"] == store.EXCLUDED else store.EDITED
         return dict(link, status=status, updated=self.stamp, updated_by=self.user)
 
     def new_link(self, source_ids: Sequence[int], target_ids: Sequence[int],
@@ -322,7 +351,7 @@ def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
                 tuple(shifts))
 
 
-def _rescore(edit: Edit, scorer: Scorer) -> None:
+def _rescore(edit: Edit, scorer: Scorer, *, last_round: bool = False) -> None:
     """Give each reshaped link (other sentences, or a sentence with new text) a fresh score.
 
     Runs once the edit's rows are in place, so a `DocumentScorer` sees the document as the
@@ -348,7 +377,13 @@ def _rescore(edit: Edit, scorer: Scorer) -> None:
                 continue
             reshaped.append(row)
     if hasattr(scorer, "score_links"):
-        scores = scorer.score_links(edit.db, edit.document_id, [row["id"] for row in reshaped])
+        try:
+            scores = scorer.score_links(edit.db, edit.document_id,
+                                        [row["id"] for row in reshaped])
+        except NeedsEmbedding:
+            if not last_round:
+                raise
+            scores = {}  # the model could not embed them: no score rather than a stale one
         for row in reshaped:
             row["score"] = scores.get(row["id"])
     else:
@@ -402,6 +437,17 @@ def _unchanged(edit: Edit) -> bool:
 
 def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
                   scorer: Scorer | None) -> Change:
+    for _ in range(EMBEDDING_ROUNDS):
+        try:
+            return _run_once(db, document_id, op, work, user, version, scorer)
+        except NeedsEmbedding as needed:  # rolled back; embed without holding the lock
+            if not scorer.embed(db, needed.texts):
+                break
+    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True)
+
+
+def _run_once(db, document_id: int, op: str, work, user: str, version: int | None,
+              scorer: Scorer | None, *, last_round: bool = False) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
         edit = Edit(db, document_id, user, new_version)
@@ -421,7 +467,7 @@ def _run_recorded(db, document_id: int, op: str, work, user: str, version: int |
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
         if op != "realign":  # `after` holds the same rows: the history gets the new scores
-            _rescore(edit, scorer or _no_score)
+            _rescore(edit, scorer or _no_score, last_round=last_round)
         db.execute(  # a new change of yours ends what you could redo (not a colleague's)
             "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
             [DROPPED, document_id, UNDONE, user],
@@ -607,10 +653,10 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
             [UNDONE if undo else DONE, user if undo else None,
              store.now() if undo else None, entry["id"]],
         )
-    span = _links_span(target, stops)
-    focus = None
-    if span is not None and span.stop_after > span.start:
-        focus = _link_at(db, document_id, span.start)["id"]
+        span = _links_span(target, stops)
+        focus = None
+        if span is not None and span.stop_after > span.start:  # the row put back, not
+            focus = _link_at(db, document_id, span.start)["id"]  # what a later edit moved there
     verb = "Undid" if undo else "Redid"
     summary = entry["summary"] or entry["op"]
     statuses = _statuses(target)
@@ -881,10 +927,11 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
         first = position if direction == DOWN else position - 1
         rows = edit.links(first, first + 2)
         upper, lower = rows
+        both_excluded = upper["status"] == lower["status"] == store.EXCLUDED
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
             target_ids=upper["target_ids"] + lower["target_ids"], score=None,
-        ))
+        ), store.EXCLUDED if both_excluded else store.EDITED)
         edit.replace("links", [merged])
         return f"Merged rows {first + 1} and {first + 2}", merged["id"]
 
@@ -907,7 +954,8 @@ def split(db, document_id: int, link_id: int, *, user: str | None = None,
         rows = [edit.touched(dict(link, source_ids=sources[:1], target_ids=targets[:1],
                                   score=None))]
         for k in range(1, count):
-            rows.append(edit.new_link(sources[k : k + 1], targets[k : k + 1]))
+            rows.append(edit.new_link(sources[k : k + 1], targets[k : k + 1],
+                                      status=rows[0]["status"]))
         edit.replace("links", rows)
         return f"Split row {position + 1} into {count} rows", link_id
 

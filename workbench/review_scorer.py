@@ -16,8 +16,9 @@ import numpy as np
 import sqlite_utils
 
 from workbench import store
-from workbench.embed import Embedder, ModelLoadError, with_cache
+from workbench.embed import Embedder, ModelLoadError, each_model, with_cache
 from workbench.reshaped import DocumentSide, Row, row_confidence
+from workbench.review import NeedsEmbedding
 
 
 class StoredRowScorer:
@@ -51,7 +52,8 @@ class StoredRowScorer:
         wanted = set(link_ids)
         chosen = [k for k, (link_id, _, _) in enumerate(links) if link_id in wanted]
         sides: tuple[DocumentSide, DocumentSide] | None = None
-        encode = with_cache(self.embedder, store.SqliteEmbeddingCache(db)).encode
+        encode = with_cache(each_model(self.embedder, lambda model: _NotInTransaction(model, db)),
+                            store.SqliteEmbeddingCache(db)).encode
         scores: dict[int, float | None] = {}
         for k in chosen:
             if not rows[k].alone and sides is None:
@@ -61,6 +63,28 @@ class StoredRowScorer:
                     return {links[k][0]: None for k in chosen}
             scores[links[k][0]] = row_confidence(*(sides or _no_sides()), rows, k, encode)
         return scores
+
+    def embed(self, db: sqlite_utils.Database, texts: Sequence[str]) -> bool:
+        """Embed and cache `texts` (loading the model if need be), outside any transaction;
+        False if the model cannot load."""
+        try:
+            with_cache(self.embedder, store.SqliteEmbeddingCache(db)).encode(list(texts))
+        except ModelLoadError:
+            return False
+        return True
+
+
+class _NotInTransaction:
+    """Under the cache: a text it lacks is not embedded while `db` holds a transaction (the
+    write lock), but named in `NeedsEmbedding` for the edit to embed before it retries."""
+
+    def __init__(self, model: Embedder, db: sqlite_utils.Database) -> None:
+        self.model, self.db, self.name = model, db, model.name
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if texts and self.db.conn.in_transaction:
+            raise NeedsEmbedding(texts)
+        return self.model.encode(texts)
 
 
 def _links_around(db: sqlite_utils.Database, document_id: int, link_ids: Sequence[int]

@@ -338,6 +338,8 @@ def _document_state(name: str, operation):
     except review.Conflict as error:
         return jsonify({"error": "conflict", "message": str(error),
                         "version": error.current}), 409
+    except review.NotFound as error:  # deleted meanwhile
+        return jsonify({"error": "not_found", "message": str(error)}), 404
     except review.ReviewError as error:
         return jsonify({"error": "invalid", "message": str(error)}), 400
 
