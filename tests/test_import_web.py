@@ -331,3 +331,25 @@ def test_job_progress_follows_the_embedding(fake_embedder):
     assert dict(reports)["embedding sentences: 200 of 200"] == pytest.approx(0.45)
     assert dict(reports)["embedding sentences: 100 of 100"] == pytest.approx(0.85)
     assert 0.85 < fractions[-1] < 0.95
+
+
+def test_a_job_opens_its_connections_like_a_request(app, web, monkeypatch):
+    """The job's connections queue for the app's write lock and wait its busy timeout, as
+    the requests' do: a background import does not bypass the in-process write queue."""
+    app.config["DATABASE_BUSY_TIMEOUT"] = 2.5
+    opened = []
+    real_open = store.open_db
+
+    def recording_open(*args, **kwargs):
+        database = real_open(*args, **kwargs)
+        opened.append(database)
+        return database
+
+    monkeypatch.setattr(store, "open_db", recording_open)
+    response = upload(web, url="/import.json", french=("port.txt", FRENCH.encode()),
+                      english=("port-en.txt", ENGLISH.encode()), name="port")
+    assert response.status_code == 200, response.get_json()
+    assert len(opened) >= 3  # the request's, and the job's two
+    lock = app.extensions["workbench_write_lock"]
+    assert all(database.write_lock is lock for database in opened)
+    assert all(database.busy_timeout == 2.5 for database in opened)

@@ -24,7 +24,7 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workbench import import_jobs, store
+from workbench import import_jobs
 from workbench.compilation import document_stem
 from workbench.embed import Embedder, each_model
 from workbench.pipeline import (
@@ -45,7 +45,7 @@ from workbench.readers import (
     DEFAULT_MAX_SENTENCES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
 )
-from workbench.web.db import get_db
+from workbench.web.db import get_db, open_app_db
 from workbench.web.jobs import (
     DEFAULT_QUEUE_LIMIT,
     DEFAULT_WORKERS,
@@ -87,7 +87,7 @@ def init_app(app: Flask) -> None:
         inline=bool(app.config.get("IMPORT_JOBS_INLINE", False)),
     )
     app.extensions[EXTENSION_KEY] = workers
-    db = store.open_db(app.config["DATABASE"])
+    db = open_app_db(app)
     try:
         gone = [job["id"] for job in import_jobs.unfinished_jobs(db)
                 if owner_is_gone(job["owner"])]
@@ -221,8 +221,8 @@ def execute(db, embedder: Embedder, job: ImportRequest) -> dict:
 def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
     """A job on a worker thread: its own connections, progress written as it goes; every
     outcome, even an unexpected error, ends in the job's row."""
-    jobs_db = store.open_db(app.config["DATABASE"])
-    work_db = store.open_db(app.config["DATABASE"])
+    jobs_db = open_app_db(app)
+    work_db = open_app_db(app)
     try:
         import_jobs.start_job(jobs_db, job_id)
         progress = JobProgress(
