@@ -353,3 +353,13 @@ def test_a_job_opens_its_connections_like_a_request(app, web, monkeypatch):
     lock = app.extensions["workbench_write_lock"]
     assert all(database.write_lock is lock for database in opened)
     assert all(database.busy_timeout == 2.5 for database in opened)
+
+
+def test_a_job_records_the_name_the_page_gives_with_login_off(web):
+    """Login off: the free-text name of the page (any letters) is who ran the import."""
+    response = upload(web, url="/import.json", french=("port.txt", FRENCH.encode()),
+                      english=("port-en.txt", ENGLISH.encode()), name="port", user="Ольга")
+    job = response.get_json()["job"]
+    assert job["started_by"] == "Ольга"
+    assert "Started by Ольга" in web.get(job["page"]).get_data(as_text=True)
+    assert 'name="user"' in web.get("/import").get_data(as_text=True)
