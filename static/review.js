@@ -392,10 +392,15 @@
     if (!isError) messageTimer = setTimeout(function () { messageEl.textContent = ""; }, 6000);
   }
 
+  // The translator's name goes in a write's JSON body (`user`), which takes any letter; an
+  // X-Workbench-User header would make fetch throw on a name outside Latin-1. With an
+  // account signed in, nothing is sent: the server records the account.
   function request(method, path, body) {
+    var name = window.workbenchSignedIn() ? "" : window.workbenchUser().slice(0, 200);
+    if (method !== "GET" && name) body = Object.assign({ user: name }, body || {});
     return fetch(path, {
       method: method,
-      headers: { "Content-Type": "application/json", "X-Workbench-User": window.workbenchUser(),
+      headers: { "Content-Type": "application/json",
                  "X-CSRF-Token": window.workbenchCsrfToken() },
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (response) {

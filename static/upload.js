@@ -85,7 +85,16 @@
       });
   }
 
+  // The page's name (login off) goes with the import, in the form: a header takes Latin-1
+  // only. With an account signed in the server records the account.
+  function fillUser(form) {
+    var field = form.querySelector("input.user-field");
+    if (!field || !window.workbenchUser) return;
+    field.value = window.workbenchSignedIn && window.workbenchSignedIn() ? "" : window.workbenchUser();
+  }
+
   function submitInBackground(form, event) {
+    fillUser(form);
     if (!window.fetch || !window.FormData || !form.dataset.json) return;
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");

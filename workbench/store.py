@@ -153,6 +153,12 @@ def _create_import_jobs(db: sqlite_utils.Database) -> None:
     create_table(db)
 
 
+def _add_import_job_user(db: sqlite_utils.Database) -> None:
+    """Who started each import (the account, or the page's name with login off): `owner`
+    only says which server process ran it."""
+    db["import_jobs"].add_column("started_by", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
@@ -163,6 +169,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
     ("0008_review_finished_documents", _add_document_finished),
     ("0009_import_jobs", _create_import_jobs),
+    ("0010_import_job_user", _add_import_job_user),
 ]
 
 

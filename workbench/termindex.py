@@ -172,9 +172,14 @@ def _run(db: sqlite_utils.Database, statements) -> None:
 class Filters:
     confirmed_only: bool = False
     document: str | None = None
+    without_statuses: tuple[str, ...] = ()
+    """Pairs of these statuses are left out (the consistency report: excluded ones)."""
 
     def sql(self) -> tuple[str, list]:
         clauses, parameters = [], []
+        if self.without_statuses:
+            clauses.append(f"l.status not in ({','.join('?' * len(self.without_statuses))})")
+            parameters.extend(self.without_statuses)
         if self.confirmed_only:
             clauses.append(f"l.status in ({','.join('?' * len(CONFIRMED_STATUSES))})")
             parameters.extend(CONFIRMED_STATUSES)

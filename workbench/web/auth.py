@@ -56,6 +56,7 @@ ENDPOINT_ROLES: dict[str, str] = {
     "auth.login_json": ANYONE,
     "auth.logout": ANYONE,
     "auth.me_json": ANYONE,
+    "documents.favicon": ANYONE,
     # review operations
     "review.set_status": REVIEWER,
     "review.confirm_through": REVIEWER,
@@ -89,6 +90,10 @@ ENDPOINT_ROLES: dict[str, str] = {
     "imports.resplit": ADMIN,
     "imports.resplit_json": ADMIN,
     "terms.glossary_import": ADMIN,
+    # the import jobs: who imported what, and the errors of their files
+    "imports.jobs_json": ADMIN,
+    "imports.job_json": ADMIN,
+    "imports.job_page": ADMIN,
 }
 _RANK = {SIGNED_IN: 0, REVIEWER: 1, ADMIN: 2}
 _WHAT_NEEDS = {REVIEWER: "reviewing needs a reviewer or admin account",

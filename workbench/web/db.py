@@ -1,4 +1,5 @@
-"""One database connection per request, kept on `g`."""
+"""One database connection per request, kept on `g`; the app's other threads (import jobs)
+open theirs the same way, so that every writer of the app queues in one line."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from flask import Flask, current_app, g
 from workbench import store
 
 
+def open_app_db(app: Flask) -> sqlite_utils.Database:
+    """A new connection to the app's database that waits for the app's write lock and its
+    busy timeout (the caller closes it)."""
+    return store.open_db(app.config["DATABASE"], app.config.get("DATABASE_BUSY_TIMEOUT"),
+                         app.extensions["workbench_write_lock"])
+
+
 def get_db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = store.open_db(current_app.config["DATABASE"],
-                             current_app.config.get("DATABASE_BUSY_TIMEOUT"),
-                             current_app.extensions["workbench_write_lock"])
+        g.db = open_app_db(current_app._get_current_object())
     return g.db
 
 

@@ -24,7 +24,7 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workbench import import_jobs, store
+from workbench import import_jobs
 from workbench.compilation import document_stem
 from workbench.embed import Embedder, each_model
 from workbench.pipeline import (
@@ -45,7 +45,8 @@ from workbench.readers import (
     DEFAULT_MAX_SENTENCES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
 )
-from workbench.web.db import get_db
+from workbench.web import auth
+from workbench.web.db import get_db, open_app_db
 from workbench.web.jobs import (
     DEFAULT_QUEUE_LIMIT,
     DEFAULT_WORKERS,
@@ -87,7 +88,7 @@ def init_app(app: Flask) -> None:
         inline=bool(app.config.get("IMPORT_JOBS_INLINE", False)),
     )
     app.extensions[EXTENSION_KEY] = workers
-    db = store.open_db(app.config["DATABASE"])
+    db = open_app_db(app)
     try:
         gone = [job["id"] for job in import_jobs.unfinished_jobs(db)
                 if owner_is_gone(job["owner"])]
@@ -221,8 +222,8 @@ def execute(db, embedder: Embedder, job: ImportRequest) -> dict:
 def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
     """A job on a worker thread: its own connections, progress written as it goes; every
     outcome, even an unexpected error, ends in the job's row."""
-    jobs_db = store.open_db(app.config["DATABASE"])
-    work_db = store.open_db(app.config["DATABASE"])
+    jobs_db = open_app_db(app)
+    work_db = open_app_db(app)
     try:
         import_jobs.start_job(jobs_db, job_id)
         progress = JobProgress(
@@ -245,11 +246,18 @@ def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
         jobs_db.close()
 
 
+def _started_by() -> str | None:
+    """Who starts the import: the account on a team server, else the page's name (sent in
+    the form's `user` field: a header cannot carry a name outside Latin-1)."""
+    return auth.acting_user(request.form.get("user") or request.headers.get("X-Workbench-User"))
+
+
 def _start_job():
     """Read the request, record the job and hand it to the workers: (job id, future)."""
     job = _import_request()
     db = get_db()
-    job_id = import_jobs.create_job(db, job.mode, job.name, job.params(), owner_id())
+    job_id = import_jobs.create_job(db, job.mode, job.name, job.params(), owner_id(),
+                                    started_by=_started_by())
     app = current_app._get_current_object()
     try:
         future = app.extensions[EXTENSION_KEY].submit(lambda: _run_job(app, job_id, job))
@@ -302,6 +310,7 @@ def _job_json(job: dict) -> dict:
         "error": job["error"], "status": job["status"], "remedy": job["remedy"],
         "result": result, "document_url": document_url,
         "created": job["created"], "started": job["started"], "finished": job["finished"],
+        "started_by": job.get("started_by"),
     }
 
 

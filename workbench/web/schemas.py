@@ -177,10 +177,13 @@ BODIES: dict[str, type[Body]] = {
     "review.reopen": EditBody,
     "terms.glossary_add": GlossaryEntryBody,
     "terms.glossary_add_json": GlossaryEntryBody,
+    "terms.consistency_accept": AcceptBody,
     "terms.consistency_accept_json": AcceptBody,
+    "terms.consistency_withdraw": EmptyBody,
     "terms.consistency_withdraw_json": EmptyBody,
     "terms.glossary_edit": GlossaryEntryBody,
     "terms.glossary_delete": EmptyBody,
+    "auth.login": LoginBody,
     "auth.login_json": LoginBody,
     "auth.logout": EmptyBody,
 }
@@ -194,6 +197,9 @@ QUERIES: dict[str, type[Query]] = {
     "exports.document_export": ExportQuery,
     "exports.corpus_export": ExportQuery,
 }
+
+# Any other form route (an upload, the compilation re-split) refuses a JSON body with a 415:
+# only a route declared above reads one.
 
 # Endpoints answering JSON to a multipart form (file uploads): they take a form and its
 # CSRF token, not a JSON body.

@@ -9,6 +9,8 @@
   blueprint) takes `Content-Type: application/json` and a JSON object only, validated
   against its declared schema (`workbench.web.schemas`) before the view runs; the view
   reads it back with `json_body()`.
+- An HTML form route takes a JSON body only when `schemas.BODIES` declares one for it
+  (validated as above); any other form route (an upload) answers JSON with a 415.
 - Every other write (an HTML form, a file upload) carries the session's CSRF token, in the
   `csrf_token` field (`csrf_input()` in a template) or the `X-CSRF-Token` header.
 - A JSON request without `Origin` and `Sec-Fetch-Site` needs no token: no browser sends
@@ -135,6 +137,9 @@ def guard() -> None:
             abort(415, description="send the files as multipart/form-data")
         _check_token(required=True)
     elif request.mimetype == JSON_TYPE:
+        if request.endpoint not in schemas.BODIES:
+            abort(415, description="this form takes its fields and files as "
+                                   "multipart/form-data, not a JSON body")
         _accept_json()
     else:
         _check_token(required=True)
