@@ -292,19 +292,32 @@ def edit_client(port: int, client: int, document: str, edits: int, tally: Tally,
     connection.close()
 
 
+def upload_session(connection: http.client.HTTPConnection) -> tuple[str, str]:
+    """A script's upload session: the cookie and the CSRF token a form would carry."""
+    connection.request("GET", "/csrf-token.json")
+    response = connection.getresponse()
+    token = json.loads(response.read())["csrf_token"]
+    cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
+    return cookie, token
+
+
 def importer(port: int, tally: Tally, stop: threading.Event) -> None:
-    """Imports a new small document through the web page's JSON twin, again and again."""
+    """Imports a new small document through the web page's JSON twin, again and again,
+    each waiting for its background job (`?wait=1`), as a script would."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     number = 0
+    session = None
     while not stop.is_set():
         french, english = document_texts(30, salt=f"-{number}")
-        body, content_type = multipart(
-            {"mode": "pair", "name": f"import-{uuid.uuid4().hex[:8]}",
-             "no_language_check": "on"},
-            {"french": ("fr.txt", french.encode()), "english": ("en.txt", english.encode())})
         try:
-            status, answer = request(connection, "POST", "/import.json", body,
-                                     {"Content-Type": content_type,
+            session = session or upload_session(connection)
+            cookie, token = session
+            body, content_type = multipart(
+                {"mode": "pair", "name": f"import-{uuid.uuid4().hex[:8]}",
+                 "no_language_check": "on", "csrf_token": token},
+                {"french": ("fr.txt", french.encode()), "english": ("en.txt", english.encode())})
+            status, answer = request(connection, "POST", "/import.json?wait=1", body,
+                                     {"Content-Type": content_type, "Cookie": cookie,
                                       "Accept": "application/json"})
         except (OSError, http.client.HTTPException):
             connection.close()
