@@ -94,23 +94,26 @@ def sentences(*texts: str, paragraph: int = 0) -> list[Sentence]:
     return [Sentence(text, paragraph) for text in texts]
 
 
+def one_to_one_document(db, name: str, source: list[str], target: list[str],
+                        scores: list[float] | None = None) -> int:
+    """Store a document whose sentences are linked 1-1, in order; return its id."""
+    document_id = store.create_document(db, name, sentences(*source), sentences(*target))
+    source_rows = store.sentences(db, document_id, store.SOURCE)
+    target_rows = store.sentences(db, document_id, store.TARGET)
+    store.replace_links(db, document_id, [
+        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
+        for s, t, score in zip(source_rows, target_rows, scores or [None] * len(source_rows),
+                               strict=True)
+    ])
+    return document_id
+
+
 @pytest.fixture
 def sample_document(db):
     """A small aligned document: three French and three English sentences, 1-1."""
-    source = sentences("Le roi est mort.", "Vive le roi.", "La foule applaudit.")
-    target = sentences("The king is dead.", "Long live the king.", "The crowd cheers.")
-    document_id = store.create_document(db, "sample", source, target)
-    source_rows = store.sentences(db, document_id, store.SOURCE)
-    target_rows = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(
-        db,
-        document_id,
-        [
-            {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
-            for s, t, score in zip(source_rows, target_rows, (0.95, 0.6, 0.3), strict=True)
-        ],
-    )
-    return document_id
+    return one_to_one_document(
+        db, "sample", ["Le roi est mort.", "Vive le roi.", "La foule applaudit."],
+        ["The king is dead.", "Long live the king.", "The crowd cheers."], [0.95, 0.6, 0.3])
 
 
 def csrf_token(client) -> str:

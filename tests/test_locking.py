@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import csrf_token, sentences
+from tests.conftest import csrf_token, one_to_one_document
 from tests.test_import import ENGLISH, FRENCH
 from workbench import glossary_store, store
 from workbench.cli import cli
@@ -42,15 +42,8 @@ def hold_write_lock(db_path, seconds: float) -> threading.Thread:
 
 @pytest.fixture
 def document(db):
-    source = sentences("Le roi est mort.", "Vive le roi.")
-    target = sentences("The king is dead.", "Long live the king.")
-    document_id = store.create_document(db, "doc", source, target)
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]]} for s, t in zip(src, tgt, strict=True)
-    ])
-    return document_id
+    return one_to_one_document(db, "doc", ["Le roi est mort.", "Vive le roi."],
+                               ["The king is dead.", "Long live the king."])
 
 
 @pytest.fixture

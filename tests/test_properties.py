@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BagOfWordsEmbedder, sentences
+from tests.test_review import state
 from workbench import pipeline, review, store
 from workbench.align import Anchor, Link, align
 
@@ -49,15 +50,6 @@ def stored(db, source, target, rows, reviewed) -> int:
         for (s, t), keep in zip(rows, reviewed, strict=True)
     ])
     return document_id
-
-
-def state(db, document_id):
-    return {
-        "links": [dict(r) for r in db["links"].rows_where(
-            "document_id = ?", [document_id], order_by="position")],
-        "sentences": [dict(r) for r in db["sentences"].rows_where(
-            "document_id = ?", [document_id], order_by="side, position")],
-    }
 
 
 def assert_sound(db, document_id) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sentences
+from tests.conftest import one_to_one_document
 from workbench import review, store
 
 WORDS = ["Un.", "Deux.", "Trois.", "Quatre mots ici.", "Cinq.", "Six."]
@@ -17,13 +17,7 @@ ENGLISH = ["One.", "Two.", "Three.", "Four words here.", "Five.", "Six."]
 
 @pytest.fixture
 def doc(db):
-    document_id = store.create_document(db, "doc", sentences(*WORDS), sentences(*ENGLISH))
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]]} for s, t in zip(src, tgt, strict=True)
-    ])
-    return document_id
+    return one_to_one_document(db, "doc", WORDS, ENGLISH)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sentences
+from tests.conftest import one_to_one_document
 from workbench import review, store
 from workbench.export_source import ExportRequest, build_export
 from workbench.web import review as review_web
@@ -16,15 +16,8 @@ from workbench.web import review as review_web
 
 @pytest.fixture
 def doc(db):
-    source = sentences("Un.", "Deux.", "Trois quatre.", "Cinq.")
-    target = sentences("One.", "Two.", "Three four.", "Five.")
-    document_id = store.create_document(db, "doc", source, target)
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]]} for s, t in zip(src, tgt, strict=True)
-    ])
-    return document_id
+    return one_to_one_document(db, "doc", ["Un.", "Deux.", "Trois quatre.", "Cinq."],
+                               ["One.", "Two.", "Three four.", "Five."])
 
 
 def edit_between_statements(db, db_path, doc, pattern: str, edit) -> None:
