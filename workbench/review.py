@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import sqlite_utils
@@ -37,6 +37,8 @@ STATUS_WORDS = {Status.AUTO: "automatic", Status.CONFIRMED: "confirmed",
 UP, DOWN = "up", "down"
 DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 ANONYMOUS = "anonymous"
+ALIGNER_OPS = ("realign", "realign_around")
+"""Operations whose rows carry the aligner's own confidence: nothing to re-score."""
 SIDE_NAMES = {store.SOURCE: "French", store.TARGET: "English"}
 
 
@@ -158,6 +160,8 @@ class Change:
     seq: int | None = None
     statuses: tuple[dict, ...] = ()
     """Links whose review columns alone changed: id, status, updated, updated_by."""
+    changed_links: tuple[int, ...] = ()
+    """Links a follow-up re-alignment created (`realign_around`), for the page to flag."""
 
 
 def _where(table: str, side: str | None) -> str:
@@ -466,7 +470,7 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
             after.append(_status_json(edit.status_after))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
-        if op != "realign":  # `after` holds the same rows: the history gets the new scores
+        if op not in ALIGNER_OPS:  # `after` holds the same rows: the history gets the new scores
             _rescore(edit, scorer or _no_score, last_round=last_round)
         db.execute(  # a new change of yours ends what you could redo (not a colleague's)
             "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
@@ -1166,3 +1170,110 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         return f"Re-aligned the unconfirmed rows ({changed} new)", None
 
     return run(db, document_id, "realign", work, user=user, version=version)
+
+
+def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
+    """The positions lo..hi of the automatic rows on either side of `position` (and the row
+    there if it is automatic itself): what a correction at `position` can change."""
+    lo = position
+    while lo > 0 and links[lo - 1]["status"] == store.AUTO:
+        lo -= 1
+    hi = position + 1 if links[position]["status"] == store.AUTO else position
+    if hi == position:  # a reviewed row: the runs before and after it
+        hi = position + 1
+    while hi < len(links) and links[hi]["status"] == store.AUTO:
+        hi += 1
+    return lo, hi
+
+
+def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int, int]]:
+    """The disjoint position ranges of automatic rows next to `positions`, merged."""
+    runs: list[tuple[int, int]] = []
+    for lo, hi in sorted(_automatic_run(links, p) for p in positions):
+        if runs and lo <= runs[-1][1]:
+            runs[-1] = (runs[-1][0], max(hi, runs[-1][1]))
+        else:
+            runs.append((lo, hi))
+    return runs
+
+
+def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
+                   settings: AlignSettings | None = None, *, user: str | None = None,
+                   version: int | None = None) -> Change:
+    """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
+    the nearest reviewed rows on each side: a correction then repairs its neighbours too.
+
+    Reviewed rows are never changed. Like `realign`, the alignment is computed before the
+    write transaction and the version check makes sure nothing moved meanwhile; rows that
+    come out the same keep their ids. The result's `changed_links` lists the new rows.
+    """
+    with store.snapshot(db):
+        row = db.execute("select version from documents where id = ?",
+                         [document_id]).fetchone()
+        if row is None:
+            raise NotFound(f"no document with id {document_id}")
+        if version is not None and version != row[0]:
+            raise Conflict(version, row[0])
+        refuse_if_finished(db, document_id)
+        version = row[0]
+        source = store.sentences(db, document_id, store.SOURCE)
+        target = store.sentences(db, document_id, store.TARGET)
+        stored_links = store.links(db, document_id)
+    at = {link["id"]: position for position, link in enumerate(stored_links)}
+    positions = [at[i] for i in link_ids if i in at]
+    runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions)
+            if any(link["status"] == store.AUTO for link in stored_links[lo:hi])]
+    if not runs:
+        return Change(version, "realign_around", "Nothing to re-align around this row",
+                      None, None)
+    source_index = {r["id"]: i for i, r in enumerate(source)}
+    target_index = {r["id"]: j for j, r in enumerate(target)}
+    anchors = [anchor for anchor, _ in document_anchors(
+        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
+    result = align(
+        [r["text"] for r in source], [r["text"] for r in target],
+        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
+        source_paragraphs=[r["paragraph"] for r in source],
+        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
+    )
+    replacements = []  # (lo, hi, the aligner's links over the run's sentences)
+    for lo, hi in runs:
+        run_source = {source_index[i] for link in stored_links[lo:hi] for i in link["source_ids"]}
+        run_target = {target_index[j] for link in stored_links[lo:hi] for j in link["target_ids"]}
+        inside = [link for link in result
+                  if set(link.source) <= run_source and set(link.target) <= run_target
+                  and (link.source or link.target)]
+        covered = sorted(i for link in inside for i in link.source), \
+            sorted(j for link in inside for j in link.target)
+        if covered == (sorted(run_source), sorted(run_target)):
+            replacements.append((lo, hi, inside))
+    changed: list[int] = []
+
+    def work(edit: Edit):
+        if not replacements:
+            return "Re-aligned the rows around the correction (0 new)", None
+        first, last = replacements[0][0], replacements[-1][1]
+        rows = edit.links(first, last)  # one region: the rows between the runs stay
+        new_rows, position = [], first
+        for lo, hi, inside in replacements:
+            new_rows += rows[position - first:lo - first]
+            previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r
+                        for r in rows[lo - first:hi - first]}
+            for link in inside:
+                source_ids = [source[i]["id"] for i in link.source]
+                target_ids = [target[j]["id"] for j in link.target]
+                old = previous.get((tuple(source_ids), tuple(target_ids)))
+                if old is not None:
+                    new_rows.append(old if _same_score(old["score"], link.score)
+                                    else dict(old, score=link.score))
+                else:
+                    new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO,
+                                                  link.score))
+                    changed.append(new_rows[-1]["id"])
+            position = hi
+        new_rows += rows[position - first:]
+        edit.replace("links", new_rows)
+        return f"Re-aligned the rows around the correction ({len(changed)} new)", None
+
+    change = run(db, document_id, "realign_around", work, user=user, version=version)
+    return replace(change, changed_links=tuple(changed)) if change.seq else change
