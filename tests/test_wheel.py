@@ -13,10 +13,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
 import textwrap
+import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
@@ -105,7 +108,8 @@ def test_the_wheel_carries_the_templates_and_static_files(wheel):
     for template in (PROJECT_ROOT / "templates").glob("*.html"):
         assert f"workbench/templates/{template.name}" in names
     for static in (PROJECT_ROOT / "static").iterdir():
-        assert f"workbench/static/{static.name}" in names
+        if static.is_file() and static.suffix != ".pyc":
+            assert f"workbench/static/{static.name}" in names
 
 
 def test_the_installed_wheel_renders_the_documents_and_editor_pages(fresh_python, tmp_path):
@@ -135,3 +139,42 @@ def test_the_installed_wheel_renders_the_documents_and_editor_pages(fresh_python
     assert "The crowd cheers." in editor["text"]
     assert pages["/static/workbench.css"]["status"] == 200
     assert pages["/static/review.js"]["status"] == 200
+
+    # The installed command serves the same pages (waitress, on loopback).
+    port = free_port()
+    server = subprocess.Popen(
+        [str(home / "bin" / "workbench"), "serve", "--port", str(port), "--db", str(database)],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        editor_page = fetch(f"http://127.0.0.1:{port}/documents/wheel-check", server)
+        stylesheet = fetch(f"http://127.0.0.1:{port}/static/workbench.css", server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert "The crowd cheers." in editor_page
+    assert "font" in stylesheet
+
+
+# Straight to loopback, whatever proxy the environment names.
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str, server: subprocess.Popen, wait: float = 90.0) -> str:
+    """GET `url` once the server answers; fail with its output if it stops first."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with DIRECT.open(url, timeout=10) as answer:
+                return answer.read().decode("utf-8")
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                output = server.stdout.read().decode("utf-8", "replace") if server.stdout else ""
+                raise AssertionError(f"workbench serve did not answer {url}:\n{output}") from None
+            time.sleep(0.5)
