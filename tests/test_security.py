@@ -130,7 +130,7 @@ def test_the_glossary_form_with_its_token_works(client, db):
 
 
 def test_every_post_form_carries_the_token(client, sample_document, tmp_path):
-    from workbench.web import PROJECT_ROOT
+    from tests.conftest import PROJECT_ROOT
 
     for template in (PROJECT_ROOT / "templates").glob("*.html"):
         text = template.read_text()
@@ -229,7 +229,7 @@ def test_security_headers_on_every_answer(client, sample_document):
 
 
 def test_templates_have_no_inline_script():
-    from workbench.web import PROJECT_ROOT
+    from tests.conftest import PROJECT_ROOT
 
     for template in (PROJECT_ROOT / "templates").glob("*.html"):
         text = template.read_text()

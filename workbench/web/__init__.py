@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from flask import Flask, jsonify, render_template_string, request
 
 from workbench import store
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+def package_folder(package: str) -> str:
+    """The folder of a data package (`workbench.templates`, `workbench.static`).
+
+    The repository keeps templates/ and static/ at its top; the build maps them to these
+    packages, so they are found the same way in a checkout's editable install and in a wheel.
+    """
+    return str(resources.files(package))
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app; `test_config` overrides settings (tests pass their own DATABASE)."""
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=package_folder("workbench.templates"),
+        static_folder=package_folder("workbench.static"),
     )
     app.config.from_mapping(
         DATABASE=str(store.default_db_path()),

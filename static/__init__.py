@@ -1,0 +1,1 @@
+"""The web interface's scripts, styles and icons, package data installed as `workbench.static`."""

@@ -1,0 +1,1 @@
+"""The Jinja templates of the web interface, package data installed as `workbench.templates`."""
