@@ -44,6 +44,7 @@ from workbench.pipeline import (
     write_document,
 )
 from workbench.segment import SegmentationError, Sentence
+from workbench.store import documents as stored_documents
 
 EXPECTED_ERRORS = (CorpusError, SegmentationError, store.DocumentExists, OSError)
 """What a pair's files or text can go wrong with; anything else is reported with its type."""
@@ -385,14 +386,14 @@ def write_outcome(db: sqlite_utils.Database, pair: DocumentPair, task: PairTask,
                 source_lang=task.options.source_lang, target_lang=task.options.target_lang,
                 source_path=task.source.filename, target_path=task.target.filename,
             )
-            db["documents"].update(document_id, {"file_fingerprint": fingerprint})
+            stored_documents.set_file_fingerprint(db, document_id, fingerprint)
         return ImportResult(pair.name, document_id, len(outcome.links), True)
     with db.atomic():
         for model, vectors in outcome.vectors.items():
             cache.put_vectors(model, vectors)
     result = update_stored_document(db, pair, existing, outcome.source, outcome.target,
                                     parent.get(), settings)
-    db["documents"].update(existing["id"], {"file_fingerprint": fingerprint})
+    stored_documents.set_file_fingerprint(db, existing["id"], fingerprint)
     return result
 
 
@@ -444,8 +445,7 @@ def _read_pair(pair: DocumentPair, options: ImportOptions) -> tuple[InputFile, I
 
 
 def _sentence_count(db: sqlite_utils.Database, document_id: int) -> int:
-    return db.execute("select count(*) from sentences where document_id = ?",
-                      [document_id]).fetchone()[0]
+    return stored_documents.sentence_count(db, document_id)
 
 
 # --- evaluation on gold documents, in parallel ------------------------------------------

@@ -204,7 +204,7 @@ def last_review_of_sentence(db: sqlite_utils.Database, document_id: int,
 def links_around(db: sqlite_utils.Database, document_id: int, link_ids: Sequence[int]
                  ) -> list[tuple[int, list[int], list[int]]]:
     """(id, source ids, target ids) of the links from just before the first of `link_ids` to
-    just after the last."""
+    just after the last: a row's confidence looks at its neighbours (is one a 1-0 or 0-1?)."""
     ids = list(link_ids)
     if not ids:
         return []
