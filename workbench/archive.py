@@ -20,6 +20,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -336,7 +337,7 @@ class _ArchiveRun:
 
     def align_on_cluster(self, to_do, workers: int, scheduler: str | None,
                          local_cache: str | None) -> None:
-        from workbench.archive_worker import run_pair
+        from workbench.archive_worker import with_worker_embedder
 
         pairs = {pair.name: pair for pair, _ in to_do}
 
@@ -355,7 +356,9 @@ class _ArchiveRun:
                                self.load_model, known=known, cache_path=local_cache)
 
         with dask_client(workers, scheduler) as client:
-            for task, outcome in run_unordered(client, run_pair, tasks(), window_size(client)):
+            for task, outcome in run_unordered(
+                    client, partial(with_worker_embedder, align_pair_or_failure), tasks(),
+                    window_size(client)):
                 if isinstance(outcome, BaseException):
                     outcome = PairFailure(task.name, f"{type(outcome).__name__}: {outcome}")
                 if isinstance(outcome, PairFailure):
@@ -508,12 +511,14 @@ def evaluate_documents(
                 known = {name: cache.get_vectors(name, keys) for name in names}
             yield EvalTask(document, settings, model, load_model, known)
 
-    from workbench.archive_worker import run_evaluation
+    from workbench.archive_worker import with_worker_embedder
 
     results: dict[str, DocumentResult] = {}
     computed = 0
     with dask_client(min(workers, max(1, len(documents))), scheduler) as client:
-        for task, outcome in run_unordered(client, run_evaluation, tasks(), window_size(client)):
+        for task, outcome in run_unordered(
+                client, partial(with_worker_embedder, evaluate_task), tasks(),
+                window_size(client)):
             if isinstance(outcome, BaseException):
                 raise outcome
             if cache_db is not None:

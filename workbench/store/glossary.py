@@ -198,8 +198,8 @@ def import_entries(
                     "target_lang": target_lang, "note": note, "created": stamp, "updated": stamp,
                 }
         db["glossary"].insert_all(new.values(), batch_size=1000)
-        for entry_id, note in notes.items():
-            db["glossary"].update(entry_id, {"note": note, "updated": stamp})
+        db.conn.executemany("update glossary set note = ?, updated = ? where id = ?",
+                            [(note, stamp, entry_id) for entry_id, note in notes.items()])
     return ImportSummary(len(imported), len(new), len(notes), unchanged)
 
 
