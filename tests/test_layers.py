@@ -72,23 +72,24 @@ def core_sql(path: Path) -> list[str]:
     skip = _docstrings(tree)
     inside_fstring = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
                       for part in node.values}
+    where = path.relative_to(PACKAGE.parent) if PACKAGE.parent in path.parents else path.name
     found = []
     for node in ast.walk(tree):
         if id(node) in skip or id(node) in inside_fstring:
             continue
         text = _string_text(node)
         if text is not None and _SQL_ON_CORE.search(text):
-            found.append(f"{path.name}:{node.lineno}: {' '.join(text.split())[:80]}")
+            found.append(f"{where}:{node.lineno}: {' '.join(text.split())[:80]}")
         if (isinstance(node, ast.Attribute) and node.attr in _TABLE_METHODS
                 and isinstance(node.value, ast.Subscript)
                 and isinstance(node.value.slice, ast.Constant)
                 and node.value.slice.value in CORE_TABLES
                 and not isinstance(node.value.value, ast.Subscript)):
-            found.append(f"{path.name}:{node.lineno}: [{node.value.slice.value!r}].{node.attr}")
+            found.append(f"{where}:{node.lineno}: [{node.value.slice.value!r}].{node.attr}")
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr == "table" and node.args
                 and isinstance(node.args[0], ast.Constant) and node.args[0].value in CORE_TABLES):
-            found.append(f"{path.name}:{node.lineno}: .table({node.args[0].value!r})")
+            found.append(f"{where}:{node.lineno}: .table({node.args[0].value!r})")
     return found
 
 
