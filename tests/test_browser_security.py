@@ -13,7 +13,8 @@ from werkzeug.serving import make_server
 
 from tests.browser import chromium_page, live_server
 from tests.test_security import snapshot
-from workbench import glossary_store, store
+from workbench import store
+from workbench.store import glossary as glossary_store
 from workbench.web import create_app
 
 pytestmark = pytest.mark.browser

@@ -3,8 +3,9 @@
 import pytest
 
 from tests.termdata import add_corpus
-from workbench import glossary_store, termindex
+from workbench import consistency, termindex
 from workbench.glossary import Entry, GlossaryFormatError, from_tsv, to_tbx, to_tsv
+from workbench.store import glossary as glossary_store
 
 ENTRIES = [
     Entry("accord", "agreement", "Matignon, 1936"),
@@ -121,7 +122,7 @@ def test_consistency_lists_pairs_without_the_approved_translation(db):
     glossary_store.add(db, "dictature du prolétariat", "dictatorship of the proletariat")
     glossary_store.add(db, "accord", "agreement")
     glossary_store.add(db, "zeppelin", "zeppelin")
-    reports = {r.entry["source_term"]: r for r in glossary_store.consistency(db)}
+    reports = {r.entry["source_term"]: r for r in consistency.consistency(db)}
     dictatorship = reports["dictature du prolétariat"]
     assert (dictatorship.occurrences, dictatorship.consistent) == (3, 2)
     assert [h.counterpart for h in dictatorship.to_check] == [
@@ -136,7 +137,7 @@ def test_consistency_respects_filters(db):
     add_corpus(db, "one")
     add_corpus(db, "two")
     glossary_store.add(db, "dictature du prolétariat", "dictatorship of the proletariat")
-    (report,) = glossary_store.consistency(db, termindex.Filters(document="two"))
+    (report,) = consistency.consistency(db, termindex.Filters(document="two"))
     assert {h.document for h in report.to_check} == {"two"}
     assert report.occurrences == 3
 
@@ -145,12 +146,12 @@ def test_consistency_leaves_out_excluded_pairs(db):
     """An excluded pair (boilerplate, captions: not for translation) is never to check."""
     add_corpus(db)
     glossary_store.add(db, "dictature du prolétariat", "dictatorship of the proletariat")
-    (report,) = glossary_store.consistency(db)
+    (report,) = consistency.consistency(db)
     (hit,) = report.to_check
     db["links"].update(hit.link_id, {"status": "excluded"})
-    (report,) = glossary_store.consistency(db)
+    (report,) = consistency.consistency(db)
     assert report.to_check == [] and report.occurrences == 2
-    assert glossary_store.consistency(db, termindex.Filters(confirmed_only=True))[0].to_check \
+    assert consistency.consistency(db, termindex.Filters(confirmed_only=True))[0].to_check \
         == []
 
 
@@ -313,7 +314,7 @@ def test_consistency_matches_whole_terms_and_longer_terms_take_their_words(db):
                            ("classe ouvrière", "working class"), ("Etat", "state"),
                            ("sous-secrétaires d'État", "junior ministers")]:
         glossary_store.add(db, source, target)
-    reports = {r.entry["source_term"]: r for r in glossary_store.consistency(db)}
+    reports = {r.entry["source_term"]: r for r in consistency.consistency(db)}
     false_positives = {
         term: [(h.text, h.translation and h.translation.text) for h in r.to_check]
         for term, r in reports.items() if r.to_check
@@ -328,24 +329,24 @@ def test_consistency_matches_whole_terms_and_longer_terms_take_their_words(db):
 def test_an_accepted_occurrence_is_remembered_until_the_pair_changes(db):
     add_corpus(db)
     entry = glossary_store.add(db, "dictature du prolétariat", "dictatorship of the proletariat")
-    (report,) = glossary_store.consistency(db)
+    (report,) = consistency.consistency(db)
     (hit,) = report.to_check
-    accepted = glossary_store.accept(db, entry["id"], hit.link_id, "Ana")
+    accepted = consistency.accept(db, entry["id"], hit.link_id, "Ana")
     assert accepted["accepted_by"] == "Ana"
-    (report,) = glossary_store.consistency(db)
+    (report,) = consistency.consistency(db)
     assert report.to_check == [] and [h.link_id for h in report.accepted] == [hit.link_id]
     assert report.accepted_by[hit.link_id]["accepted_by"] == "Ana"
-    assert glossary_store.report_json(report)["accepted"][0]["accepted_by"] == "Ana"
+    assert consistency.report_json(report)["accepted"][0]["accepted_by"] == "Ana"
     # Remembered by the database, not the process.
     other = termindex.store.open_db(db.conn.execute("pragma database_list").fetchone()[2])
-    assert [h.link_id for h in glossary_store.consistency(other)[0].accepted] == [hit.link_id]
+    assert [h.link_id for h in consistency.consistency(other)[0].accepted] == [hit.link_id]
     # Once the English of that pair is edited, the occurrence is to check again.
     (target_id,) = db["links"].get(hit.link_id)["target_ids"].strip("[]").split(",")
     db["sentences"].update(int(target_id), {"text": "Criticisms of this dictatorship were many."})
-    (report,) = glossary_store.consistency(db)
+    (report,) = consistency.consistency(db)
     assert [h.link_id for h in report.to_check] == [hit.link_id] and report.accepted == []
     with pytest.raises(glossary_store.GlossaryError, match="no occurrence"):
-        glossary_store.accept(db, entry["id"], 999_999)
+        consistency.accept(db, entry["id"], 999_999)
     glossary_store.withdraw(db, entry["id"], hit.link_id)
     with pytest.raises(glossary_store.GlossaryError, match="no accepted occurrence"):
         glossary_store.withdraw(db, entry["id"], hit.link_id)

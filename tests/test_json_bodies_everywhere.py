@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BagOfWordsEmbedder
-from workbench import glossary_store, store, user_store
+from workbench import store, user_store
+from workbench.store import glossary as glossary_store
 from workbench.web import create_app
 
 PASSWORD = "correct horse battery"

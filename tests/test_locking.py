@@ -15,8 +15,9 @@ import pytest
 
 from tests.conftest import csrf_token, one_to_one_document
 from tests.test_import import ENGLISH, FRENCH
-from workbench import glossary_store, store
+from workbench import store
 from workbench.cli import cli
+from workbench.store import glossary as glossary_store
 from workbench.web import create_app
 
 

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from tests.conftest import csrf_token
-from workbench import glossary_store, store
+from workbench import store
+from workbench.store import glossary as glossary_store
 from workbench.web import create_app
 
 OTHER_SITE = "http://evil.example"

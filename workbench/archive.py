@@ -20,6 +20,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,7 @@ from workbench.pipeline import (
     write_document,
 )
 from workbench.segment import SegmentationError, Sentence
+from workbench.store import documents as stored_documents
 
 EXPECTED_ERRORS = (CorpusError, SegmentationError, store.DocumentExists, OSError)
 """What a pair's files or text can go wrong with; anything else is reported with its type."""
@@ -335,7 +337,7 @@ class _ArchiveRun:
 
     def align_on_cluster(self, to_do, workers: int, scheduler: str | None,
                          local_cache: str | None) -> None:
-        from workbench.archive_worker import run_pair
+        from workbench.archive_worker import with_worker_embedder
 
         pairs = {pair.name: pair for pair, _ in to_do}
 
@@ -354,7 +356,9 @@ class _ArchiveRun:
                                self.load_model, known=known, cache_path=local_cache)
 
         with dask_client(workers, scheduler) as client:
-            for task, outcome in run_unordered(client, run_pair, tasks(), window_size(client)):
+            for task, outcome in run_unordered(
+                    client, partial(with_worker_embedder, align_pair_or_failure), tasks(),
+                    window_size(client)):
                 if isinstance(outcome, BaseException):
                     outcome = PairFailure(task.name, f"{type(outcome).__name__}: {outcome}")
                 if isinstance(outcome, PairFailure):
@@ -385,14 +389,14 @@ def write_outcome(db: sqlite_utils.Database, pair: DocumentPair, task: PairTask,
                 source_lang=task.options.source_lang, target_lang=task.options.target_lang,
                 source_path=task.source.filename, target_path=task.target.filename,
             )
-            db["documents"].update(document_id, {"file_fingerprint": fingerprint})
+            stored_documents.set_file_fingerprint(db, document_id, fingerprint)
         return ImportResult(pair.name, document_id, len(outcome.links), True)
     with db.atomic():
         for model, vectors in outcome.vectors.items():
             cache.put_vectors(model, vectors)
     result = update_stored_document(db, pair, existing, outcome.source, outcome.target,
                                     parent.get(), settings)
-    db["documents"].update(existing["id"], {"file_fingerprint": fingerprint})
+    stored_documents.set_file_fingerprint(db, existing["id"], fingerprint)
     return result
 
 
@@ -444,8 +448,7 @@ def _read_pair(pair: DocumentPair, options: ImportOptions) -> tuple[InputFile, I
 
 
 def _sentence_count(db: sqlite_utils.Database, document_id: int) -> int:
-    return db.execute("select count(*) from sentences where document_id = ?",
-                      [document_id]).fetchone()[0]
+    return stored_documents.sentence_count(db, document_id)
 
 
 # --- evaluation on gold documents, in parallel ------------------------------------------
@@ -508,12 +511,14 @@ def evaluate_documents(
                 known = {name: cache.get_vectors(name, keys) for name in names}
             yield EvalTask(document, settings, model, load_model, known)
 
-    from workbench.archive_worker import run_evaluation
+    from workbench.archive_worker import with_worker_embedder
 
     results: dict[str, DocumentResult] = {}
     computed = 0
     with dask_client(min(workers, max(1, len(documents))), scheduler) as client:
-        for task, outcome in run_unordered(client, run_evaluation, tasks(), window_size(client)):
+        for task, outcome in run_unordered(
+                client, partial(with_worker_embedder, evaluate_task), tasks(),
+                window_size(client)):
             if isinstance(outcome, BaseException):
                 raise outcome
             if cache_db is not None:

@@ -7,21 +7,16 @@ and by each worker to run.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from distributed import WorkerPlugin, get_worker
 
-from workbench.archive import (
-    EvalOutcome,
-    EvalTask,
-    PairFailure,
-    PairOutcome,
-    PairTask,
-    align_pair_or_failure,
-    evaluate_task,
-)
 from workbench.embed import Embedder, EmbedderPair, load_embedder
 
 PLUGIN_NAME = "workbench-embedders"
+Task = Any
+"""A `PairTask` or an `EvalTask` of `workbench.archive`: it names its `model` and `load_model`."""
+Outcome = TypeVar("Outcome")
 
 
 class Embedders(WorkerPlugin):
@@ -65,11 +60,10 @@ def worker_embedder(model: str, load: Callable[[str], Embedder] = load_embedder)
     return plugin.embedder(model, load)
 
 
-def run_pair(task: PairTask) -> PairOutcome | PairFailure:
-    """The Dask task of `workbench align`: one document pair."""
-    return align_pair_or_failure(task, worker_embedder(task.model, task.load_model))
+def with_worker_embedder(work: Callable[[Task, Embedder], Outcome], task: Task) -> Outcome:
+    """The Dask task of `workbench align` and `workbench eval`: `work(task, model)` with this
+    worker's model for `task.model` (loaded with `task.load_model`, once per process).
 
-
-def run_evaluation(task: EvalTask) -> EvalOutcome:
-    """The Dask task of `workbench eval`: one gold document."""
-    return evaluate_task(task, worker_embedder(task.model, task.load_model))
+    `work` is the archive's own function (`align_pair_or_failure`, `evaluate_task`),
+    passed in rather than imported: the archive imports this module, not the reverse."""
+    return work(task, worker_embedder(task.model, task.load_model))

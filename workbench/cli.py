@@ -581,7 +581,7 @@ def glossary() -> None:
 @db_option
 def glossary_list(as_json, db_path) -> None:
     """Every entry: id, source term, approved translation, note."""
-    from workbench import glossary_store
+    from workbench.store import glossary as glossary_store
 
     entries = glossary_store.entries(open_db(db_path))
     if as_json:
@@ -608,11 +608,10 @@ def glossary_add(source_term, target_term, note, on_existing, db_path) -> None:
 
     A pair already in the glossary is left alone unless --keep-both-notes or
     --replace-note says what to do with its note."""
-    from workbench import glossary_store
+    from workbench.store import glossary as glossary_store
 
     db = open_db(db_path)
-    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
-    source_lang, target_lang = row if row else ("fr", "en")
+    source_lang, target_lang = glossary_store.corpus_languages(db)
     try:
         entry = glossary_store.add(db, source_term, target_term, note,
                                    source_lang=source_lang, target_lang=target_lang,
@@ -635,7 +634,7 @@ def glossary_add(source_term, target_term, note, on_existing, db_path) -> None:
 @db_option
 def glossary_edit(entry_id, source_term, target_term, note, db_path) -> None:
     """Change an entry; options left out keep their value."""
-    from workbench import glossary_store
+    from workbench.store import glossary as glossary_store
 
     db = open_db(db_path)
     try:
@@ -654,7 +653,7 @@ def glossary_edit(entry_id, source_term, target_term, note, db_path) -> None:
 @db_option
 def glossary_delete(entry_id, db_path) -> None:
     """Delete an entry."""
-    from workbench import glossary_store
+    from workbench.store import glossary as glossary_store
 
     try:
         glossary_store.delete(open_db(db_path), entry_id)
@@ -671,16 +670,15 @@ def glossary_delete(entry_id, db_path) -> None:
 @db_option
 def glossary_export(file_format, output, db_path) -> None:
     """Write the glossary as TBX or tab-separated text (source, target, comment)."""
-    from workbench import glossary_store
     from workbench.glossary import to_tbx, to_tsv
+    from workbench.store import glossary as glossary_store
 
     db = open_db(db_path)
     entries = glossary_store.as_entries(glossary_store.entries(db))
     if file_format == "tsv":
         output.write(to_tsv(entries))
     else:
-        row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
-        output.write(to_tbx(entries, *(row if row else ("fr", "en"))))
+        output.write(to_tbx(entries, *glossary_store.corpus_languages(db)))
 
 
 @glossary.command(name="import")
@@ -691,12 +689,11 @@ def glossary_import(file, db_path) -> None:
 
     All or nothing, in one transaction; a header line is skipped; a pair already in the
     glossary keeps both notes."""
-    from workbench import glossary_store
     from workbench.glossary import GlossaryFormatError, check_size, read_glossary
+    from workbench.store import glossary as glossary_store
 
     db = open_db(db_path)
-    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
-    source_lang, target_lang = row if row else ("fr", "en")
+    source_lang, target_lang = glossary_store.corpus_languages(db)
     try:
         check_size(file.stat().st_size)
         entries = read_glossary(file.read_bytes(), file.name, source_lang, target_lang)
@@ -714,15 +711,15 @@ def glossary_import(file, db_path) -> None:
 @db_option
 def glossary_check(document, confirmed, as_json, db_path) -> None:
     """Consistency report: pairs where a glossary term occurs without its approved translation."""
-    from workbench import glossary_store, termindex
+    from workbench import consistency, termindex
 
     db = open_db(db_path)
     _sync_with_progress(db)
-    reports = glossary_store.consistency(
+    reports = consistency.consistency(
         db, termindex.Filters(confirmed_only=confirmed, document=document)
     )
     if as_json:
-        click.echo(json.dumps({"entries": [glossary_store.report_json(r) for r in reports]},
+        click.echo(json.dumps({"entries": [consistency.report_json(r) for r in reports]},
                               indent=2, ensure_ascii=False))
         return
     if not reports:

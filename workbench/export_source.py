@@ -22,6 +22,7 @@ from workbench.export import (
     select_pairs,
 )
 from workbench.status import NOT_EXPORTED
+from workbench.store import documents as stored_documents
 
 CORPUS_NAME = "corpus"
 
@@ -116,7 +117,7 @@ def build_export(
                 )
             documents = [document]
         else:
-            documents = list(db["documents"].rows_where(order_by="name"))
+            documents = stored_documents.all_documents(db)
             if not documents:
                 raise ExportError("there are no documents yet: run `workbench align` first")
         languages = export_languages(documents, request)

@@ -1,7 +1,7 @@
 """Glossary exchange formats: TBX for terminology tools, tab-separated text for OmegaT.
 
 Pure functions over plain entries (dicts with `source_term`, `target_term`,
-`note`); the database side is `workbench.glossary_store`. Imported files are
+`note`); the database side is `workbench.store.glossary`. Imported files are
 read whole and checked before anything is stored, so a bad file imports nothing.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from workbench.store import now
+from workbench.store.clock import now
 
 QUEUED, RUNNING, DONE, FAILED, INTERRUPTED = "queued", "running", "done", "failed", "interrupted"
 UNFINISHED = (QUEUED, RUNNING)

@@ -29,13 +29,16 @@ from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
 from workbench.pipeline import document_anchors
 from workbench.status import Status
+from workbench.store import edits
+from workbench.store import history as recorded
+from workbench.store.edits import STATUS_COLUMNS
+from workbench.store.history import DONE, UNDONE
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = tuple(Status)
 STATUS_WORDS = {Status.AUTO: "automatic", Status.CONFIRMED: "confirmed",
                 Status.EDITED: "edited", Status.EXCLUDED: "not for translation"}
 UP, DOWN = "up", "down"
-DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 ANONYMOUS = "anonymous"
 ALIGNER_OPS = ("realign", "realign_around")
 """Operations whose rows carry the aligner's own confidence: nothing to re-score."""
@@ -164,74 +167,6 @@ class Change:
     """Links a follow-up re-alignment created (`realign_around`), for the page to flag."""
 
 
-def _where(table: str, side: str | None) -> str:
-    return "document_id = ?" + (" and side = ?" if table == "sentences" and side else "")
-
-
-def _params(document_id: int, side: str | None) -> list:
-    return [document_id] + ([side] if side else [])
-
-
-def _encode(table: str, row: dict) -> dict:
-    if table != "links":
-        return row
-    return {**row, "source_ids": json.dumps(row["source_ids"]),
-            "target_ids": json.dumps(row["target_ids"])}
-
-
-def _decode(table: str, row: dict) -> dict:
-    if table == "links":
-        row["source_ids"] = json.loads(row["source_ids"])
-        row["target_ids"] = json.loads(row["target_ids"])
-    return row
-
-
-def _read(db, document_id: int, table: str, side: str | None, start: int, stop: int):
-    where = _where(table, side)
-    return [
-        _decode(table, dict(row))
-        for row in db[table].rows_where(
-            f"{where} and position >= ? and position < ?",
-            [*_params(document_id, side), start, stop], order_by="position",
-        )
-    ]
-
-
-STATUS_COLUMNS = ("status", "updated", "updated_by")
-
-
-def _apply(db, document_id: int, snapshot: dict, stop_now: int | None) -> None:
-    """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`."""
-    if snapshot.get("kind") == "status":
-        db.conn.executemany(
-            "update links set status = ?, updated = ?, updated_by = ? "
-            "where id = ? and document_id = ?",
-            [[row[c] for c in STATUS_COLUMNS] + [row["id"], document_id]
-             for row in snapshot["rows"]],
-        )
-        return
-    table, side, start = snapshot["table"], snapshot["side"], snapshot["start"]
-    where, params = _where(table, side), _params(document_id, side)
-    db.execute(
-        f"delete from {table} where {where} and position >= ? and position < ?",
-        [*params, start, stop_now],
-    )
-    delta = snapshot["stop"] - stop_now
-    if delta:
-        db.execute(
-            f"update {table} set position = position + ? where {where} and position >= ?",
-            [delta, *params, stop_now],
-        )
-    rows = [_encode(table, row) for row in snapshot["rows"]]
-    if rows:
-        columns = list(rows[0])
-        db.conn.executemany(
-            f"insert into {table} ({', '.join(columns)}) "
-            f"values ({', '.join('?' * len(columns))})",
-            [[row.get(c) for c in columns] for row in rows],
-        )
-
-
 # --- one edit = one transaction --------------------------------------------------
 
 
@@ -249,13 +184,13 @@ class Edit:
     def links(self, start: int, stop: int) -> list[dict]:
         """The links at positions start..stop (clipped to the document), as a new region."""
         start = max(start, 0)
-        rows = _read(self.db, self.document_id, "links", None, start, stop)
+        rows = edits.read_region(self.db, self.document_id, "links", None, start, stop)
         self.regions.append(Region("links", None, start, start + len(rows), before=rows))
         return [dict(row, source_ids=list(row["source_ids"]),
                      target_ids=list(row["target_ids"])) for row in rows]
 
     def sentences(self, side: str, start: int, stop: int) -> list[dict]:
-        rows = _read(self.db, self.document_id, "sentences", side, start, stop)
+        rows = edits.read_region(self.db, self.document_id, "sentences", side, start, stop)
         self.regions.append(Region("sentences", side, start, start + len(rows), before=rows))
         return [dict(row) for row in rows]
 
@@ -265,15 +200,7 @@ class Edit:
         Status changes need no region: the rows are patched in place, which keeps
         confirming a whole long document as quick as confirming one row.
         """
-        query = ("select id, position, status, updated, updated_by from links "
-                 "where document_id = ? and position >= ? and position < ?")
-        params = [self.document_id, max(start, 0), stop]
-        if status is not None:
-            query += " and status = ?"
-            params.append(status)
-        columns = ("id", "position", *STATUS_COLUMNS)
-        rows = [dict(zip(columns, row, strict=True))
-                for row in self.db.execute(query + " order by position", params)]
+        rows = edits.link_statuses(self.db, self.document_id, max(start, 0), stop, status)
         self.status_before = rows
         self.status_after = rows
         return [dict(row) for row in rows]
@@ -289,8 +216,7 @@ class Edit:
 
     def new_id(self, table: str) -> int:
         if table not in self._next_ids:
-            (highest,) = self.db.execute(f"select coalesce(max(id), 0) from {table}").fetchone()
-            self._next_ids[table] = highest + 1
+            self._next_ids[table] = edits.next_id(self.db, table)
         self._next_ids[table] += 1
         return self._next_ids[table] - 1
 
@@ -316,23 +242,12 @@ class Edit:
 def _claim(db, document_id: int, expected: int | None) -> int:
     """Bump the document's version if it is still `expected`; this takes the write lock."""
     refuse_if_finished(db, document_id)
-    if expected is None:
-        cursor = db.execute(
-            "update documents set version = version + 1, updated = ? where id = ?",
-            [store.now(), document_id],
-        )
-    else:
-        cursor = db.execute(
-            "update documents set version = version + 1, updated = ? "
-            "where id = ? and version = ?",
-            [store.now(), document_id, expected],
-        )
-    if cursor.rowcount == 0:
-        row = db.execute("select version from documents where id = ?", [document_id]).fetchone()
-        if row is None:
+    if not edits.bump_version(db, document_id, expected, store.now()):
+        current = edits.document_version(db, document_id)
+        if current is None:
             raise NotFound(f"no document with id {document_id}")
-        raise Conflict(expected, row[0])
-    return db.execute("select version from documents where id = ?", [document_id]).fetchone()[0]
+        raise Conflict(expected, current)
+    return edits.document_version(db, document_id)
 
 
 def _status_json(rows: list[dict]) -> dict:
@@ -395,13 +310,10 @@ def _rescore(edit: Edit, scorer: Scorer, *, last_round: bool = False) -> None:
             ids = row["source_ids"] + row["target_ids"]
             missing = [i for i in ids if i not in texts]
             if missing:
-                marks = ",".join("?" * len(missing))
-                texts.update(edit.db.execute(
-                    f"select id, text from sentences where id in ({marks})", missing).fetchall())
+                texts.update(edits.sentence_texts(edit.db, missing))
             row["score"] = scorer([texts[i] for i in row["source_ids"]],
                                   [texts[i] for i in row["target_ids"]])
-    edit.db.conn.executemany("update links set score = ? where id = ?",
-                             [[row["score"], row["id"]] for row in reshaped])
+    edits.set_scores(edit.db, [(row["score"], row["id"]) for row in reshaped])
 
 
 def run(
@@ -469,23 +381,13 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
             before.append(_status_json(edit.status_before))
             after.append(_status_json(edit.status_after))
         for snapshot in after:
-            _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
+            edits.apply_snapshot(db, document_id, snapshot,
+                                 stops.get((snapshot["table"], snapshot["side"])))
         if op not in ALIGNER_OPS:  # `after` holds the same rows: the history gets the new scores
             _rescore(edit, scorer or _no_score, last_round=last_round)
-        db.execute(  # a new change of yours ends what you could redo (not a colleague's)
-            "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
-            [DROPPED, document_id, UNDONE, user],
-        )
-        (seq,) = db.execute(
-            "select coalesce(max(seq), 0) + 1 from history where document_id = ?",
-            [document_id],
-        ).fetchone()
-        db.execute(
-            "insert into history (document_id, seq, op, summary, user, time, state, "
-            "focus_link, before, after) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [document_id, seq, op, summary, user, edit.stamp, DONE, focus,
-             json.dumps(before), json.dumps(after)],
-        )
+        recorded.drop_redoable(db, document_id, user)  # a new change ends what you could redo
+        seq = recorded.record(db, document_id, op=op, summary=summary, user=user,
+                              time=edit.stamp, focus_link=focus, before=before, after=after)
     return Change(new_version, op, summary, _links_span(after, stops), focus, seq,
                   _statuses(after))
 
@@ -517,29 +419,20 @@ def _entry_to_replay(db, document_id: int, undo: bool, user: str, seq: int | Non
     """The history entry to undo (the user's latest change) or redo (the change the user
     undid last); or the entry `seq`, whoever made it."""
     if seq is not None:
-        cursor = db.execute("select * from history where document_id = ? and seq = ?",
-                            [document_id, seq])
+        entry = recorded.entry(db, document_id, seq)
     elif undo:
-        cursor = db.execute(
-            "select * from history where document_id = ? and state = ? and user = ? "
-            "order by seq desc limit 1", [document_id, DONE, user])
+        entry = recorded.latest_done_by(db, document_id, user)
     else:
-        cursor = db.execute(
-            "select * from history where document_id = ? and state = ? and undone_by = ? "
-            "order by undone_at desc, seq asc limit 1", [document_id, UNDONE, user])
-    row = cursor.fetchone()
-    if row is None:
+        entry = recorded.latest_undone_by(db, document_id, user)
+    if entry is None:
         if seq is not None:
             raise NotFound(f"there is no change {seq} in this document's history")
         verb = "undo" if undo else "redo"
-        others = db.execute(
-            "select count(*) from history where document_id = ? and state = ?",
-            [document_id, DONE if undo else UNDONE]).fetchone()[0]
+        others = recorded.count_in_state(db, document_id, DONE if undo else UNDONE)
         if others:
             raise ReviewError(f"nothing to {verb}: {user} has no change of their own to {verb} "
                               "here (the others' changes are theirs to undo)")
         raise ReviewError(f"nothing to {verb}")
-    entry = dict(zip([d[0] for d in cursor.description], row, strict=True))
     if entry["state"] != (DONE if undo else UNDONE):
         raise ReviewError(f"change {entry['seq']} is already {entry['state']}: "
                           f"there is nothing to {'undo' if undo else 'redo'} in it")
@@ -564,22 +457,18 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
         table, side, rows = snapshot["table"], snapshot["side"], snapshot["rows"]
         if snapshot.get("kind") == "status":
             for row in rows:
-                found = db.execute(
-                    "select status, updated, updated_by from links where id = ? and "
-                    "document_id = ?", [row["id"], document_id]).fetchone()
-                if found is None or tuple(found) != tuple(row[c] for c in STATUS_COLUMNS):
+                found = edits.review_columns(db, document_id, row["id"])
+                if found is None or found != tuple(row[c] for c in STATUS_COLUMNS):
                     changed.add(("links", row["id"]))
             continue
         offset = 0
         if rows:
-            found = db.execute(
-                f"select position from {table} where id = ? and {_where(table, side)}",
-                [rows[0]["id"], *_params(document_id, side)]).fetchone()
+            found = edits.region_offset(db, document_id, table, side, rows[0]["id"])
             if found is None:
                 changed.update((table, row["id"]) for row in rows)
                 continue
-            offset = found[0] - rows[0]["position"]
-        now = _read(db, document_id, table, side, snapshot["start"] + offset,
+            offset = found - rows[0]["position"]
+        now = edits.read_region(db, document_id, table, side, snapshot["start"] + offset,
                     snapshot["stop"] + offset)
         if [_row_key(table, r) for r in now] != [_row_key(table, r) for r in rows]:
             changed.update((table, row["id"]) for row in [*rows, *now])
@@ -590,11 +479,7 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
         table = snapshot["table"]
         leaving = {row["id"] for s in current if s["table"] == table for row in s["rows"]}
         wanted = [row["id"] for row in snapshot["rows"] if row["id"] not in leaving]
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start : start + 900]
-            taken = db.execute(
-                f"select id from {table} where id in ({','.join('?' * len(chunk))})", chunk)
-            changed.update((table, i) for (i,) in taken.fetchall())
+        changed.update((table, i) for i in edits.taken_ids(db, table, wanted))
     return offsets, changed
 
 
@@ -606,14 +491,8 @@ def _touched(entry: dict) -> set[tuple[str, int]]:
 
 def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> UndoBlocked:
     """Who changed the rows since `entry` was made (or undone): the latest such change."""
-    cursor = db.execute(
-        "select * from history where document_id = ? and id != ? and "
-        "(seq > ? or coalesce(undone_at, '') >= ?) order by seq desc",
-        [document_id, entry["id"], entry["seq"], entry["undone_at"] or entry["time"]])
-    columns = [d[0] for d in cursor.description]
     verb = "undone" if undo else "redone"
-    for row in cursor:
-        other = dict(zip(columns, row, strict=True))
+    for other in recorded.entries_since(db, document_id, entry):
         if _touched(other) & changed:
             by = other["undone_by"] if other["state"] == UNDONE else other["user"]
             what = other["summary"] or other["op"]
@@ -651,12 +530,10 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
         stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
                  for key, stop in stops.items()}
         for snapshot in target:
-            _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
-        db.execute(
-            "update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
-            [UNDONE if undo else DONE, user if undo else None,
-             store.now() if undo else None, entry["id"]],
-        )
+            edits.apply_snapshot(db, document_id, snapshot,
+                                 stops[(snapshot["table"], snapshot["side"])])
+        recorded.mark(db, entry["id"], UNDONE if undo else DONE, user if undo else None,
+                      store.now() if undo else None)
         span = _links_span(target, stops)
         focus = None
         if span is not None and span.stop_after > span.start:  # the row put back, not
@@ -689,20 +566,12 @@ def redo(db, document_id: int, *, user: str | None = None, version: int | None =
 
 def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
     """The latest edits, newest first: who did what, when, and whether it is undone."""
-    return list(db.query(
-        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
-        "from history where document_id = ? order by seq desc limit ?",
-        [document_id, limit],
-    ))
+    return recorded.recent(db, document_id, limit)
 
 
 def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
     """The latest change or undo of a change (an undo is news to colleagues too)."""
-    rows = list(db.query(
-        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
-        "from history where document_id = ? "
-        "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1", [document_id]))
-    return rows[0] if rows else None
+    return recorded.last_event(db, document_id)
 
 
 def can_undo_redo(db: sqlite_utils.Database, document_id: int,
@@ -715,11 +584,7 @@ def can_undo_redo(db: sqlite_utils.Database, document_id: int,
 def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str, dict]:
     """`can_undo_redo` for everyone who can undo or redo something here."""
     counts: dict[str, dict] = {}
-    for who, state, count in db.execute(
-        "select case when state = ? then user else undone_by end, state, count(*) "
-        "from history where document_id = ? and state in (?, ?) group by 1, 2",
-        [DONE, document_id, DONE, UNDONE],
-    ):
+    for who, state, count in recorded.undo_counts(db, document_id):
         counts.setdefault(who, {"undo": 0, "redo": 0})["undo" if state == DONE else "redo"] \
             = count
     return counts
@@ -740,82 +605,65 @@ def _when(stamp: str) -> str:
     return stamp.replace("T", " ").rstrip("Z")
 
 
-def _finished_state(db, document_id: int) -> dict:
-    row = db.execute("select name, version, finished, finished_by from documents where id = ?",
-                     [document_id]).fetchone()
-    return dict(zip(("document", "version", "finished", "finished_by"), row, strict=True))
-
-
 def finish(db, document_id: int, *, user: str | None = None,
            version: int | None = None) -> dict:
     """Mark a document finished: every edit is refused until it is reopened. With
     `version`, only if nobody changed it since the page the translator looked at."""
     user = (user or "").strip() or ANONYMOUS
     with db.atomic():
-        row = db.execute("select finished, finished_by from documents where id = ?",
-                         [document_id]).fetchone()
+        row = edits.finished_mark(db, document_id)
         if row is not None and row[0]:
             raise ReviewError(f"this document is already finished (marked by {row[1]} on "
                               f"{_when(row[0])} UTC)")
         _claim(db, document_id, version)  # refuses a stale page
-        db.execute("update documents set finished = ?, finished_by = ? where id = ?",
-                   [store.now(), user, document_id])
-    return _finished_state(db, document_id)
+        edits.set_finished(db, document_id, store.now(), user)
+    return edits.finished_state(db, document_id)
 
 
 def reopen(db, document_id: int, *, user: str | None = None,
            version: int | None = None) -> dict:
     """Open a finished document for edits again."""
     with db.atomic():
-        row = db.execute("select finished from documents where id = ?",
-                         [document_id]).fetchone()
+        row = edits.finished_mark(db, document_id)
         if row is None:
             raise NotFound(f"no document with id {document_id}")
         if not row[0]:
             raise ReviewError("this document is not finished: it is open for edits already")
-        db.execute("update documents set finished = null, finished_by = null where id = ?",
-                   [document_id])
+        edits.set_finished(db, document_id, None, None)
         _claim(db, document_id, version)
-    return _finished_state(db, document_id)
+    return edits.finished_state(db, document_id)
 
 
 # --- lookups ------------------------------------------------------------------------
 
 
 def _link_at(db, document_id: int, position: int) -> dict:
-    rows = _read(db, document_id, "links", None, position, position + 1)
+    rows = edits.read_region(db, document_id, "links", None, position, position + 1)
     if not rows:
         raise NotFound(f"no row {position + 1}")
     return rows[0]
 
 
 def _link(db, document_id: int, link_id: int) -> dict:
-    row = db.execute(
-        "select position from links where id = ? and document_id = ?", [link_id, document_id]
-    ).fetchone()
-    if row is None:
+    position = edits.link_position(db, document_id, link_id)
+    if position is None:
         raise NotFound(f"link {link_id} is not in this document (it may have been merged away)")
-    return _link_at(db, document_id, row[0])
+    return _link_at(db, document_id, position)
 
 
 def _sentence(db, document_id: int, sentence_id: int) -> dict:
-    rows = list(db["sentences"].rows_where(
-        "id = ? and document_id = ?", [sentence_id, document_id]))
-    if not rows:
+    row = edits.sentence(db, document_id, sentence_id)
+    if row is None:
         raise NotFound(f"sentence {sentence_id} is not in this document")
-    return rows[0]
+    return row
 
 
 def _link_holding(db, document_id: int, sentence: dict) -> dict:
-    column = "source_ids" if sentence["side"] == store.SOURCE else "target_ids"
-    row = db.execute(
-        f"select position from links where document_id = ? and exists "
-        f"(select 1 from json_each(links.{column}) where value = ?)",
-        [document_id, sentence["id"]],
-    ).fetchone()
-    if row is None:
+    position = edits.position_of_link_holding(db, document_id, sentence["side"],
+                                              sentence["id"])
+    if position is None:
         raise NotFound(f"sentence {sentence['id']} belongs to no link: re-align the document")
-    return _link_at(db, document_id, row[0])
+    return _link_at(db, document_id, position)
 
 
 def _ids(link: dict, side: str) -> list[int]:
@@ -850,12 +698,9 @@ def _require_neighbour(edit: Edit, position: int, direction: str, purpose: str) 
     """Refuse an operation that needs the row above (or below) when there is none."""
     if direction == UP and position == 0:
         raise ReviewError(f"row 1 is the first row: there is no row above to {purpose}")
-    if direction == DOWN:
-        (count,) = edit.db.execute(
-            "select count(*) from links where document_id = ?", [edit.document_id]).fetchone()
-        if position >= count - 1:
-            raise ReviewError(
-                f"row {position + 1} is the last row: there is no row below to {purpose}")
+    if direction == DOWN and position >= edits.link_count(edit.db, edit.document_id) - 1:
+        raise ReviewError(
+            f"row {position + 1} is the last row: there is no row below to {purpose}")
 
 
 def _is_empty(link: dict) -> bool:
@@ -1093,7 +938,8 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
     def work(edit: Edit):
         sentence = _sentence(edit.db, document_id, sentence_id)
         side, position = sentence["side"], sentence["position"]
-        following = _read(edit.db, document_id, "sentences", side, position + 1, position + 2)
+        following = edits.read_region(edit.db, document_id, "sentences", side, position + 1,
+                                      position + 2)
         if not following:
             raise ReviewError(f"{SIDE_NAMES[side]} sentence {position + 1} is the last one")
         first_holder = _link_holding(edit.db, document_id, sentence)
@@ -1127,14 +973,13 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     keep their ids, so links to them stay valid.
     """
     with store.snapshot(db):  # the version, sentences and links of one moment
-        row = db.execute("select version from documents where id = ?",
-                         [document_id]).fetchone()
-        if row is None:
+        current = edits.document_version(db, document_id)
+        if current is None:
             raise NotFound(f"no document with id {document_id}")
-        if version is not None and version != row[0]:
-            raise Conflict(version, row[0])
+        if version is not None and version != current:
+            raise Conflict(version, current)
         refuse_if_finished(db, document_id)  # before the embedding, which takes a while
-        version = row[0]
+        version = current
         source = store.sentences(db, document_id, store.SOURCE)
         target = store.sentences(db, document_id, store.TARGET)
         stored_links = store.links(db, document_id)
@@ -1208,14 +1053,13 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     come out the same keep their ids. The result's `changed_links` lists the new rows.
     """
     with store.snapshot(db):
-        row = db.execute("select version from documents where id = ?",
-                         [document_id]).fetchone()
-        if row is None:
+        current = edits.document_version(db, document_id)
+        if current is None:
             raise NotFound(f"no document with id {document_id}")
-        if version is not None and version != row[0]:
-            raise Conflict(version, row[0])
+        if version is not None and version != current:
+            raise Conflict(version, current)
         refuse_if_finished(db, document_id)
-        version = row[0]
+        version = current
         source = store.sentences(db, document_id, store.SOURCE)
         target = store.sentences(db, document_id, store.TARGET)
         stored_links = store.links(db, document_id)

@@ -9,7 +9,6 @@ about Flask.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +18,7 @@ from workbench import store
 from workbench.embed import Embedder, ModelLoadError, each_model, with_cache
 from workbench.reshaped import DocumentSide, Row, row_confidence
 from workbench.review import NeedsEmbedding
+from workbench.store import edits
 
 
 class StoredRowScorer:
@@ -37,14 +37,12 @@ class StoredRowScorer:
 
         Reads raw rows (a long document has thousands): every sentence's text, for the
         side's common offset and length ratio, and the links around the ones scored."""
-        links = _links_around(db, document_id, link_ids)
+        links = edits.links_around(db, document_id, link_ids)
         if not links:
             return {}
         texts: dict[str, list[str]] = {store.SOURCE: [], store.TARGET: []}
         position_of: dict[int, int] = {}
-        for sentence_id, side, text in db.execute(
-                "select id, side, text from sentences where document_id = ? "
-                "order by side, position", [document_id]):
+        for sentence_id, side, text in edits.texts_in_order(db, document_id):
             position_of[sentence_id] = len(texts[side])
             texts[side].append(text)
         rows = [Row(tuple(position_of[i] for i in source), tuple(position_of[i] for i in target))
@@ -85,26 +83,6 @@ class _NotInTransaction:
         if texts and self.db.conn.in_transaction:
             raise NeedsEmbedding(texts)
         return self.model.encode(texts)
-
-
-def _links_around(db: sqlite_utils.Database, document_id: int, link_ids: Sequence[int]
-                  ) -> list[tuple[int, list[int], list[int]]]:
-    """(id, source ids, target ids) of the links from just before the first of `link_ids` to
-    just after the last: a row's confidence looks at its neighbours (is one a 1-0 or 0-1?)."""
-    ids = list(link_ids)
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    first, last = db.execute(
-        f"select min(position), max(position) from links where document_id = ? "
-        f"and id in ({marks})", [document_id, *ids]).fetchone()
-    if first is None:
-        return []
-    return [(link_id, json.loads(source), json.loads(target))
-            for link_id, source, target in db.execute(
-                "select id, source_ids, target_ids from links where document_id = ? "
-                "and position between ? and ? order by position",
-                [document_id, first - 1, last + 1])]
 
 
 def _side(texts: list[str], encode) -> DocumentSide:

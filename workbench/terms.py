@@ -16,7 +16,6 @@ few hits on screen (`refine_with_embeddings`).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,11 +25,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-SNOWBALL_LANGUAGES = {
-    "fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
-    "pt": "portuguese", "nl": "dutch",
-}
-TOKEN_PATTERN = re.compile(r"\w+|[^\w\s]")
+from workbench.term_keys import TOKEN_PATTERN, fold, token_key, word_key
+from workbench.term_keys import index_keys as index_keys  # the keys of `tokenize`, for the index
+
 # Punctuation that ends a phrase: a translation never spans it.
 PHRASE_BREAKS = frozenset(".,;:!?()[]{}«»\"“”„…—–/|")
 
@@ -62,30 +59,6 @@ STOPWORDS = {
 # --- keys ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)
-def fold(text: str) -> str:
-    """Lower-case and strip accents: `Élan` → `elan`, `Œuvre` → `oeuvre`."""
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=16)
-def _stemmer(lang: str):
-    from nltk.stem.snowball import SnowballStemmer
-
-    name = SNOWBALL_LANGUAGES.get(lang)
-    return SnowballStemmer(name) if name else None
-
-
-@lru_cache(maxsize=200_000)
-def word_key(word: str, lang: str) -> str:
-    """The key of one word in its language: stemmed, then accent-folded."""
-    stemmer = _stemmer(lang)
-    lowered = word.casefold()
-    return fold(stemmer.stem(lowered) if stemmer else lowered)
-
-
 class Token(NamedTuple):
     text: str
     start: int
@@ -102,21 +75,12 @@ def tokenize(text: str, lang: str, keys: Sequence[str] | None = None) -> list[To
     """
     matches = [(m.group(), m.start(), m.end()) for m in TOKEN_PATTERN.finditer(text)]
     if keys is None or len(keys) != len(matches):
-        keys = [_token_key(token, lang) for token, _, _ in matches]
+        keys = [token_key(token, lang) for token, _, _ in matches]
     make = tuple.__new__  # skips NamedTuple's Python-level constructor: lookups build many
     return [
         make(Token, (token, start, end, key, token[0].isalnum() or token[0] == "_"))
         for (token, start, end), key in zip(matches, keys, strict=True)
     ]
-
-
-def _token_key(token: str, lang: str) -> str:
-    return word_key(token, lang) if token[0].isalnum() or token[0] == "_" else token
-
-
-def index_keys(text: str, lang: str) -> str:
-    """What the full-text index stores for a sentence: its token keys, space-separated."""
-    return " ".join(_token_key(m.group(), lang) for m in TOKEN_PATTERN.finditer(text))
 
 
 @lru_cache(maxsize=200_000)

@@ -12,7 +12,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ import sqlite_utils
 
 from workbench.segment import Sentence
 from workbench.status import REVIEWED, Status, sql_list
+from workbench.store.clock import now
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -27,10 +27,6 @@ DEFAULT_BUSY_TIMEOUT = 5.0
 SOURCE, TARGET = "source", "target"
 AUTO, CONFIRMED, EDITED, EXCLUDED = (Status.AUTO, Status.CONFIRMED, Status.EDITED,
                                      Status.EXCLUDED)
-
-
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def default_db_path() -> Path:
@@ -85,7 +81,7 @@ def _add_sentence_metadata(db: sqlite_utils.Database) -> None:
 
 
 def _create_terms_index(db: sqlite_utils.Database) -> None:
-    from workbench.termindex import create_index_tables
+    from workbench.store.terms import create_index_tables
 
     create_index_tables(db)
 
@@ -133,7 +129,7 @@ def _create_user_accounts(db: sqlite_utils.Database) -> None:
 
 
 def _create_glossary_accepted(db: sqlite_utils.Database) -> None:
-    from workbench.glossary_store import create_accepted_table
+    from workbench.store.glossary import create_accepted_table
 
     create_accepted_table(db)
 

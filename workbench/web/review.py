@@ -26,7 +26,7 @@ from workbench.embed import (
     text_key,
 )
 from workbench.review_scorer import StoredRowScorer
-from workbench.status import REVIEWED, Status, sql_list
+from workbench.store import edits
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
@@ -64,11 +64,7 @@ def _pairs_between(db, document_id: int, start: int, stop: int) -> list[dict]:
 
 
 def _counts(db, document_id: int) -> dict:
-    total, reviewed, excluded = db.execute(
-        f"select count(*), coalesce(sum(status in {sql_list(REVIEWED)}), 0), "
-        "coalesce(sum(status = ?), 0) from links where document_id = ?",
-        [Status.EXCLUDED.value, document_id],
-    ).fetchone()
+    total, reviewed, excluded = edits.review_counts(db, document_id)
     return {"total": total, "reviewed": reviewed, "excluded": excluded,
             **review.can_undo_redo(db, document_id, _user())}
 
@@ -98,23 +94,9 @@ def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None
 
 
 def _pairs_json(db, document_id: int, start: int, stop: int | None) -> list[dict]:
-    links = db.execute(
-        "select id, source_ids, target_ids, score, status, updated, updated_by from links "
-        "where document_id = ? and position >= ? and position < ? order by position",
-        [document_id, start, stop if stop is not None else 1 << 62],
-    ).fetchall()
+    links, rows = edits.editor_rows(db, document_id, start, stop)
     loads = json.loads
     decoded = [(loads(row[1]), loads(row[2])) for row in links]
-    columns = "select id, position, paragraph, text, kind from sentences"
-    if start == 0 and stop is None:
-        rows = db.execute(f"{columns} where document_id = ?", [document_id]).fetchall()
-    else:
-        ids = sorted({i for pair in decoded for side in pair for i in side})
-        rows = []
-        for chunk in range(0, len(ids), 900):
-            part = ids[chunk : chunk + 900]
-            rows += db.execute(f"{columns} where id in ({','.join('?' * len(part))})",
-                               part).fetchall()
     by_id = {row[0]: {"id": row[0], "position": row[1], "paragraph": row[2], "text": row[3],
                       "kind": row[4]} for row in rows}
     return [
@@ -272,16 +254,11 @@ def text_conflict_json(db, document_id: int, sentence_id: int, yours: str | None
     """The three versions of a sentence two translators edited at once, and who saved theirs.
 
     `theirs` is None when the sentence is gone (joined into its neighbour meanwhile)."""
-    row = db.execute("select text from sentences where id = ? and document_id = ?",
-                     [sentence_id, document_id]).fetchone()
-    holder = db.execute(
-        "select updated_by, updated from links where document_id = ? and ("
-        "exists (select 1 from json_each(links.source_ids) where value = ?) or "
-        "exists (select 1 from json_each(links.target_ids) where value = ?))",
-        [document_id, sentence_id, sentence_id],
-    ).fetchone() if row else None
-    changed = None if base is None or row is None else row[0] != base  # None: cannot tell
-    return {"sentence_id": sentence_id, "theirs": row[0] if row else None, "yours": yours,
+    theirs = edits.sentence_text(db, document_id, sentence_id)
+    holder = None if theirs is None else edits.last_review_of_sentence(db, document_id,
+                                                                       sentence_id)
+    changed = None if base is None or theirs is None else theirs != base  # None: cannot tell
+    return {"sentence_id": sentence_id, "theirs": theirs, "yours": yours,
             "base": base, "changed": changed,
             "by": holder[0] if holder else None, "at": holder[1] if holder else None}
 

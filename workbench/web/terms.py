@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from workbench import glossary_store, store, termindex
+from workbench import consistency, store, termindex
 from workbench import terms as T
 from workbench.embed import load_embedder, with_cache
 from workbench.glossary import (
@@ -27,6 +27,7 @@ from workbench.glossary import (
     to_tbx,
     to_tsv,
 )
+from workbench.store import glossary as glossary_store
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
@@ -137,8 +138,7 @@ def lookup_json():
 
 
 def _languages() -> tuple[str, str]:
-    row = get_db().execute("select source_lang, target_lang from documents limit 1").fetchone()
-    return (row[0], row[1]) if row else ("fr", "en")
+    return glossary_store.corpus_languages(get_db())
 
 
 def _form() -> dict:
@@ -288,7 +288,7 @@ def glossary_import():
 
 @bp.get("/consistency")
 def consistency_page():
-    reports = glossary_store.consistency(get_db(), _filters())
+    reports = consistency.consistency(get_db(), _filters())
     return render_template(
         "consistency.html", reports=reports, segments=segments, args=request.args,
         documents=store.list_documents(get_db()), message=request.args.get("message"),
@@ -298,8 +298,8 @@ def consistency_page():
 
 @bp.get("/consistency.json")
 def consistency_json():
-    reports = glossary_store.consistency(get_db(), _filters())
-    return jsonify({"entries": [glossary_store.report_json(r) for r in reports]})
+    reports = consistency.consistency(get_db(), _filters())
+    return jsonify({"entries": [consistency.report_json(r) for r in reports]})
 
 
 def _back_to_report(entry_id: int, **message):
@@ -312,7 +312,7 @@ def _back_to_report(entry_id: int, **message):
 def _accept(entry_id: int, link_id: int) -> dict:
     sent = json_body() if request.is_json else request.form
     user = auth.acting_user(request.headers.get("X-Workbench-User") or sent.get("user"))
-    return glossary_store.accept(get_db(), entry_id, link_id, user, _filters())
+    return consistency.accept(get_db(), entry_id, link_id, user, _filters())
 
 
 @bp.post("/consistency/<int:entry_id>/accept/<int:link_id>")

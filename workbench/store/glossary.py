@@ -1,21 +1,20 @@
-"""The glossary table and the consistency report built on the terminology index.
+"""The glossary tables: approved term pairs, and the occurrences a translator accepted.
 
 The `glossary` table itself is created by the terminology migration
-(`termindex.create_index_tables`); `glossary_accepted` (occurrences a
-translator accepted in the consistency report) by `create_accepted_table`.
+(`workbench.store.terms.create_index_tables`); `glossary_accepted` (occurrences a
+translator accepted in the consistency report, `workbench.consistency`) by
+`create_accepted_table`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import sqlite_utils
 
-from workbench import store, termindex
-from workbench import terms as T
 from workbench.glossary import Entry
-from workbench.status import Status
+from workbench.store.clock import now
 
 
 class GlossaryError(ValueError):
@@ -93,7 +92,7 @@ def add(
         raise GlossaryError("a glossary entry needs both a source term and a target term")
     if on_existing not in ON_EXISTING:
         raise GlossaryError(f"on_existing must be one of {', '.join(ON_EXISTING)}")
-    stamp = store.now()
+    stamp = now()
     with db.atomic():
         existing = find_pair(db, source_term, target_term, source_lang, target_lang)
         if existing is not None:
@@ -131,7 +130,7 @@ def update(
         db["glossary"].update(
             entry_id,
             {"source_term": source_term, "target_term": target_term, "note": note.strip(),
-             "updated": store.now()},
+             "updated": now()},
         )
     return get(db, entry_id)
 
@@ -170,7 +169,7 @@ def import_entries(
     new: dict[tuple[str, str], dict] = {}
     notes: dict[int, str] = {}
     unchanged = 0
-    stamp = store.now()
+    stamp = now()
     with db.atomic():
         existing = {
             (row[1], row[2]): (row[0], row[3] or "")
@@ -199,12 +198,12 @@ def import_entries(
                     "target_lang": target_lang, "note": note, "created": stamp, "updated": stamp,
                 }
         db["glossary"].insert_all(new.values(), batch_size=1000)
-        for entry_id, note in notes.items():
-            db["glossary"].update(entry_id, {"note": note, "updated": stamp})
+        db.conn.executemany("update glossary set note = ?, updated = ? where id = ?",
+                            [(note, stamp, entry_id) for entry_id, note in notes.items()])
     return ImportSummary(len(imported), len(new), len(notes), unchanged)
 
 
-# --- consistency ------------------------------------------------------------------
+# --- accepted occurrences ------------------------------------------------------------------
 
 
 def create_accepted_table(db: sqlite_utils.Database) -> None:
@@ -223,25 +222,22 @@ def create_accepted_table(db: sqlite_utils.Database) -> None:
     db["glossary_accepted"].create_index(["entry_id", "link_id"], unique=True)
 
 
-def accept(
-    db: sqlite_utils.Database, entry_id: int, link_id: int, user: str | None = None,
-    filters: termindex.Filters | None = None,
-) -> dict:
-    """Mark the entry's occurrence in pair `link_id` as accepted (a deliberate rendering)."""
-    entry = get(db, entry_id)
-    (report,) = consistency(db, filters, only=[entry])
-    hit = next((h for h in [*report.to_check, *report.accepted] if h.link_id == link_id), None)
-    if hit is None:
-        raise GlossaryError(
-            f"pair {link_id} holds no occurrence of {entry['source_term']!r} to accept"
-        )
-    texts = _sides(hit)
-    row = {"entry_id": entry_id, "link_id": link_id, **texts,
-           "accepted_by": (user or "").strip()[:60] or None, "accepted": store.now()}
+def acceptances(db: sqlite_utils.Database) -> dict[tuple[int, int], dict]:
+    """Every accepted occurrence, by (entry id, link id)."""
+    return {(row["entry_id"], row["link_id"]): row for row in db["glossary_accepted"].rows}
+
+
+def save_acceptance(db: sqlite_utils.Database, entry_id: int, link_id: int, source_text: str,
+                    target_text: str, user: str | None) -> dict:
+    """Record (or record again, with these texts) that the entry's occurrence in the pair
+    `link_id` is accepted as it is; return the row."""
+    row = {"entry_id": entry_id, "link_id": link_id, "source_text": source_text,
+           "target_text": target_text, "accepted_by": (user or "").strip()[:60] or None,
+           "accepted": now()}
     with db.atomic():
         db["glossary_accepted"].delete_where("entry_id = ? and link_id = ?", [entry_id, link_id])
         db["glossary_accepted"].insert(row)
-    return {**row, "document": hit.document, "position": hit.position}
+    return row
 
 
 def withdraw(db: sqlite_utils.Database, entry_id: int, link_id: int) -> None:
@@ -256,115 +252,8 @@ def withdraw(db: sqlite_utils.Database, entry_id: int, link_id: int) -> None:
         raise GlossaryError(f"no accepted occurrence of entry {entry_id} in pair {link_id}")
 
 
-def _sides(hit: termindex.Hit) -> dict[str, str]:
-    source, target = (hit.text, hit.counterpart) if hit.side == store.SOURCE else (
-        hit.counterpart, hit.text)
-    return {"source_text": source, "target_text": target}
-
-
-@dataclass
-class EntryReport:
-    """For one glossary entry: where the source term occurs without its approved translation."""
-
-    entry: dict
-    occurrences: int
-    consistent: int
-    to_check: list[termindex.Hit]
-    accepted: list[termindex.Hit] = field(default_factory=list)
-    accepted_by: dict[int, dict] = field(default_factory=dict)  # link id -> acceptance row
-
-
-def _longer_terms(entry: dict, others: list[dict], queries: dict[int, T.Query]) -> list[T.Query]:
-    """Other entries of the same language whose term is longer and shares a word with this
-    one (`sous-secrétaires d'État` for `État`): their occurrences are theirs, not this one's."""
-    query = queries[entry["id"]]
-    keys = {w.key for w in query.words}
-    return [
-        queries[o["id"]] for o in others
-        if o["id"] != entry["id"] and o["source_lang"] == entry["source_lang"]
-        and len(queries[o["id"]].words) > len(query.words)
-        and keys & {w.key for w in queries[o["id"]].words}
-    ]
-
-
-def _parse(term: str, lang: str) -> T.Query | None:
-    try:
-        return T.parse_query(term, lang)
-    except T.QueryError:
-        return None
-
-
-def consistency(
-    db: sqlite_utils.Database, filters: termindex.Filters | None = None,
-    only: list[dict] | None = None,
-) -> list[EntryReport]:
-    """Each entry's pairs where the source term occurs but the approved translation does not.
-
-    Occurrences are whole words, the same word up to case, accents and number
-    (`État`, `États`; not `étatisme`); a longer glossary term holding this one
-    takes its occurrences (`classe ouvrière` is not an occurrence of `ouvriers`'s
-    entry when both are in the glossary). The approved translation is looked for
-    in the aligned counterpart, stemmed and accent-folded, so `agreements`
-    counts for `agreement`. Accepted occurrences are listed apart while the
-    pair's text is unchanged. Excluded pairs (material not for translation) are left out.
-    """
-    filters = replace(filters or termindex.Filters(),
-                      without_statuses=(Status.EXCLUDED.value,))
-    every = entries(db)
-    queries = {e["id"]: q for e in every if (q := _parse(e["source_term"], e["source_lang"]))}
-    every = [e for e in every if e["id"] in queries]
-    chosen = [e for e in every if only is None or e["id"] in {o["id"] for o in only}]
-    acceptances: dict[tuple[int, int], dict] = {
-        (row["entry_id"], row["link_id"]): row for row in db["glossary_accepted"].rows
-    }
-    reports = []
-    for entry in chosen:
-        query = queries[entry["id"]]
-        longer = _longer_terms(entry, every, queries)
-        result = termindex.lookup(
-            db, entry["source_term"], lang=entry["source_lang"], filters=filters,
-            limit=termindex.MAX_ANALYSED_HITS,
-        )
-        approved = _parse(entry["target_term"], entry["target_lang"])
-        approved_keys = [w.key for w in approved.words] if approved else []
-        report = EntryReport(entry, 0, 0, [])
-        for hit in result.hits:
-            taken = [
-                span for other in longer for span in T.find_exact_term(other.words, hit.tokens)
-            ]
-            own = [
-                (start, end) for start, end in T.find_exact_term(query.words, hit.tokens)
-                if not any(s <= start and end <= e for s, e in taken)
-            ]
-            if not own:
-                continue
-            hit.term_spans = [(hit.tokens[s].start, hit.tokens[e - 1].end) for s, e in own]
-            report.occurrences += 1
-            if T.contains_phrase([t.key for t in hit.counterpart_tokens], approved_keys):
-                report.consistent += 1
-                continue
-            acceptance = acceptances.get((entry["id"], hit.link_id))
-            if acceptance is not None and _sides(hit) == {
-                "source_text": acceptance["source_text"], "target_text": acceptance["target_text"]
-            }:
-                report.accepted.append(hit)
-                report.accepted_by[hit.link_id] = acceptance
-            else:
-                report.to_check.append(hit)
-        reports.append(report)
-    return reports
-
-
-def report_json(report: EntryReport) -> dict:
-    return {
-        "entry": report.entry,
-        "occurrences": report.occurrences,
-        "consistent": report.consistent,
-        "to_check": [termindex.hit_json(hit) for hit in report.to_check],
-        "accepted": [
-            {**termindex.hit_json(hit),
-             "accepted_by": report.accepted_by[hit.link_id]["accepted_by"],
-             "accepted_at": report.accepted_by[hit.link_id]["accepted"]}
-            for hit in report.accepted
-        ],
-    }
+def corpus_languages(db: sqlite_utils.Database) -> tuple[str, str]:
+    """The languages new glossary entries get: those of the first stored document
+    (French and English in an empty database)."""
+    row = db.execute("select source_lang, target_lang from documents limit 1").fetchone()
+    return (row[0], row[1]) if row else ("fr", "en")

@@ -1,0 +1,104 @@
+"""The review history: one row per edit, with the before/after rows undo and redo need.
+
+`workbench.review` decides what an edit, an undo or a redo does; these are the
+statements it runs on the `history` table.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sqlite_utils
+
+DONE, UNDONE, DROPPED = "done", "undone", "dropped"
+_LISTED = "seq, op, summary, user, time, state, undone_by, undone_at, focus_link"
+
+
+def _one(db: sqlite_utils.Database, sql: str, parameters: list) -> dict | None:
+    rows = list(db.query(sql, parameters))
+    return rows[0] if rows else None
+
+
+def drop_redoable(db: sqlite_utils.Database, document_id: int, user: str) -> None:
+    """A new change of `user` ends what they could redo (not a colleague's)."""
+    db.execute(
+        "update history set state = ? where document_id = ? and state = ? and undone_by = ?",
+        [DROPPED, document_id, UNDONE, user],
+    )
+
+
+def record(db: sqlite_utils.Database, document_id: int, *, op: str, summary: str, user: str,
+           time: str, focus_link: int | None, before: list[dict], after: list[dict]) -> int:
+    """Add an edit to the document's history; return its sequence number."""
+    (seq,) = db.execute(
+        "select coalesce(max(seq), 0) + 1 from history where document_id = ?", [document_id],
+    ).fetchone()
+    db.execute(
+        "insert into history (document_id, seq, op, summary, user, time, state, "
+        "focus_link, before, after) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [document_id, seq, op, summary, user, time, DONE, focus_link,
+         json.dumps(before), json.dumps(after)],
+    )
+    return seq
+
+
+def entry(db: sqlite_utils.Database, document_id: int, seq: int) -> dict | None:
+    return _one(db, "select * from history where document_id = ? and seq = ?",
+                [document_id, seq])
+
+
+def latest_done_by(db: sqlite_utils.Database, document_id: int, user: str) -> dict | None:
+    """The user's latest change still in force: what their undo undoes."""
+    return _one(db, "select * from history where document_id = ? and state = ? and user = ? "
+                    "order by seq desc limit 1", [document_id, DONE, user])
+
+
+def latest_undone_by(db: sqlite_utils.Database, document_id: int, user: str) -> dict | None:
+    """The change the user undid last: what their redo redoes."""
+    return _one(db, "select * from history where document_id = ? and state = ? and "
+                    "undone_by = ? order by undone_at desc, seq asc limit 1",
+                [document_id, UNDONE, user])
+
+
+def count_in_state(db: sqlite_utils.Database, document_id: int, state: str) -> int:
+    return db.execute("select count(*) from history where document_id = ? and state = ?",
+                      [document_id, state]).fetchone()[0]
+
+
+def entries_since(db: sqlite_utils.Database, document_id: int, since: dict) -> list[dict]:
+    """The other entries made (or undone) after `since` was made or undone, newest first."""
+    return list(db.query(
+        "select * from history where document_id = ? and id != ? and "
+        "(seq > ? or coalesce(undone_at, '') >= ?) order by seq desc",
+        [document_id, since["id"], since["seq"], since["undone_at"] or since["time"]]))
+
+
+def mark(db: sqlite_utils.Database, entry_id: int, state: str, undone_by: str | None,
+         undone_at: str | None) -> None:
+    """Set an entry's state after an undo (who, when) or a redo (neither)."""
+    db.execute("update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
+               [state, undone_by, undone_at, entry_id])
+
+
+def recent(db: sqlite_utils.Database, document_id: int, limit: int) -> list[dict]:
+    """The latest edits, newest first."""
+    return list(db.query(
+        f"select {_LISTED} from history where document_id = ? order by seq desc limit ?",
+        [document_id, limit]))
+
+
+def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
+    """The latest change or undo of a change."""
+    return _one(db, f"select {_LISTED} from history where document_id = ? "
+                    "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1",
+                [document_id])
+
+
+def undo_counts(db: sqlite_utils.Database, document_id: int) -> list[tuple[str, str, int]]:
+    """(user, state, count): how many changes each user can undo (`done`, their own) and
+    redo (`undone`, those they undid)."""
+    return db.execute(
+        "select case when state = ? then user else undone_by end, state, count(*) "
+        "from history where document_id = ? and state in (?, ?) group by 1, 2",
+        [DONE, document_id, DONE, UNDONE],
+    ).fetchall()
