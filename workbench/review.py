@@ -28,6 +28,7 @@ from workbench import store
 from workbench.align import AlignSettings, align
 from workbench.embed import Embedder, with_cache
 from workbench.pipeline import document_anchors
+from workbench.review_order import expected_errors
 from workbench.status import Status
 
 SIDES = (store.SOURCE, store.TARGET)
@@ -259,8 +260,10 @@ class Edit:
         self.regions.append(Region("sentences", side, start, start + len(rows), before=rows))
         return [dict(row) for row in rows]
 
-    def statuses(self, start: int, stop: int, status: str | None = None) -> list[dict]:
-        """The review columns of the links start..stop (only those with `status`, if given).
+    def statuses(self, start: int, stop: int, status: str | None = None,
+                 min_score: float | None = None) -> list[dict]:
+        """The review columns of the links start..stop (only those with `status`, and a
+        score of at least `min_score`, if given).
 
         Status changes need no region: the rows are patched in place, which keeps
         confirming a whole long document as quick as confirming one row.
@@ -271,6 +274,9 @@ class Edit:
         if status is not None:
             query += " and status = ?"
             params.append(status)
+        if min_score is not None:
+            query += " and score >= ?"
+            params.append(min_score)
         columns = ("id", "position", *STATUS_COLUMNS)
         rows = [dict(zip(columns, row, strict=True))
                 for row in self.db.execute(query + " order by position", params)]
@@ -413,15 +419,18 @@ def run(
     user: str | None = None,
     version: int | None = None,
     scorer: Scorer | None = None,
+    joins: int | None = None,
 ) -> Change:
     """Run `work(edit) -> (summary, focus_link_id)` as one recorded, undoable edit.
 
     With a `scorer`, links the edit reshapes get a new confidence; without one they
     have none (shown as "–") rather than a score that no longer describes them.
+    With `joins`, the edit completes that change of the user's (a re-alignment after a
+    correction): undo, redo and the history treat both as one step.
     """
     user = (user or "").strip() or ANONYMOUS
     try:
-        return _run_recorded(db, document_id, op, work, user, version, scorer)
+        return _run_recorded(db, document_id, op, work, user, version, scorer, joins)
     except _NothingChanged as unchanged:
         return Change(unchanged.version, op, unchanged.summary, None, None)
 
@@ -440,20 +449,24 @@ def _unchanged(edit: Edit) -> bool:
 
 
 def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
-                  scorer: Scorer | None) -> Change:
+                  scorer: Scorer | None, joins: int | None = None) -> Change:
     for _ in range(EMBEDDING_ROUNDS):
         try:
-            return _run_once(db, document_id, op, work, user, version, scorer)
+            return _run_once(db, document_id, op, work, user, version, scorer, joins=joins)
         except NeedsEmbedding as needed:  # rolled back; embed without holding the lock
             if not scorer.embed(db, needed.texts):
                 break
-    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True)
+    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True,
+                     joins=joins)
 
 
 def _run_once(db, document_id: int, op: str, work, user: str, version: int | None,
-              scorer: Scorer | None, *, last_round: bool = False) -> Change:
+              scorer: Scorer | None, *, last_round: bool = False,
+              joins: int | None = None) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
+        if joins is not None:
+            joins = _joinable(db, document_id, joins, user)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
         if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
@@ -482,9 +495,9 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
         ).fetchone()
         db.execute(
             "insert into history (document_id, seq, op, summary, user, time, state, "
-            "focus_link, before, after) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "focus_link, before, after, joins) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [document_id, seq, op, summary, user, edit.stamp, DONE, focus,
-             json.dumps(before), json.dumps(after)],
+             json.dumps(before), json.dumps(after), joins],
         )
     return Change(new_version, op, summary, _links_span(after, stops), focus, seq,
                   _statuses(after))
@@ -604,7 +617,8 @@ def _touched(entry: dict) -> set[tuple[str, int]]:
             for row in snapshot["rows"]}
 
 
-def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> UndoBlocked:
+def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool,
+             skip: set[int] = frozenset()) -> UndoBlocked:
     """Who changed the rows since `entry` was made (or undone): the latest such change."""
     cursor = db.execute(
         "select * from history where document_id = ? and id != ? and "
@@ -614,7 +628,7 @@ def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> Und
     verb = "undone" if undo else "redone"
     for row in cursor:
         other = dict(zip(columns, row, strict=True))
-        if _touched(other) & changed:
+        if other["id"] not in skip and _touched(other) & changed:
             by = other["undone_by"] if other["state"] == UNDONE else other["user"]
             what = other["summary"] or other["op"]
             when = (other["undone_at"] if other["state"] == UNDONE else other["time"]) or ""
@@ -637,38 +651,120 @@ def _shifted(snapshot: dict, offset: int) -> dict:
 
 def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None,
             seq: int | None = None):
+    """Undo (or redo) one step: a change and the changes that join it (its re-alignment),
+    latest first for an undo, in one transaction: all of it, or nothing."""
     user = (user or "").strip() or ANONYMOUS
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
-        entry = _entry_to_replay(db, document_id, undo, user, seq)
-        before, after = json.loads(entry["before"]), json.loads(entry["after"])
-        target, current = (before, after) if undo else (after, before)
-        offsets, changed = _locate(db, document_id, current, target)
-        if changed:
-            raise _blocked(db, document_id, entry, changed, undo)
-        stops = {(r["table"], r["side"]): r.get("stop") for r in current}
-        target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
-        stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
-                 for key, stop in stops.items()}
-        for snapshot in target:
-            _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
-        db.execute(
-            "update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
-            [UNDONE if undo else DONE, user if undo else None,
-             store.now() if undo else None, entry["id"]],
-        )
-        span = _links_span(target, stops)
-        focus = None
-        if span is not None and span.stop_after > span.start:  # the row put back, not
-            focus = _link_at(db, document_id, span.start)["id"]  # what a later edit moved there
+        step = _step_of(db, document_id, _entry_to_replay(db, document_id, undo, user, seq))
+        head, summary = step[0], _step_summary(db, document_id, step)
+        span, statuses, focus, stamp = None, (), None, store.now()
+        for entry in (reversed(step) if undo else step):
+            entry_span, entry_statuses = _replay_entry(
+                db, document_id, dict(entry, summary=summary), undo, user, stamp,
+                skip={member["id"] for member in step})
+            span = _then(span, entry_span)
+            statuses += entry_statuses
+            if entry is head and entry_span is not None and \
+                    entry_span.stop_after > entry_span.start:  # the row put back, not what
+                focus = _link_at(db, document_id, entry_span.start)["id"]  # a later edit moved
+        if focus is not None and not db.execute(
+                "select 1 from links where id = ?", [focus]).fetchone():
+            focus = _link_at(db, document_id, span.start)["id"] \
+                if span is not None and span.stop_after > span.start else None
     verb = "Undid" if undo else "Redid"
-    summary = entry["summary"] or entry["op"]
-    statuses = _statuses(target)
     if statuses and focus is None:
         focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
-                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {entry['user']})",
-                  span, focus, entry["seq"], statuses)
+                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {head['user']})",
+                  span, focus, head["seq"], statuses)
+
+
+def _replay_entry(db, document_id: int, entry: dict, undo: bool, user: str, stamp: str,
+                  skip: set[int]) -> tuple[Span | None, tuple[dict, ...]]:
+    """Undo or redo one history entry; what it moved and the review columns it set."""
+    before, after = json.loads(entry["before"]), json.loads(entry["after"])
+    target, current = (before, after) if undo else (after, before)
+    offsets, changed = _locate(db, document_id, current, target)
+    if changed:
+        raise _blocked(db, document_id, entry, changed, undo, skip)
+    stops = {(r["table"], r["side"]): r.get("stop") for r in current}
+    target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
+    stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
+             for key, stop in stops.items()}
+    for snapshot in target:
+        _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
+    db.execute(
+        "update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
+        [UNDONE if undo else DONE, user if undo else None, stamp if undo else None,
+         entry["id"]],
+    )
+    return _links_span(target, stops), _statuses(target)
+
+
+def _then(first: Span | None, second: Span | None) -> Span | None:
+    """The span of two edits made one after the other, as if they were one."""
+    if first is None or second is None:
+        return first or second
+    start = min(first.start, second.start)
+    stop = max(first.stop_after, second.stop_before)  # after the first edit
+    return Span(start, stop - (first.stop_after - first.stop_before),
+                stop + (second.stop_after - second.stop_before), first.shifts + second.shifts)
+
+
+def followed_by(first: Change, then: Change) -> Change:
+    """A change and the change that completes it (its re-alignment, `joins`) as one answer:
+    the rows both moved, the latest version, and the rows the second one created."""
+    if then.seq is None:
+        return replace(first, changed_links=first.changed_links + then.changed_links)
+    new = len(then.changed_links)
+    summary = first.summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
+    return Change(then.version, first.op, summary, _then(first.links, then.links),
+                  first.focus_link, first.seq, first.statuses + then.statuses,
+                  first.changed_links + then.changed_links)
+
+
+def _joinable(db, document_id: int, seq: int, user: str) -> int:
+    """The change a new entry of `user` may complete: their own, not undone (its first
+    entry, if `seq` itself completes another)."""
+    row = db.execute("select user, state, joins from history where document_id = ? and "
+                     "seq = ?", [document_id, seq]).fetchone()
+    if row is None:
+        raise NotFound(f"there is no change {seq} in this document's history")
+    owner, state, joins = row
+    if owner != user:
+        raise ReviewError(f"change {seq} is not a change of {user}: only its author's "
+                          "follow-up can join it")
+    if state != DONE:
+        raise ReviewError(f"change {seq} is {state}: nothing can join it")
+    return seq if joins is None else joins
+
+
+def _step_of(db, document_id: int, entry: dict) -> list[dict]:
+    """The entries undone and redone together with `entry`: the change that starts its
+    step, then those that join it, in order (only those in `entry`'s state)."""
+    seq = entry["seq"] if entry.get("joins") is None else entry["joins"]
+    cursor = db.execute(
+        "select * from history where document_id = ? and (seq = ? or joins = ?) and state = ? "
+        "order by seq", [document_id, seq, seq, entry["state"]])
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor] or [entry]
+
+
+def _created_rows(entry: dict) -> int:
+    """How many links an entry created (a re-alignment's new rows)."""
+    ids = {column: {row["id"] for snapshot in json.loads(entry[column])
+                    if snapshot["table"] == "links" and snapshot.get("kind") != "status"
+                    for row in snapshot["rows"]} for column in ("before", "after")}
+    return len(ids["after"] - ids["before"])
+
+
+def _step_summary(db, document_id: int, step: Sequence[dict]) -> str:
+    """What a step did, said once: the change, and how many rows its re-alignment made."""
+    head = step[0]
+    summary = head["summary"] or head["op"]
+    new = sum(_created_rows(entry) for entry in step[1:])
+    return summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
 
 
 def undo(db, document_id: int, *, user: str | None = None, version: int | None = None,
@@ -688,21 +784,42 @@ def redo(db, document_id: int, *, user: str | None = None, version: int | None =
 
 
 def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
-    """The latest edits, newest first: who did what, when, and whether it is undone."""
-    return list(db.query(
+    """The latest steps, newest first: who did what, when, and whether it is undone. A
+    correction and the re-alignment that joins it are one step, said in one line."""
+    steps = list(db.query(
         "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
-        "from history where document_id = ? order by seq desc limit ?",
+        "from history where document_id = ? and joins is null order by seq desc limit ?",
         [document_id, limit],
     ))
+    return [_with_joined(db, document_id, step) for step in steps]
+
+
+def _with_joined(db, document_id: int, step: dict) -> dict:
+    joined = [dict(zip(("before", "after"), row, strict=True)) for row in db.execute(
+        "select before, after from history where document_id = ? and joins = ?",
+        [document_id, step["seq"]])]
+    new = sum(_created_rows(entry) for entry in joined)
+    if new:
+        step["summary"] = f"{step['summary']}, and re-aligned {new} row{'s' * (new != 1)}"
+    return step
 
 
 def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
-    """The latest change or undo of a change (an undo is news to colleagues too)."""
+    """The latest change or undo of a change (an undo is news to colleagues too); a
+    re-alignment that completes a correction is told as that correction's step."""
     rows = list(db.query(
-        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
+        "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link, joins "
         "from history where document_id = ? "
         "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1", [document_id]))
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    event = rows.pop()
+    joins = event.pop("joins")
+    if joins is not None:
+        event = next(iter(db.query(
+            "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
+            "from history where document_id = ? and seq = ?", [document_id, joins])), event)
+    return _with_joined(db, document_id, event)
 
 
 def can_undo_redo(db: sqlite_utils.Database, document_id: int,
@@ -717,7 +834,8 @@ def undo_counts_by_user(db: sqlite_utils.Database, document_id: int) -> dict[str
     counts: dict[str, dict] = {}
     for who, state, count in db.execute(
         "select case when state = ? then user else undone_by end, state, count(*) "
-        "from history where document_id = ? and state in (?, ?) group by 1, 2",
+        "from history where document_id = ? and state in (?, ?) and joins is null "
+        "group by 1, 2",
         [DONE, document_id, DONE, UNDONE],
     ):
         counts.setdefault(who, {"undo": 0, "redo": 0})["undo" if state == DONE else "redo"] \
@@ -916,6 +1034,37 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
         return f"Confirmed rows 1–{position + 1} ({len(rows)} changed)", link_id
 
     return run(db, document_id, "confirm_through", work, user=user, version=version)
+
+
+def confirm_above(db, document_id: int, threshold: float, *, user: str | None = None,
+                  version: int | None = None) -> Change:
+    """Confirm every automatic row whose confidence is at least `threshold`, as one step:
+    the translator stops looking where the expected errors left are few enough. Rows
+    without a score (reshaped with no model) are left for a look."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ReviewError(f"the threshold must be between 0 and 1, not {threshold}")
+
+    def work(edit: Edit):
+        rows = edit.statuses(0, 1 << 62, store.AUTO, min_score=threshold)
+        if not rows:
+            raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
+        scores = _scores(edit.db, [row["id"] for row in rows])
+        expected = expected_errors([{"status": store.AUTO, "score": scores[row["id"]]}
+                                    for row in rows])
+        edit.set_statuses([edit.touched(row, store.CONFIRMED) for row in rows])
+        return (f"Confirmed the {len(rows)} automatic row{'s' * (len(rows) != 1)} scoring "
+                f"{threshold:.2f} or more (about {expected:.1f} expected wrong)", None)
+
+    return run(db, document_id, "confirm_above", work, user=user, version=version)
+
+
+def _scores(db, link_ids: Sequence[int]) -> dict[int, float | None]:
+    scores: dict[int, float | None] = {}
+    for start in range(0, len(link_ids), 900):
+        chunk = list(link_ids[start : start + 900])
+        scores.update(db.execute(f"select id, score from links where id in "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return scores
 
 
 def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
@@ -1199,7 +1348,7 @@ def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int,
 
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
-                   version: int | None = None) -> Change:
+                   version: int | None = None, joins: int | None = None) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
@@ -1275,5 +1424,6 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         edit.replace("links", new_rows)
         return f"Re-aligned the rows around the correction ({len(changed)} new)", None
 
-    change = run(db, document_id, "realign_around", work, user=user, version=version)
+    change = run(db, document_id, "realign_around", work, user=user, version=version,
+                 joins=joins)
     return replace(change, changed_links=tuple(changed)) if change.seq else change
