@@ -26,7 +26,7 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, align
-from workbench.embed import Embedder, with_cache
+from workbench.embed import Embedder, ModelLoadError, with_cache
 from workbench.pipeline import document_anchors
 from workbench.review_order import expected_errors
 from workbench.status import Status
@@ -722,6 +722,28 @@ def followed_by(first: Change, then: Change) -> Change:
     return Change(then.version, first.op, summary, _then(first.links, then.links),
                   first.focus_link, first.seq, first.statuses + then.statuses,
                   first.changed_links + then.changed_links)
+
+
+def realign_after(db, document_id: int, change: Change, embedder: Embedder,
+                  settings: AlignSettings | None = None, *, user: str | None = None) -> Change:
+    """After a correction, re-align the automatic rows around the rows it changed, joined to
+    it as one undo step (`realign_around` with `joins`); both as one change.
+
+    The correction stands whatever happens next: if a colleague changed the document in
+    between, it was finished meanwhile, or no model can embed, the answer says the rows
+    around it were not re-aligned, and why."""
+    if change.seq is None or change.links is None:
+        return change
+    span = change.links
+    corrected = [row["id"] for row in _read(db, document_id, "links", None, span.start,
+                                            max(span.stop_after, span.start + 1))]
+    try:
+        follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
+                                   version=change.version, joins=change.seq)
+    except (Conflict, DocumentFinished, NotFound, ModelLoadError) as error:
+        return replace(change, summary=f"{change.summary} (the rows around it were not "
+                                       f"re-aligned: {error})")
+    return followed_by(change, follow_up)
 
 
 def _joinable(db, document_id: int, seq: int, user: str) -> int:
