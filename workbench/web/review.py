@@ -84,7 +84,7 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
         "version": change.version, "op": change.op, "summary": change.summary,
         "focus_link": change.focus_link, "links": None, "pairs": [], "shifts": [],
         "statuses": list(change.statuses), "realigned": list(change.changed_links),
-        **_counts(db, document_id), **review_state(db, document_id, order=False),
+        **_counts(db, document_id), **review_state(db, document_id),
     }
     if change.links is not None:
         span = change.links
@@ -96,15 +96,14 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
     return body
 
 
-def review_state(db, document_id: int, *, order: bool = True) -> dict:
+def review_state(db, document_id: int) -> dict:
     """What is left to review: the automatic rows, how many of them are likely wrong (the
-    sum of 1 − confidence), and (with `order`) their ids in the order to look at them."""
+    sum of 1 − confidence), and their ids in the order to look at them (the editor's
+    "least confident" jump follows it, so a better order changes the editor too)."""
     rows = store.review_rows(db, document_id)
-    state = {"unreviewed": sum(row["status"] == Status.AUTO for row in rows),
-             "expected_errors": round(expected_errors(rows), 3)}
-    if order:
-        state["review_order"] = review_order(rows)
-    return state
+    return {"unreviewed": sum(row["status"] == Status.AUTO for row in rows),
+            "expected_errors": round(expected_errors(rows), 3),
+            "review_order": review_order(rows)}
 
 
 def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None) -> list[dict]:
