@@ -591,8 +591,26 @@
         : (index.has(keepId) ? index.get(keepId) : span.start);
       select(target);
     }
+    if (change.scores && change.scores.length) applyScores(change.scores);
     if (change.statuses.length) applyStatuses(change);
     updateProgress();
+  }
+
+  // Rows a re-alignment only re-scored (outside the rows it reshaped): new score, same row.
+  function applyScores(rows) {
+    rows.forEach(function (row) {
+      var i = index.get(row.id);
+      if (i === undefined) return;
+      var pair = pairs[i];
+      pair.score = row.score;
+      var el = rowEl(i);
+      el.classList.remove("high", "mid", "low", "none");
+      el.classList.add(level(pair));
+      el.style.setProperty("--conf", rowColour(pair));
+      el.querySelector(".score").textContent = pair.score === null || pair.score === undefined ||
+        pair.status === "excluded" ? "–" : pair.score.toFixed(2);
+    });
+    applyFilter();
   }
 
   // Only the review status of some rows changed: update them where they stand.

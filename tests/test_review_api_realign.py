@@ -41,6 +41,7 @@ def post(client, path, **body):
 
 def test_a_correction_with_realign_repairs_its_neighbours_in_one_undo_step(client, db, bad):
     before = state(db, bad)
+    first_before = before["links"][0]
     row = store.links(db, bad)[1]["id"]
     answer = post(client, f"/links/{row}/split", realign=True)
     assert answer.status_code == 200
@@ -50,14 +51,19 @@ def test_a_correction_with_realign_repairs_its_neighbours_in_one_undo_step(clien
         link["id"] for link in store.links(db, bad)}
     assert data["summary"] == "Split row 2 into 2 rows, and re-aligned 4 rows"
     # the rows to patch cover the correction and the re-alignment; the pairs are the new ones
-    assert data["links"] == {"start": 0, "stop_before": 5, "stop_after": 7}
-    assert [pair["id"] for pair in data["pairs"]] == [link["id"] for link in store.links(db, bad)]
+    assert data["links"] == {"start": 1, "stop_before": 5, "stop_after": 7}
+    assert [pair["id"] for pair in data["pairs"]] == [
+        link["id"] for link in store.links(db, bad)][1:]
+    first = store.links(db, bad)[0]  # re-scored only: its new score, outside the span
+    assert {"id": first["id"], "score": first["score"]} in data["scores"]
+    assert not {row["id"] for row in data["scores"]} & set(data["realigned"])
     assert data["undo"] == 1
     history = client.get("/documents/bad/history.json").get_json()["history"]
     assert [entry["summary"] for entry in history] == [data["summary"]]
     undone = post(client, "/undo").get_json()
     assert state(db, bad) == before
-    assert undone["links"] == {"start": 0, "stop_before": 7, "stop_after": 5}
+    assert undone["links"] == {"start": 1, "stop_before": 7, "stop_after": 5}
+    assert {"id": first["id"], "score": first_before["score"]} in undone["scores"]
     assert (undone["undo"], undone["redo"]) == (0, 1)
 
 

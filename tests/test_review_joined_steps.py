@@ -43,11 +43,12 @@ def test_one_undo_takes_back_the_correction_and_its_realignment(db, fake_embedde
     assert state(db, doc_id) == before
     assert change.summary.startswith("Undid: split row 2 into 2 rows")
     assert review.can_undo_redo(db, doc_id, "ana") == {"undo": 0, "redo": 1}
-    # the span tells the page which rows to patch: all of them here
-    assert (change.links.start, change.links.stop_before, change.links.stop_after) == (0, 7, 5)
+    # the span tells the page which rows to patch: those reshaped (row 1 was only re-scored)
+    assert (change.links.start, change.links.stop_before, change.links.stop_after) == (1, 7, 5)
+    assert before["links"][0]["id"] in {row["id"] for row in change.scores}
     change = review.redo(db, doc_id, user="ana")
     assert state(db, doc_id) == after
-    assert (change.links.start, change.links.stop_before, change.links.stop_after) == (0, 5, 7)
+    assert (change.links.start, change.links.stop_before, change.links.stop_after) == (1, 5, 7)
     assert review.can_undo_redo(db, doc_id, "ana") == {"undo": 1, "redo": 0}
     positions_are_dense(db, doc_id)
 
@@ -82,6 +83,20 @@ def test_a_colleagues_later_change_to_the_realigned_rows_blocks_the_whole_step(
         review.undo(db, doc_id, user="ana")
     assert state(db, doc_id) == blocked  # neither half undone
     assert [e["state"] for e in review.history(db, doc_id)] == ["done", "done"]
+
+
+def test_a_row_the_realignment_only_rescored_is_not_claimed_by_the_step(db, fake_embedder):
+    doc_id, _, _ = badly_aligned(db)
+    first = store.links(db, doc_id)[0]
+    _, follow_up = correct_then_realign(db, doc_id, fake_embedder, user="ana")
+    assert first["id"] not in follow_up.changed_links
+    assert store.links(db, doc_id)[0]["score"] != first["score"]  # re-scored in place
+    review.set_status(db, doc_id, first["id"], store.CONFIRMED, user="ben")
+    review.undo(db, doc_id, user="ana")  # not blocked by Ben's confirmation
+    row = store.links(db, doc_id)[0]
+    assert (row["id"], row["status"], row["score"]) == (first["id"], "confirmed",
+                                                         first["score"])
+    assert len(store.links(db, doc_id)) == 5
 
 
 def test_a_colleagues_change_elsewhere_leaves_ana_her_joined_step(db, fake_embedder):

@@ -163,6 +163,8 @@ class Change:
     """Links whose review columns alone changed: id, status, updated, updated_by."""
     changed_links: tuple[int, ...] = ()
     """Links a follow-up re-alignment created (`realign_around`), for the page to flag."""
+    scores: tuple[dict, ...] = ()
+    """Links whose score alone changed (a re-alignment refreshed it): id, score."""
 
 
 def _where(table: str, side: str | None) -> str:
@@ -203,6 +205,10 @@ STATUS_COLUMNS = ("status", "updated", "updated_by")
 
 def _apply(db, document_id: int, snapshot: dict, stop_now: int | None) -> None:
     """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`."""
+    if snapshot.get("kind") == "score":
+        db.conn.executemany("update links set score = ? where id = ? and document_id = ?",
+                            [[row["score"], row["id"], document_id] for row in snapshot["rows"]])
+        return
     if snapshot.get("kind") == "status":
         db.conn.executemany(
             "update links set status = ?, updated = ?, updated_by = ? "
@@ -348,7 +354,7 @@ def _status_json(rows: list[dict]) -> dict:
 def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
     links_region, shifts = None, []
     for region in regions:
-        if region.get("kind") == "status":
+        if region.get("kind"):
             continue
         stop_from = stops[(region["table"], region["side"])]
         if region["table"] == "links":
@@ -471,16 +477,21 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
         summary, focus = work(edit)
         if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
             raise _NothingChanged(new_version - 1, f"{summary}: nothing changed")
-        before, after, stops = [], [], {}
+        before, after, stops, rescored = [], [], {}, []
         for region in edit.regions:
             if region.after is None:
                 region.after, region.stop_after = region.before, region.stop_before
+            if op in ALIGNER_OPS and region.table == "links":
+                rescored += _trim_rescored(region)
             before.append(region.to_json(region.before, region.stop_before))
             after.append(region.to_json(region.after, region.stop_after))
             stops[(region.table, region.side)] = region.stop_before
         if edit.status_after:
             before.append(_status_json(edit.status_before))
             after.append(_status_json(edit.status_after))
+        if rescored:
+            before.append(_scores_json([old for old, _ in rescored]))
+            after.append(_scores_json([new for _, new in rescored]))
         for snapshot in after:
             _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
         if op not in ALIGNER_OPS:  # `after` holds the same rows: the history gets the new scores
@@ -500,7 +511,45 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
              json.dumps(before), json.dumps(after), joins],
         )
     return Change(new_version, op, summary, _links_span(after, stops), focus, seq,
-                  _statuses(after))
+                  _statuses(after), scores=_rescores(after))
+
+
+def _trim_rescored(region: Region) -> list[tuple[dict, dict]]:
+    """Narrow a re-alignment's region to the rows it reshaped; the rows at its edges that
+    only got a new score are kept apart, as (old, new) {id, score} pairs patched in place.
+
+    So the step claims only the rows it really changed: a colleague who confirms a row it
+    merely re-scored does not block its undo (which still puts the old score back)."""
+    def same_but_score(old: dict, new: dict) -> bool:
+        return all(old.get(k) == new.get(k) for k in old.keys() | new.keys()
+                   if k not in ("score", "position"))
+
+    before, after = region.before, region.after or []
+    most = min(len(before), len(after))
+    lead = 0
+    while lead < most and same_but_score(before[lead], after[lead]):
+        lead += 1
+    trail = 0
+    while trail < most - lead and same_but_score(before[-1 - trail], after[-1 - trail]):
+        trail += 1
+    edges = list(zip(before[:lead], after[:lead], strict=True)) + list(zip(
+        before[len(before) - trail:], after[len(after) - trail:], strict=True))
+    region.start += lead
+    region.before = before[lead:len(before) - trail]
+    region.after = after[lead:len(after) - trail]
+    region.stop_before = region.start + len(region.before)
+    region.stop_after = region.start + len(region.after)
+    return [({"id": old["id"], "score": old["score"]}, {"id": new["id"], "score": new["score"]})
+            for old, new in edges if old["score"] != new["score"]]
+
+
+def _scores_json(rows: list[dict]) -> dict:
+    return {"table": "links", "side": None, "kind": "score", "rows": rows}
+
+
+def _rescores(snapshots: Sequence[dict]) -> tuple[dict, ...]:
+    return tuple(dict(row) for snapshot in snapshots if snapshot.get("kind") == "score"
+                 for row in snapshot["rows"])
 
 
 def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
@@ -575,6 +624,8 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
     changed: set[tuple[str, int]] = set()
     for snapshot in current:
         table, side, rows = snapshot["table"], snapshot["side"], snapshot["rows"]
+        if snapshot.get("kind") == "score":  # a score may be refreshed in place
+            continue
         if snapshot.get("kind") == "status":
             for row in rows:
                 found = db.execute(
@@ -598,7 +649,7 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
             changed.update((table, row["id"]) for row in [*rows, *now])
         offsets[(table, side)] = offset
     for snapshot in target:
-        if snapshot.get("kind") == "status":
+        if snapshot.get("kind"):
             continue
         table = snapshot["table"]
         leaving = {row["id"] for s in current if s["table"] == table for row in s["rows"]}
@@ -643,7 +694,7 @@ def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool,
 
 
 def _shifted(snapshot: dict, offset: int) -> dict:
-    if not offset or snapshot.get("kind") == "status":
+    if not offset or snapshot.get("kind"):
         return snapshot
     return dict(snapshot, start=snapshot["start"] + offset, stop=snapshot["stop"] + offset,
                 rows=[dict(row, position=row["position"] + offset) for row in snapshot["rows"]])
@@ -658,13 +709,14 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
         new_version = _claim(db, document_id, version)
         step = _step_of(db, document_id, _entry_to_replay(db, document_id, undo, user, seq))
         head, summary = step[0], _step_summary(db, document_id, step)
-        span, statuses, focus, stamp = None, (), None, store.now()
+        span, statuses, scores, focus, stamp = None, (), (), None, store.now()
         for entry in (reversed(step) if undo else step):
-            entry_span, entry_statuses = _replay_entry(
+            entry_span, entry_statuses, entry_scores = _replay_entry(
                 db, document_id, dict(entry, summary=summary), undo, user, stamp,
                 skip={member["id"] for member in step})
             span = _then(span, entry_span)
             statuses += entry_statuses
+            scores += entry_scores
             if entry is head and entry_span is not None and \
                     entry_span.stop_after > entry_span.start:  # the row put back, not what
                 focus = _link_at(db, document_id, entry_span.start)["id"]  # a later edit moved
@@ -677,29 +729,30 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
         focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
                   f"{verb}: {summary[0].lower()}{summary[1:]} (change by {head['user']})",
-                  span, focus, head["seq"], statuses)
+                  span, focus, head["seq"], statuses, scores=scores)
 
 
 def _replay_entry(db, document_id: int, entry: dict, undo: bool, user: str, stamp: str,
-                  skip: set[int]) -> tuple[Span | None, tuple[dict, ...]]:
-    """Undo or redo one history entry; what it moved and the review columns it set."""
+                  skip: set[int]) -> tuple[Span | None, tuple[dict, ...], tuple[dict, ...]]:
+    """Undo or redo one history entry; what it moved, the review columns and the scores
+    it set."""
     before, after = json.loads(entry["before"]), json.loads(entry["after"])
     target, current = (before, after) if undo else (after, before)
     offsets, changed = _locate(db, document_id, current, target)
     if changed:
         raise _blocked(db, document_id, entry, changed, undo, skip)
-    stops = {(r["table"], r["side"]): r.get("stop") for r in current}
+    stops = {(r["table"], r["side"]): r.get("stop") for r in current if not r.get("kind")}
     target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
     stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
              for key, stop in stops.items()}
     for snapshot in target:
-        _apply(db, document_id, snapshot, stops[(snapshot["table"], snapshot["side"])])
+        _apply(db, document_id, snapshot, stops.get((snapshot["table"], snapshot["side"])))
     db.execute(
         "update history set state = ?, undone_by = ?, undone_at = ? where id = ?",
         [UNDONE if undo else DONE, user if undo else None, stamp if undo else None,
          entry["id"]],
     )
-    return _links_span(target, stops), _statuses(target)
+    return _links_span(target, stops), _statuses(target), _rescores(target)
 
 
 def _then(first: Span | None, second: Span | None) -> Span | None:
@@ -717,11 +770,10 @@ def followed_by(first: Change, then: Change) -> Change:
     the rows both moved, the latest version, and the rows the second one created."""
     if then.seq is None:
         return replace(first, changed_links=first.changed_links + then.changed_links)
-    new = len(then.changed_links)
-    summary = first.summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
+    summary = _and_realigned(first.summary, len(then.changed_links))
     return Change(then.version, first.op, summary, _then(first.links, then.links),
                   first.focus_link, first.seq, first.statuses + then.statuses,
-                  first.changed_links + then.changed_links)
+                  first.changed_links + then.changed_links, first.scores + then.scores)
 
 
 def realign_after(db, document_id: int, change: Change, embedder: Embedder,
@@ -776,7 +828,7 @@ def _step_of(db, document_id: int, entry: dict) -> list[dict]:
 def _created_rows(entry: dict) -> int:
     """How many links an entry created (a re-alignment's new rows)."""
     ids = {column: {row["id"] for snapshot in json.loads(entry[column])
-                    if snapshot["table"] == "links" and snapshot.get("kind") != "status"
+                    if snapshot["table"] == "links" and not snapshot.get("kind")
                     for row in snapshot["rows"]} for column in ("before", "after")}
     return len(ids["after"] - ids["before"])
 
@@ -784,9 +836,8 @@ def _created_rows(entry: dict) -> int:
 def _step_summary(db, document_id: int, step: Sequence[dict]) -> str:
     """What a step did, said once: the change, and how many rows its re-alignment made."""
     head = step[0]
-    summary = head["summary"] or head["op"]
-    new = sum(_created_rows(entry) for entry in step[1:])
-    return summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
+    return _and_realigned(head["summary"] or head["op"],
+                          sum(_created_rows(entry) for entry in step[1:]))
 
 
 def undo(db, document_id: int, *, user: str | None = None, version: int | None = None,
@@ -813,17 +864,31 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
         "from history where document_id = ? and joins is null order by seq desc limit ?",
         [document_id, limit],
     ))
-    return [_with_joined(db, document_id, step) for step in steps]
+    created: dict[int, int] = {}
+    if steps:  # one query for the entries that join the steps listed
+        for joins, before, after in db.execute(
+                "select joins, before, after from history where document_id = ? and seq > ? "
+                "and joins is not null", [document_id, steps[-1]["seq"]]):
+            created[joins] = created.get(joins, 0) + _created_rows(
+                {"before": before, "after": after})
+    return [_said_with_rows(step, created.get(step["seq"], 0)) for step in steps]
+
+
+def _said_with_rows(step: dict, new: int) -> dict:
+    step["summary"] = _and_realigned(step["summary"], new)
+    return step
+
+
+def _and_realigned(summary: str, new: int) -> str:
+    """A correction's summary, with the rows its re-alignment created, if any."""
+    return summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
 
 
 def _with_joined(db, document_id: int, step: dict) -> dict:
-    joined = [dict(zip(("before", "after"), row, strict=True)) for row in db.execute(
+    joined = [{"before": before, "after": after} for before, after in db.execute(
         "select before, after from history where document_id = ? and joins = ?",
         [document_id, step["seq"]])]
-    new = sum(_created_rows(entry) for entry in joined)
-    if new:
-        step["summary"] = f"{step['summary']}, and re-aligned {new} row{'s' * (new != 1)}"
-    return step
+    return _said_with_rows(step, sum(_created_rows(entry) for entry in joined))
 
 
 def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
@@ -1070,7 +1135,7 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
         rows = edit.statuses(0, 1 << 62, store.AUTO, min_score=threshold)
         if not rows:
             raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
-        scores = _scores(edit.db, [row["id"] for row in rows])
+        scores = _link_scores(edit.db, [row["id"] for row in rows])
         expected = expected_errors([{"status": store.AUTO, "score": scores[row["id"]]}
                                     for row in rows])
         edit.set_statuses([edit.touched(row, store.CONFIRMED) for row in rows])
@@ -1080,7 +1145,7 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
     return run(db, document_id, "confirm_above", work, user=user, version=version)
 
 
-def _scores(db, link_ids: Sequence[int]) -> dict[int, float | None]:
+def _link_scores(db, link_ids: Sequence[int]) -> dict[int, float | None]:
     scores: dict[int, float | None] = {}
     for start in range(0, len(link_ids), 900):
         chunk = list(link_ids[start : start + 900])

@@ -84,6 +84,7 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
         "version": change.version, "op": change.op, "summary": change.summary,
         "focus_link": change.focus_link, "links": None, "pairs": [], "shifts": [],
         "statuses": list(change.statuses), "realigned": list(change.changed_links),
+        "scores": list(change.scores),
         **_counts(db, document_id), **review_state(db, document_id),
     }
     if change.links is not None:
