@@ -30,6 +30,7 @@ from workbench.embed import Embedder, ModelLoadError, with_cache
 from workbench.pipeline import document_anchors
 from workbench.review_order import expected_errors
 from workbench.status import Status
+from workbench.store import steps as store_steps
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = tuple(Status)
@@ -206,8 +207,7 @@ STATUS_COLUMNS = ("status", "updated", "updated_by")
 def _apply(db, document_id: int, snapshot: dict, stop_now: int | None) -> None:
     """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`."""
     if snapshot.get("kind") == "score":
-        db.conn.executemany("update links set score = ? where id = ? and document_id = ?",
-                            [[row["score"], row["id"], document_id] for row in snapshot["rows"]])
+        store_steps.set_scores(db, document_id, snapshot["rows"])
         return
     if snapshot.get("kind") == "status":
         db.conn.executemany(
@@ -720,8 +720,7 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
             if entry is head and entry_span is not None and \
                     entry_span.stop_after > entry_span.start:  # the row put back, not what
                 focus = _link_at(db, document_id, entry_span.start)["id"]  # a later edit moved
-        if focus is not None and not db.execute(
-                "select 1 from links where id = ?", [focus]).fetchone():
+        if focus is not None and not store_steps.link_exists(db, focus):
             focus = _link_at(db, document_id, span.start)["id"] \
                 if span is not None and span.stop_after > span.start else None
     verb = "Undid" if undo else "Redid"
@@ -801,8 +800,7 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
 def _joinable(db, document_id: int, seq: int, user: str) -> int:
     """The change a new entry of `user` may complete: their own, not undone (its first
     entry, if `seq` itself completes another)."""
-    row = db.execute("select user, state, joins from history where document_id = ? and "
-                     "seq = ?", [document_id, seq]).fetchone()
+    row = store_steps.entry_owner(db, document_id, seq)
     if row is None:
         raise NotFound(f"there is no change {seq} in this document's history")
     owner, state, joins = row
@@ -818,11 +816,7 @@ def _step_of(db, document_id: int, entry: dict) -> list[dict]:
     """The entries undone and redone together with `entry`: the change that starts its
     step, then those that join it, in order (only those in `entry`'s state)."""
     seq = entry["seq"] if entry.get("joins") is None else entry["joins"]
-    cursor = db.execute(
-        "select * from history where document_id = ? and (seq = ? or joins = ?) and state = ? "
-        "order by seq", [document_id, seq, seq, entry["state"]])
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor] or [entry]
+    return store_steps.step_entries(db, document_id, seq, entry["state"]) or [entry]
 
 
 def _created_rows(entry: dict) -> int:
@@ -866,11 +860,8 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
     ))
     created: dict[int, int] = {}
     if steps:  # one query for the entries that join the steps listed
-        for joins, before, after in db.execute(
-                "select joins, before, after from history where document_id = ? and seq > ? "
-                "and joins is not null", [document_id, steps[-1]["seq"]]):
-            created[joins] = created.get(joins, 0) + _created_rows(
-                {"before": before, "after": after})
+        for joined in store_steps.joined_after(db, document_id, steps[-1]["seq"]):
+            created[joined["joins"]] = created.get(joined["joins"], 0) + _created_rows(joined)
     return [_said_with_rows(step, created.get(step["seq"], 0)) for step in steps]
 
 
@@ -885,9 +876,7 @@ def _and_realigned(summary: str, new: int) -> str:
 
 
 def _with_joined(db, document_id: int, step: dict) -> dict:
-    joined = [{"before": before, "after": after} for before, after in db.execute(
-        "select before, after from history where document_id = ? and joins = ?",
-        [document_id, step["seq"]])]
+    joined = store_steps.joined_snapshots(db, document_id, step["seq"])
     return _said_with_rows(step, sum(_created_rows(entry) for entry in joined))
 
 
@@ -903,9 +892,7 @@ def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
     event = rows.pop()
     joins = event.pop("joins")
     if joins is not None:
-        event = next(iter(db.query(
-            "select seq, op, summary, user, time, state, undone_by, undone_at, focus_link "
-            "from history where document_id = ? and seq = ?", [document_id, joins])), event)
+        event = store_steps.shown_entry(db, document_id, joins) or event
     return _with_joined(db, document_id, event)
 
 
@@ -1135,7 +1122,7 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
         rows = edit.statuses(0, 1 << 62, store.AUTO, min_score=threshold)
         if not rows:
             raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
-        scores = _link_scores(edit.db, [row["id"] for row in rows])
+        scores = store_steps.link_scores(edit.db, [row["id"] for row in rows])
         expected = expected_errors([{"status": store.AUTO, "score": scores[row["id"]]}
                                     for row in rows])
         edit.set_statuses([edit.touched(row, store.CONFIRMED) for row in rows])
@@ -1143,15 +1130,6 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
                 f"{threshold:.2f} or more (about {expected:.1f} expected wrong)", None)
 
     return run(db, document_id, "confirm_above", work, user=user, version=version)
-
-
-def _link_scores(db, link_ids: Sequence[int]) -> dict[int, float | None]:
-    scores: dict[int, float | None] = {}
-    for start in range(0, len(link_ids), 900):
-        chunk = list(link_ids[start : start + 900])
-        scores.update(db.execute(f"select id, score from links where id in "
-                                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    return scores
 
 
 def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,

@@ -579,11 +579,3 @@ class SqliteEmbeddingCache:
                 ],
                 pk=("model", "key"),
             )
-
-
-def review_rows(db: sqlite_utils.Database, document_id: int) -> list[dict]:
-    """Each link's id, status and score, in order: what `workbench.review_order` reads (and
-    no more: it runs after every edit of a long document)."""
-    return [{"id": link_id, "status": status, "score": score} for link_id, status, score in
-            db.execute("select id, status, score from links where document_id = ? "
-                       "order by position", [document_id])]

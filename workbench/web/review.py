@@ -28,6 +28,7 @@ from workbench.embed import (
 from workbench.review_order import expected_errors, review_order
 from workbench.review_scorer import StoredRowScorer
 from workbench.status import REVIEWED, Status, sql_list
+from workbench.store import steps as store_steps
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
@@ -101,7 +102,7 @@ def review_state(db, document_id: int) -> dict:
     """What is left to review: the automatic rows, how many of them are likely wrong (the
     sum of 1 − confidence), and their ids in the order to look at them (the editor's
     "least confident" jump follows it, so a better order changes the editor too)."""
-    rows = store.review_rows(db, document_id)
+    rows = store_steps.review_rows(db, document_id)
     return {"unreviewed": sum(row["status"] == Status.AUTO for row in rows),
             "expected_errors": round(expected_errors(rows), 3),
             "review_order": review_order(rows)}
