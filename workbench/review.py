@@ -781,8 +781,8 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
     it as one undo step (`realign_around` with `joins`); both as one change.
 
     The correction stands whatever happens next: if a colleague changed the document in
-    between, it was finished meanwhile, or no model can embed, the answer says the rows
-    around it were not re-aligned, and why."""
+    between, it was finished meanwhile, the database stayed busy or no model can embed,
+    the answer says the rows around it were not re-aligned, and why."""
     if change.seq is None or change.links is None:
         return change
     span = change.links
@@ -791,7 +791,7 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
     try:
         follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
                                    version=change.version, joins=change.seq)
-    except (Conflict, DocumentFinished, NotFound, ModelLoadError) as error:
+    except (Conflict, DocumentFinished, NotFound, ModelLoadError, store.DatabaseBusy) as error:
         return replace(change, summary=f"{change.summary} (the rows around it were not "
                                        f"re-aligned: {error})")
     return followed_by(change, follow_up)
