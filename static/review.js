@@ -27,6 +27,22 @@
   var gotoEl = document.getElementById("goto");
   var filterEl = document.getElementById("filter");
   var canvas = document.getElementById("map");
+  var thresholdEl = document.getElementById("confirm-threshold");
+  var realignToggle = document.getElementById("realign-toggle");
+
+  // Re-align around each correction: on unless the translator turned it off (remembered).
+  var REALIGN_KEY = "workbench.realignAfterCorrections", THRESHOLD_KEY = "workbench.confirmThreshold";
+  var realignOn = readSetting(REALIGN_KEY) !== "off";
+  // The server's order of the unconfirmed rows to look at (least confident first today).
+  var reviewOrder = state.review.review_order;
+
+  function readSetting(key) {
+    try { return localStorage.getItem(key); } catch (error) { return null; }
+  }
+
+  function writeSetting(key, value) {
+    try { localStorage.setItem(key, value); } catch (error) { /* private mode: not kept */ }
+  }
 
   // Undo is per translator: what this page's user can undo and redo (their own changes).
   function undoCounts(st) {
@@ -133,9 +149,10 @@
   var NO_ROWS = '<p class="no-rows">This document has no pairs yet: press ' +
     "<kbd>Shift</kbd>+<kbd>R</kbd> (Re-align) to align it.</p>";
   var NEEDS_NO_ROW = ["undo", "redo", "realign", "history", "history-close", "help", "help-close",
-                      "finish", "reopen"];
+                      "finish", "reopen", "toggle-realign"];
   var LOCKED_WHEN_FINISHED = ["confirm", "confirm-through", "merge-up", "merge-down", "split",
-    "shift-up", "shift-down", "insert-empty", "edit", "exclude", "undo", "redo", "realign"];
+    "shift-up", "shift-down", "insert-empty", "edit", "exclude", "undo", "redo", "realign",
+    "confirm-above"];
 
   function runAction(name) {
     if (state.document.finished && LOCKED_WHEN_FINISHED.indexOf(name) >= 0) {
@@ -229,9 +246,97 @@
     document.getElementById("progress-text").textContent =
       "Reviewed " + reviewed + " / " + toReview + " (" + Math.floor(share * 100) + "%)" +
       (excluded ? " · " + excluded + " not for translation" : "");
+    showConfidence();
     document.getElementById("undo-button").disabled = !counts.undo;
     document.getElementById("redo-button").disabled = !counts.redo;
     drawMap();
+  }
+
+  // --- confidence: the errors to expect among the unconfirmed rows -----------------------
+
+  // How likely a row is wrong: 1 − confidence (a row without a score counts as wrong),
+  // as the server's `expected_errors` counts it.
+  function doubt(p) {
+    return p.score === null || p.score === undefined ? 1 : 1 - p.score;
+  }
+
+  function threshold() {
+    var x = Number(String(thresholdEl.value).replace(",", "."));
+    return thresholdEl.value !== "" && x >= 0 && x <= 1 ? x : null;
+  }
+
+  // What "confirm everything above X" would do: the rows it confirms, the errors among them.
+  function aboveThreshold(x) {
+    var rows = 0, errors = 0;
+    pairs.forEach(function (p) {
+      if (p.status === "auto" && p.score !== null && p.score !== undefined && p.score >= x) {
+        rows++;
+        errors += doubt(p);
+      }
+    });
+    return { rows: rows, errors: errors };
+  }
+
+  function showConfidence() {
+    var left = 0, errors = 0;
+    pairs.forEach(function (p) { if (p.status === "auto") { left++; errors += doubt(p); } });
+    document.getElementById("expected-errors").textContent = left
+      ? "≈ " + errors.toFixed(1) + " wrong among " + left + " unconfirmed" : "Nothing left to confirm";
+    var x = threshold(), button = document.getElementById("confirm-above-button");
+    if (x === null) {
+      button.textContent = "✓";
+      button.title = "Type a threshold between 0 and 1 first";
+      return;
+    }
+    var above = aboveThreshold(x);
+    button.textContent = "✓ " + above.rows + " rows, expecting about " + above.errors.toFixed(1) +
+      " errors";
+    button.title = "Confirm everything above " + x.toFixed(2) + ": " + above.rows +
+      " unconfirmed rows, expecting about " + above.errors.toFixed(1) + " errors among them " +
+      "(Shift+A; one Ctrl+Z undoes it)";
+  }
+
+  function confirmAbove() {
+    var x = threshold();
+    if (x === null) { say("Type a threshold between 0 and 1 first (for example 0.9).", true); return; }
+    if (!aboveThreshold(x).rows) {
+      say("No unconfirmed row scores " + x.toFixed(2) + " or more.", true);
+      return;
+    }
+    return send("/confirm-above", { threshold: x }).then(function (done) {
+      if (done) say(done.summary + ". Ctrl+Z undoes it.");
+    });
+  }
+
+  function showRealignToggle() {
+    realignToggle.setAttribute("aria-pressed", realignOn ? "true" : "false");
+    realignToggle.textContent = "⟳ After corrections: " + (realignOn ? "on" : "off");
+  }
+
+  function toggleRealign() {
+    realignOn = !realignOn;
+    writeSetting(REALIGN_KEY, realignOn ? "on" : "off");
+    showRealignToggle();
+    say(realignOn ? "Each correction now re-aligns the unconfirmed rows around it (r turns it off)."
+      : "Corrections no longer re-align the rows around them (r turns it on again).");
+  }
+
+  // Send a correction; with re-alignment on, the server then re-aligns its neighbours, in
+  // the same undo step, and names the rows that changed so that the page can flag them.
+  function correct(path, body) {
+    return send(path, Object.assign({}, body || {}, realignOn ? { realign: true } : {}));
+  }
+
+  function flagRealigned(ids) {
+    ids.forEach(function (id) {
+      var i = index.get(id);
+      if (i === undefined) return;
+      var el = rowEl(i);
+      el.classList.remove("realigned");
+      void el.offsetWidth;
+      el.classList.add("realigned");
+      setTimeout(function () { el.classList.remove("realigned"); }, 2600);
+    });
   }
 
   // --- selection and navigation ---------------------------------------------------
@@ -298,14 +403,16 @@
     }
   }
 
-  // The least confident unconfirmed row; pressed again there, the next least confident.
+  // The unconfirmed row to look at first, in the server's order (least confident first;
+  // every change's answer brings it up to date); pressed again there, the next one.
   var lastLeastId = null;
   function leastConfident() {
     var order = [];
-    pairs.forEach(function (p, i) { if (p.status === "auto") order.push(i); });
+    reviewOrder.forEach(function (id) {
+      var i = index.get(id);
+      if (i !== undefined && pairs[i].status === "auto") order.push(i);
+    });
     if (!order.length) { say("Every row is reviewed."); return; }
-    var sc = function (i) { var s = pairs[i].score; return s === null || s === undefined ? -1 : s; };
-    order.sort(function (a, b) { return sc(a) - sc(b) || a - b; });
     // pressed again on the row it chose: the translator skips it, so go one further
     var at = pairs[cur].id === lastLeastId ? order.indexOf(cur) : -1;
     var next = order[(at + 1) % order.length];
@@ -444,6 +551,7 @@
         return null;
       }
       applyChange(answer.data);
+      if (answer.data.realigned) flagRealigned(answer.data.realigned);
       refreshMapAfter(answer.data.op);
       var nag = !window.workbenchUser() && !askedForName;
       askedForName = askedForName || nag;
@@ -462,6 +570,7 @@
   function applyChange(change) {
     if (change.links) clearRange();  // rows moved: the range no longer means the same rows
     version = change.version;
+    if (change.review_order) reviewOrder = change.review_order;
     counts.undo = change.undo;
     counts.redo = change.redo;
     var span = change.links;
@@ -482,8 +591,26 @@
         : (index.has(keepId) ? index.get(keepId) : span.start);
       select(target);
     }
+    if (change.scores && change.scores.length) applyScores(change.scores);
     if (change.statuses.length) applyStatuses(change);
     updateProgress();
+  }
+
+  // Rows a re-alignment only re-scored (outside the rows it reshaped): new score, same row.
+  function applyScores(rows) {
+    rows.forEach(function (row) {
+      var i = index.get(row.id);
+      if (i === undefined) return;
+      var pair = pairs[i];
+      pair.score = row.score;
+      var el = rowEl(i);
+      el.classList.remove("high", "mid", "low", "none");
+      el.classList.add(level(pair));
+      el.style.setProperty("--conf", rowColour(pair));
+      el.querySelector(".score").textContent = pair.score === null || pair.score === undefined ||
+        pair.status === "excluded" ? "–" : pair.score.toFixed(2);
+    });
+    applyFilter();
   }
 
   // Only the review status of some rows changed: update them where they stand.
@@ -520,6 +647,7 @@
       pairs = state.pairs;
       version = state.document.version;
       counts = undoCounts(state);
+      reviewOrder = state.review.review_order;
       reindex();
       if (index.has(keepId)) cur = index.get(keepId);
       clearRange();
@@ -655,16 +783,18 @@
                   { status: p.status === "excluded" ? "auto" : "excluded" });
     },
     "confirm-through": function () { return send("/links/" + current().id + "/confirm-through"); },
-    "merge-up": function () { return send("/links/" + current().id + "/merge", { direction: "up" }); },
-    "merge-down": function () { return send("/links/" + current().id + "/merge", { direction: "down" }); },
-    "split": function () { return send("/links/" + current().id + "/split"); },
+    "merge-up": function () { return correct("/links/" + current().id + "/merge", { direction: "up" }); },
+    "merge-down": function () { return correct("/links/" + current().id + "/merge", { direction: "down" }); },
+    "split": function () { return correct("/links/" + current().id + "/split"); },
     "shift-up": function () {
-      return send("/links/" + current().id + "/shift", { side: side, direction: "up" });
+      return correct("/links/" + current().id + "/shift", { side: side, direction: "up" });
     },
     "shift-down": function () {
-      return send("/links/" + current().id + "/shift", { side: side, direction: "down" });
+      return correct("/links/" + current().id + "/shift", { side: side, direction: "down" });
     },
-    "insert-empty": function () { return send("/links/" + current().id + "/insert-empty", { side: side }); },
+    "insert-empty": function () { return correct("/links/" + current().id + "/insert-empty", { side: side }); },
+    "confirm-above": confirmAbove,
+    "toggle-realign": toggleRealign,
     "edit": function () { startEdit(cur, side); },
     "undo": function () { return send("/undo"); },
     "redo": function () { return send("/redo"); },
@@ -917,7 +1047,7 @@
   // One sentence's new text, with the text the translator started from: if a colleague
   // saved that sentence meanwhile, the server's refusal shows both versions.
   function saveText(sentence, text) {
-    return send("/sentences/" + sentence.id + "/text", { text: text, base: sentence.text }).then(Boolean);
+    return correct("/sentences/" + sentence.id + "/text", { text: text, base: sentence.text }).then(Boolean);
   }
 
   function editCommand(command, area) {
@@ -948,11 +1078,11 @@
       if (!ok) { keepEditing(typed); return null; }
       if (command === "split") {
         var head = text.slice(0, offset).replace(/\s+/g, " ").replace(/^\s+/, "");
-        return send("/sentences/" + sentence.id + "/split", { offset: head.length }).then(function (done) {
+        return correct("/sentences/" + sentence.id + "/split", { offset: head.length }).then(function (done) {
           if (!done) keepEditing(typed);
         });
       } else if (command === "join") {
-        return send("/sentences/" + sentence.id + "/join").then(function (done) {
+        return correct("/sentences/" + sentence.id + "/join").then(function (done) {
           if (!done) keepEditing(typed);
         });
       }
@@ -1219,6 +1349,20 @@
     rowsEl.focus({ preventScroll: true });
   });
   filterEl.addEventListener("keydown", function (event) { event.stopPropagation(); });
+  thresholdEl.value = readSetting(THRESHOLD_KEY) || thresholdEl.value;
+  thresholdEl.addEventListener("input", function () {
+    if (threshold() !== null) writeSetting(THRESHOLD_KEY, thresholdEl.value);
+    showConfidence();
+  });
+  thresholdEl.addEventListener("keydown", function (event) {
+    event.stopPropagation();
+    if (event.key === "Enter") {
+      event.preventDefault();
+      rowsEl.focus({ preventScroll: true });
+      queueOrRun(function () { runAction("confirm-above"); });
+    }
+    if (event.key === "Escape") rowsEl.focus({ preventScroll: true });
+  });
 
   function act(name) { return function () { runAction(name); }; }
 
@@ -1231,6 +1375,8 @@
     "i": act("insert-empty"), "e": act("edit"), "F2": act("edit"),
     "n": act("next-unconfirmed"), "p": act("prev-unconfirmed"),
     "l": act("least-confident"), "R": act("realign"), "?": act("help"),
+    "r": act("toggle-realign"), "A": act("confirm-above"),
+    "t": function () { thresholdEl.focus(); thresholdEl.select(); },
     "h": act("history"),
     "g": function () { gotoEl.focus(); }, "/": function () { searchEl.focus(); searchEl.select(); },
     "f": function () { setFilter(FILTERS[(FILTERS.indexOf(filter) + 1) % FILTERS.length]); },
@@ -1287,6 +1433,7 @@
 
   var ready = false;
   showFinished();
+  showRealignToggle();
   renderInTwoSteps(function () {
     ready = true;
     performance.mark("all-rows-rendered");

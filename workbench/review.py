@@ -26,11 +26,13 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, align
-from workbench.embed import Embedder, with_cache
+from workbench.embed import Embedder, ModelLoadError, with_cache
 from workbench.pipeline import document_anchors
+from workbench.review_order import expected_errors
 from workbench.status import Status
 from workbench.store import edits
 from workbench.store import history as recorded
+from workbench.store import steps as store_steps
 from workbench.store.edits import STATUS_COLUMNS
 from workbench.store.history import DONE, UNDONE
 
@@ -165,6 +167,8 @@ class Change:
     """Links whose review columns alone changed: id, status, updated, updated_by."""
     changed_links: tuple[int, ...] = ()
     """Links a follow-up re-alignment created (`realign_around`), for the page to flag."""
+    scores: tuple[dict, ...] = ()
+    """Links whose score alone changed (a re-alignment refreshed it): id, score."""
 
 
 # --- one edit = one transaction --------------------------------------------------
@@ -194,13 +198,16 @@ class Edit:
         self.regions.append(Region("sentences", side, start, start + len(rows), before=rows))
         return [dict(row) for row in rows]
 
-    def statuses(self, start: int, stop: int, status: str | None = None) -> list[dict]:
-        """The review columns of the links start..stop (only those with `status`, if given).
+    def statuses(self, start: int, stop: int, status: str | None = None,
+                 min_score: float | None = None) -> list[dict]:
+        """The review columns of the links start..stop (only those with `status`, and a
+        score of at least `min_score`, if given).
 
         Status changes need no region: the rows are patched in place, which keeps
         confirming a whole long document as quick as confirming one row.
         """
-        rows = edits.link_statuses(self.db, self.document_id, max(start, 0), stop, status)
+        rows = edits.link_statuses(self.db, self.document_id, max(start, 0), stop, status,
+                                   min_score)
         self.status_before = rows
         self.status_after = rows
         return [dict(row) for row in rows]
@@ -257,7 +264,7 @@ def _status_json(rows: list[dict]) -> dict:
 def _links_span(regions: Sequence[dict], stops: dict) -> Span | None:
     links_region, shifts = None, []
     for region in regions:
-        if region.get("kind") == "status":
+        if region.get("kind"):
             continue
         stop_from = stops[(region["table"], region["side"])]
         if region["table"] == "links":
@@ -325,15 +332,18 @@ def run(
     user: str | None = None,
     version: int | None = None,
     scorer: Scorer | None = None,
+    joins: int | None = None,
 ) -> Change:
     """Run `work(edit) -> (summary, focus_link_id)` as one recorded, undoable edit.
 
     With a `scorer`, links the edit reshapes get a new confidence; without one they
     have none (shown as "–") rather than a score that no longer describes them.
+    With `joins`, the edit completes that change of the user's (a re-alignment after a
+    correction): undo, redo and the history treat both as one step.
     """
     user = (user or "").strip() or ANONYMOUS
     try:
-        return _run_recorded(db, document_id, op, work, user, version, scorer)
+        return _run_recorded(db, document_id, op, work, user, version, scorer, joins)
     except _NothingChanged as unchanged:
         return Change(unchanged.version, op, unchanged.summary, None, None)
 
@@ -352,34 +362,43 @@ def _unchanged(edit: Edit) -> bool:
 
 
 def _run_recorded(db, document_id: int, op: str, work, user: str, version: int | None,
-                  scorer: Scorer | None) -> Change:
+                  scorer: Scorer | None, joins: int | None = None) -> Change:
     for _ in range(EMBEDDING_ROUNDS):
         try:
-            return _run_once(db, document_id, op, work, user, version, scorer)
+            return _run_once(db, document_id, op, work, user, version, scorer, joins=joins)
         except NeedsEmbedding as needed:  # rolled back; embed without holding the lock
             if not scorer.embed(db, needed.texts):
                 break
-    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True)
+    return _run_once(db, document_id, op, work, user, version, scorer, last_round=True,
+                     joins=joins)
 
 
 def _run_once(db, document_id: int, op: str, work, user: str, version: int | None,
-              scorer: Scorer | None, *, last_round: bool = False) -> Change:
+              scorer: Scorer | None, *, last_round: bool = False,
+              joins: int | None = None) -> Change:
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
+        if joins is not None:
+            joins = _joinable(db, document_id, joins, user)
         edit = Edit(db, document_id, user, new_version)
         summary, focus = work(edit)
         if _unchanged(edit):  # no undo step, no new version, the page keeps its selection
             raise _NothingChanged(new_version - 1, f"{summary}: nothing changed")
-        before, after, stops = [], [], {}
+        before, after, stops, rescored = [], [], {}, []
         for region in edit.regions:
             if region.after is None:
                 region.after, region.stop_after = region.before, region.stop_before
+            if op in ALIGNER_OPS and region.table == "links":
+                rescored += _trim_rescored(region)
             before.append(region.to_json(region.before, region.stop_before))
             after.append(region.to_json(region.after, region.stop_after))
             stops[(region.table, region.side)] = region.stop_before
         if edit.status_after:
             before.append(_status_json(edit.status_before))
             after.append(_status_json(edit.status_after))
+        if rescored:
+            before.append(_scores_json([old for old, _ in rescored]))
+            after.append(_scores_json([new for _, new in rescored]))
         for snapshot in after:
             edits.apply_snapshot(db, document_id, snapshot,
                                  stops.get((snapshot["table"], snapshot["side"])))
@@ -387,9 +406,48 @@ def _run_once(db, document_id: int, op: str, work, user: str, version: int | Non
             _rescore(edit, scorer or _no_score, last_round=last_round)
         recorded.drop_redoable(db, document_id, user)  # a new change ends what you could redo
         seq = recorded.record(db, document_id, op=op, summary=summary, user=user,
-                              time=edit.stamp, focus_link=focus, before=before, after=after)
+                              time=edit.stamp, focus_link=focus, before=before, after=after,
+                              joins=joins)
     return Change(new_version, op, summary, _links_span(after, stops), focus, seq,
-                  _statuses(after))
+                  _statuses(after), scores=_rescores(after))
+
+
+def _trim_rescored(region: Region) -> list[tuple[dict, dict]]:
+    """Narrow a re-alignment's region to the rows it reshaped; the rows at its edges that
+    only got a new score are kept apart, as (old, new) {id, score} pairs patched in place.
+
+    So the step claims only the rows it really changed: a colleague who confirms a row it
+    merely re-scored does not block its undo (which still puts the old score back)."""
+    def same_but_score(old: dict, new: dict) -> bool:
+        return all(old.get(k) == new.get(k) for k in old.keys() | new.keys()
+                   if k not in ("score", "position"))
+
+    before, after = region.before, region.after or []
+    most = min(len(before), len(after))
+    lead = 0
+    while lead < most and same_but_score(before[lead], after[lead]):
+        lead += 1
+    trail = 0
+    while trail < most - lead and same_but_score(before[-1 - trail], after[-1 - trail]):
+        trail += 1
+    edges = list(zip(before[:lead], after[:lead], strict=True)) + list(zip(
+        before[len(before) - trail:], after[len(after) - trail:], strict=True))
+    region.start += lead
+    region.before = before[lead:len(before) - trail]
+    region.after = after[lead:len(after) - trail]
+    region.stop_before = region.start + len(region.before)
+    region.stop_after = region.start + len(region.after)
+    return [({"id": old["id"], "score": old["score"]}, {"id": new["id"], "score": new["score"]})
+            for old, new in edges if old["score"] != new["score"]]
+
+
+def _scores_json(rows: list[dict]) -> dict:
+    return {"table": "links", "side": None, "kind": "score", "rows": rows}
+
+
+def _rescores(snapshots: Sequence[dict]) -> tuple[dict, ...]:
+    return tuple(dict(row) for snapshot in snapshots if snapshot.get("kind") == "score"
+                 for row in snapshot["rows"])
 
 
 def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
@@ -455,6 +513,8 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
     changed: set[tuple[str, int]] = set()
     for snapshot in current:
         table, side, rows = snapshot["table"], snapshot["side"], snapshot["rows"]
+        if snapshot.get("kind") == "score":  # a score may be refreshed in place
+            continue
         if snapshot.get("kind") == "status":
             for row in rows:
                 found = edits.review_columns(db, document_id, row["id"])
@@ -474,7 +534,7 @@ def _locate(db, document_id: int, current: list[dict], target: list[dict]) -> tu
             changed.update((table, row["id"]) for row in [*rows, *now])
         offsets[(table, side)] = offset
     for snapshot in target:
-        if snapshot.get("kind") == "status":
+        if snapshot.get("kind"):
             continue
         table = snapshot["table"]
         leaving = {row["id"] for s in current if s["table"] == table for row in s["rows"]}
@@ -489,11 +549,12 @@ def _touched(entry: dict) -> set[tuple[str, int]]:
             for row in snapshot["rows"]}
 
 
-def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> UndoBlocked:
+def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool,
+             skip: set[int] = frozenset()) -> UndoBlocked:
     """Who changed the rows since `entry` was made (or undone): the latest such change."""
     verb = "undone" if undo else "redone"
     for other in recorded.entries_since(db, document_id, entry):
-        if _touched(other) & changed:
+        if other["id"] not in skip and _touched(other) & changed:
             by = other["undone_by"] if other["state"] == UNDONE else other["user"]
             what = other["summary"] or other["op"]
             when = (other["undone_at"] if other["state"] == UNDONE else other["time"]) or ""
@@ -508,7 +569,7 @@ def _blocked(db, document_id: int, entry: dict, changed: set, undo: bool) -> Und
 
 
 def _shifted(snapshot: dict, offset: int) -> dict:
-    if not offset or snapshot.get("kind") == "status":
+    if not offset or snapshot.get("kind"):
         return snapshot
     return dict(snapshot, start=snapshot["start"] + offset, stop=snapshot["stop"] + offset,
                 rows=[dict(row, position=row["position"] + offset) for row in snapshot["rows"]])
@@ -516,36 +577,134 @@ def _shifted(snapshot: dict, offset: int) -> dict:
 
 def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int | None,
             seq: int | None = None):
+    """Undo (or redo) one step: a change and the changes that join it (its re-alignment),
+    latest first for an undo, in one transaction: all of it, or nothing."""
     user = (user or "").strip() or ANONYMOUS
     with db.atomic():  # one transaction; rolled back if anything raises
         new_version = _claim(db, document_id, version)
-        entry = _entry_to_replay(db, document_id, undo, user, seq)
-        before, after = json.loads(entry["before"]), json.loads(entry["after"])
-        target, current = (before, after) if undo else (after, before)
-        offsets, changed = _locate(db, document_id, current, target)
-        if changed:
-            raise _blocked(db, document_id, entry, changed, undo)
-        stops = {(r["table"], r["side"]): r.get("stop") for r in current}
-        target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
-        stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
-                 for key, stop in stops.items()}
-        for snapshot in target:
-            edits.apply_snapshot(db, document_id, snapshot,
-                                 stops[(snapshot["table"], snapshot["side"])])
-        recorded.mark(db, entry["id"], UNDONE if undo else DONE, user if undo else None,
-                      store.now() if undo else None)
-        span = _links_span(target, stops)
-        focus = None
-        if span is not None and span.stop_after > span.start:  # the row put back, not
-            focus = _link_at(db, document_id, span.start)["id"]  # what a later edit moved there
+        step = _step_of(db, document_id, _entry_to_replay(db, document_id, undo, user, seq))
+        head, summary = step[0], _step_summary(db, document_id, step)
+        span, statuses, scores, focus, stamp = None, (), (), None, store.now()
+        for entry in (reversed(step) if undo else step):
+            entry_span, entry_statuses, entry_scores = _replay_entry(
+                db, document_id, dict(entry, summary=summary), undo, user, stamp,
+                skip={member["id"] for member in step})
+            span = _then(span, entry_span)
+            statuses += entry_statuses
+            scores += entry_scores
+            if entry is head and entry_span is not None and \
+                    entry_span.stop_after > entry_span.start:  # the row put back, not what
+                focus = _link_at(db, document_id, entry_span.start)["id"]  # a later edit moved
+        if focus is not None and not store_steps.link_exists(db, focus):
+            focus = _link_at(db, document_id, span.start)["id"] \
+                if span is not None and span.stop_after > span.start else None
     verb = "Undid" if undo else "Redid"
-    summary = entry["summary"] or entry["op"]
-    statuses = _statuses(target)
     if statuses and focus is None:
         focus = statuses[-1]["id"]
     return Change(new_version, "undo" if undo else "redo",
-                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {entry['user']})",
-                  span, focus, entry["seq"], statuses)
+                  f"{verb}: {summary[0].lower()}{summary[1:]} (change by {head['user']})",
+                  span, focus, head["seq"], statuses, scores=scores)
+
+
+def _replay_entry(db, document_id: int, entry: dict, undo: bool, user: str, stamp: str,
+                  skip: set[int]) -> tuple[Span | None, tuple[dict, ...], tuple[dict, ...]]:
+    """Undo or redo one history entry; what it moved, the review columns and the scores
+    it set."""
+    before, after = json.loads(entry["before"]), json.loads(entry["after"])
+    target, current = (before, after) if undo else (after, before)
+    offsets, changed = _locate(db, document_id, current, target)
+    if changed:
+        raise _blocked(db, document_id, entry, changed, undo, skip)
+    stops = {(r["table"], r["side"]): r.get("stop") for r in current if not r.get("kind")}
+    target = [_shifted(s, offsets.get((s["table"], s["side"]), 0)) for s in target]
+    stops = {key: (stop + offsets.get(key, 0) if stop is not None else None)
+             for key, stop in stops.items()}
+    for snapshot in target:
+        edits.apply_snapshot(db, document_id, snapshot,
+                             stops.get((snapshot["table"], snapshot["side"])))
+    recorded.mark(db, entry["id"], UNDONE if undo else DONE, user if undo else None,
+                  stamp if undo else None)
+    return _links_span(target, stops), _statuses(target), _rescores(target)
+
+
+def _then(first: Span | None, second: Span | None) -> Span | None:
+    """The span of two edits made one after the other, as if they were one."""
+    if first is None or second is None:
+        return first or second
+    start = min(first.start, second.start)
+    stop = max(first.stop_after, second.stop_before)  # after the first edit
+    return Span(start, stop - (first.stop_after - first.stop_before),
+                stop + (second.stop_after - second.stop_before), first.shifts + second.shifts)
+
+
+def followed_by(first: Change, then: Change) -> Change:
+    """A change and the change that completes it (its re-alignment, `joins`) as one answer:
+    the rows both moved, the latest version, and the rows the second one created."""
+    if then.seq is None:
+        return replace(first, changed_links=first.changed_links + then.changed_links)
+    summary = _and_realigned(first.summary, len(then.changed_links))
+    return Change(then.version, first.op, summary, _then(first.links, then.links),
+                  first.focus_link, first.seq, first.statuses + then.statuses,
+                  first.changed_links + then.changed_links, first.scores + then.scores)
+
+
+def realign_after(db, document_id: int, change: Change, embedder: Embedder,
+                  settings: AlignSettings | None = None, *, user: str | None = None) -> Change:
+    """After a correction, re-align the automatic rows around the rows it changed, joined to
+    it as one undo step (`realign_around` with `joins`); both as one change.
+
+    The correction stands whatever happens next: if a colleague changed the document in
+    between, it was finished meanwhile, the database stayed busy or no model can embed,
+    the answer says the rows around it were not re-aligned, and why."""
+    if change.seq is None or change.links is None:
+        return change
+    span = change.links
+    corrected = [row["id"] for row in edits.read_region(db, document_id, "links", None, span.start,
+                                            max(span.stop_after, span.start + 1))]
+    try:
+        follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
+                                   version=change.version, joins=change.seq)
+    except (Conflict, DocumentFinished, NotFound, ModelLoadError, store.DatabaseBusy) as error:
+        return replace(change, summary=f"{change.summary} (the rows around it were not "
+                                       f"re-aligned: {error})")
+    return followed_by(change, follow_up)
+
+
+def _joinable(db, document_id: int, seq: int, user: str) -> int:
+    """The change a new entry of `user` may complete: their own, not undone (its first
+    entry, if `seq` itself completes another)."""
+    row = store_steps.entry_owner(db, document_id, seq)
+    if row is None:
+        raise NotFound(f"there is no change {seq} in this document's history")
+    owner, state, joins = row
+    if owner != user:
+        raise ReviewError(f"change {seq} is not a change of {user}: only its author's "
+                          "follow-up can join it")
+    if state != DONE:
+        raise ReviewError(f"change {seq} is {state}: nothing can join it")
+    return seq if joins is None else joins
+
+
+def _step_of(db, document_id: int, entry: dict) -> list[dict]:
+    """The entries undone and redone together with `entry`: the change that starts its
+    step, then those that join it, in order (only those in `entry`'s state)."""
+    seq = entry["seq"] if entry.get("joins") is None else entry["joins"]
+    return store_steps.step_entries(db, document_id, seq, entry["state"]) or [entry]
+
+
+def _created_rows(entry: dict) -> int:
+    """How many links an entry created (a re-alignment's new rows)."""
+    ids = {column: {row["id"] for snapshot in json.loads(entry[column])
+                    if snapshot["table"] == "links" and not snapshot.get("kind")
+                    for row in snapshot["rows"]} for column in ("before", "after")}
+    return len(ids["after"] - ids["before"])
+
+
+def _step_summary(db, document_id: int, step: Sequence[dict]) -> str:
+    """What a step did, said once: the change, and how many rows its re-alignment made."""
+    head = step[0]
+    return _and_realigned(head["summary"] or head["op"],
+                          sum(_created_rows(entry) for entry in step[1:]))
 
 
 def undo(db, document_id: int, *, user: str | None = None, version: int | None = None,
@@ -565,13 +724,41 @@ def redo(db, document_id: int, *, user: str | None = None, version: int | None =
 
 
 def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> list[dict]:
-    """The latest edits, newest first: who did what, when, and whether it is undone."""
-    return recorded.recent(db, document_id, limit)
+    """The latest steps, newest first: who did what, when, and whether it is undone. A
+    correction and the re-alignment that joins it are one step, said in one line."""
+    steps = recorded.recent(db, document_id, limit)
+    created: dict[int, int] = {}
+    if steps:  # one query for the entries that join the steps listed
+        for joined in store_steps.joined_after(db, document_id, steps[-1]["seq"]):
+            created[joined["joins"]] = created.get(joined["joins"], 0) + _created_rows(joined)
+    return [_said_with_rows(step, created.get(step["seq"], 0)) for step in steps]
+
+
+def _said_with_rows(step: dict, new: int) -> dict:
+    step["summary"] = _and_realigned(step["summary"], new)
+    return step
+
+
+def _and_realigned(summary: str, new: int) -> str:
+    """A correction's summary, with the rows its re-alignment created, if any."""
+    return summary + (f", and re-aligned {new} row{'s' * (new != 1)}" if new else "")
+
+
+def _with_joined(db, document_id: int, step: dict) -> dict:
+    joined = store_steps.joined_snapshots(db, document_id, step["seq"])
+    return _said_with_rows(step, sum(_created_rows(entry) for entry in joined))
 
 
 def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
-    """The latest change or undo of a change (an undo is news to colleagues too)."""
-    return recorded.last_event(db, document_id)
+    """The latest change or undo of a change (an undo is news to colleagues too); a
+    re-alignment that completes a correction is told as that correction's step."""
+    event = recorded.last_event(db, document_id)
+    if event is None:
+        return None
+    joins = event.pop("joins")
+    if joins is not None:
+        event = store_steps.shown_entry(db, document_id, joins) or event
+    return _with_joined(db, document_id, event)
 
 
 def can_undo_redo(db: sqlite_utils.Database, document_id: int,
@@ -761,6 +948,28 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
         return f"Confirmed rows 1–{position + 1} ({len(rows)} changed)", link_id
 
     return run(db, document_id, "confirm_through", work, user=user, version=version)
+
+
+def confirm_above(db, document_id: int, threshold: float, *, user: str | None = None,
+                  version: int | None = None) -> Change:
+    """Confirm every automatic row whose confidence is at least `threshold`, as one step:
+    the translator stops looking where the expected errors left are few enough. Rows
+    without a score (reshaped with no model) are left for a look."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ReviewError(f"the threshold must be between 0 and 1, not {threshold}")
+
+    def work(edit: Edit):
+        rows = edit.statuses(0, 1 << 62, store.AUTO, min_score=threshold)
+        if not rows:
+            raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
+        scores = store_steps.link_scores(edit.db, [row["id"] for row in rows])
+        expected = expected_errors([{"status": store.AUTO, "score": scores[row["id"]]}
+                                    for row in rows])
+        edit.set_statuses([edit.touched(row, store.CONFIRMED) for row in rows])
+        return (f"Confirmed the {len(rows)} automatic row{'s' * (len(rows) != 1)} scoring "
+                f"{threshold:.2f} or more (about {expected:.1f} expected wrong)", None)
+
+    return run(db, document_id, "confirm_above", work, user=user, version=version)
 
 
 def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
@@ -1044,7 +1253,7 @@ def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int,
 
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
-                   version: int | None = None) -> Change:
+                   version: int | None = None, joins: int | None = None) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
@@ -1119,5 +1328,6 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         edit.replace("links", new_rows)
         return f"Re-aligned the rows around the correction ({len(changed)} new)", None
 
-    change = run(db, document_id, "realign_around", work, user=user, version=version)
+    change = run(db, document_id, "realign_around", work, user=user, version=version,
+                 joins=joins)
     return replace(change, changed_links=tuple(changed)) if change.seq else change

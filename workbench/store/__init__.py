@@ -155,6 +155,12 @@ def _add_import_job_user(db: sqlite_utils.Database) -> None:
     db["import_jobs"].add_column("started_by", str)
 
 
+def _add_history_joins(db: sqlite_utils.Database) -> None:
+    """`joins`: the seq of the history entry this one completes (a re-alignment after a
+    correction), so that undo, redo and the history treat both as one step; null otherwise."""
+    db["history"].add_column("joins", int)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_core_tables", _create_core_tables),
     ("0002_ingest_sentence_metadata", _add_sentence_metadata),
@@ -166,6 +172,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_review_finished_documents", _add_document_finished),
     ("0009_import_jobs", _create_import_jobs),
     ("0010_import_job_user", _add_import_job_user),
+    ("0011_history_joins", _add_history_joins),
 ]
 
 

@@ -68,7 +68,13 @@ def apply_snapshot(db: sqlite_utils.Database, document_id: int, snapshot: dict,
                    stop_now: int | None) -> None:
     """Make the region hold `snapshot`'s rows; the region currently ends at `stop_now`.
 
-    Delete the region, shift what follows, insert the other rows (in one batch)."""
+    Delete the region, shift what follows, insert the other rows (in one batch). A
+    "status" or "score" snapshot patches those columns of its links in place."""
+    if snapshot.get("kind") == "score":
+        db.conn.executemany("update links set score = ? where id = ? and document_id = ?",
+                            [[row["score"], row["id"], document_id]
+                             for row in snapshot["rows"]])
+        return
     if snapshot.get("kind") == "status":
         db.conn.executemany(
             "update links set status = ?, updated = ?, updated_by = ? "
@@ -130,14 +136,18 @@ def next_id(db: sqlite_utils.Database, table: str) -> int:
 
 
 def link_statuses(db: sqlite_utils.Database, document_id: int, start: int, stop: int,
-                  status: str | None = None) -> list[dict]:
-    """Id, position and review columns of the links start..stop (only `status` ones)."""
+                  status: str | None = None, min_score: float | None = None) -> list[dict]:
+    """Id, position and review columns of the links start..stop (only `status` ones, and
+    only those scored at least `min_score`)."""
     query = ("select id, position, status, updated, updated_by from links "
              "where document_id = ? and position >= ? and position < ?")
     params: list = [document_id, start, stop]
     if status is not None:
         query += " and status = ?"
         params.append(status)
+    if min_score is not None:
+        query += " and score >= ?"
+        params.append(min_score)
     columns = ("id", "position", *STATUS_COLUMNS)
     return [dict(zip(columns, row, strict=True))
             for row in db.execute(query + " order by position", params)]

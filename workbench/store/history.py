@@ -28,16 +28,18 @@ def drop_redoable(db: sqlite_utils.Database, document_id: int, user: str) -> Non
 
 
 def record(db: sqlite_utils.Database, document_id: int, *, op: str, summary: str, user: str,
-           time: str, focus_link: int | None, before: list[dict], after: list[dict]) -> int:
-    """Add an edit to the document's history; return its sequence number."""
+           time: str, focus_link: int | None, before: list[dict], after: list[dict],
+           joins: int | None = None) -> int:
+    """Add an edit to the document's history; return its sequence number. `joins`: the
+    entry this one completes (a re-alignment after a correction), undone with it."""
     (seq,) = db.execute(
         "select coalesce(max(seq), 0) + 1 from history where document_id = ?", [document_id],
     ).fetchone()
     db.execute(
         "insert into history (document_id, seq, op, summary, user, time, state, "
-        "focus_link, before, after) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "focus_link, before, after, joins) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [document_id, seq, op, summary, user, time, DONE, focus_link,
-         json.dumps(before), json.dumps(after)],
+         json.dumps(before), json.dumps(after), joins],
     )
     return seq
 
@@ -81,24 +83,26 @@ def mark(db: sqlite_utils.Database, entry_id: int, state: str, undone_by: str | 
 
 
 def recent(db: sqlite_utils.Database, document_id: int, limit: int) -> list[dict]:
-    """The latest edits, newest first."""
+    """The latest steps, newest first (an entry that joins another is part of its step)."""
     return list(db.query(
-        f"select {_LISTED} from history where document_id = ? order by seq desc limit ?",
+        f"select {_LISTED} from history where document_id = ? and joins is null "
+        "order by seq desc limit ?",
         [document_id, limit]))
 
 
 def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
-    """The latest change or undo of a change."""
-    return _one(db, f"select {_LISTED} from history where document_id = ? "
+    """The latest change or undo of a change, with the entry it joins (if any)."""
+    return _one(db, f"select {_LISTED}, joins from history where document_id = ? "
                     "order by max(time, coalesce(undone_at, '')) desc, seq desc limit 1",
                 [document_id])
 
 
 def undo_counts(db: sqlite_utils.Database, document_id: int) -> list[tuple[str, str, int]]:
     """(user, state, count): how many changes each user can undo (`done`, their own) and
-    redo (`undone`, those they undid)."""
+    redo (`undone`, those they undid); a correction and its re-alignment count once."""
     return db.execute(
         "select case when state = ? then user else undone_by end, state, count(*) "
-        "from history where document_id = ? and state in (?, ?) group by 1, 2",
+        "from history where document_id = ? and state in (?, ?) and joins is null "
+        "group by 1, 2",
         [DONE, document_id, DONE, UNDONE],
     ).fetchall()

@@ -60,6 +60,7 @@ ENDPOINT_ROLES: dict[str, str] = {
     # review operations
     "review.set_status": REVIEWER,
     "review.confirm_through": REVIEWER,
+    "review.confirm_above": REVIEWER,
     "review.merge": REVIEWER,
     "review.split": REVIEWER,
     "review.shift": REVIEWER,

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 
 from workbench import store
 from workbench.web.db import get_db
+from workbench.web.review import review_state
 
 bp = Blueprint("documents", __name__)
 
@@ -72,4 +73,5 @@ def document(name: str):
 def document_json(name: str):
     document = _document_or_404(name)
     pairs = store.pairs(get_db(), document["id"])
-    return jsonify({"document": document, "pairs": [_pair_json(p) for p in pairs]})
+    return jsonify({"document": document, "pairs": [_pair_json(p) for p in pairs],
+                    "review": review_state(get_db(), document["id"])})

@@ -25,8 +25,11 @@ from workbench.embed import (
     load_embedder,
     text_key,
 )
+from workbench.review_order import expected_errors, review_order
 from workbench.review_scorer import StoredRowScorer
+from workbench.status import Status
 from workbench.store import edits
+from workbench.store import steps as store_steps
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
@@ -51,6 +54,11 @@ def embedder(app: Flask) -> Embedder:
     return app.extensions[EMBEDDER_KEY]
 
 
+def _realign_model() -> Embedder:
+    """The model that re-aligns the rows around a correction: the app's one embedder."""
+    return embedder(current_app)
+
+
 def _scorer(db) -> review.Scorer:
     """Reshaped rows get the aligner's calibrated confidence, computed with the app's model."""
     return StoredRowScorer(embedder(current_app))
@@ -73,8 +81,9 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
     body = {
         "version": change.version, "op": change.op, "summary": change.summary,
         "focus_link": change.focus_link, "links": None, "pairs": [], "shifts": [],
-        "statuses": list(change.statuses),
-        **_counts(db, document_id),
+        "statuses": list(change.statuses), "realigned": list(change.changed_links),
+        "scores": list(change.scores),
+        **_counts(db, document_id), **review_state(db, document_id),
     }
     if change.links is not None:
         span = change.links
@@ -84,6 +93,16 @@ def change_json(db, document_id: int, change: review.Change) -> dict:
         body["shifts"] = [{"side": side, "from": at, "delta": delta}
                           for side, at, delta in span.shifts]
     return body
+
+
+def review_state(db, document_id: int) -> dict:
+    """What is left to review: the automatic rows, how many of them are likely wrong (the
+    sum of 1 − confidence), and their ids in the order to look at them (the editor's
+    "least confident" jump follows it, so a better order changes the editor too)."""
+    rows = store_steps.review_rows(db, document_id)
+    return {"unreviewed": sum(row["status"] == Status.AUTO for row in rows),
+            "expected_errors": round(expected_errors(rows), 3),
+            "review_order": review_order(rows)}
 
 
 def all_pairs_json(db, document_id: int, start: int = 0, stop: int | None = None) -> list[dict]:
@@ -123,6 +142,7 @@ def page_state(document: dict) -> dict:
             "pairs": all_pairs_json(db, document["id"]),
             "undo": review.can_undo_redo(db, document["id"], _user()),
             "undo_by_user": review.undo_counts_by_user(db, document["id"]),
+            "review": review_state(db, document["id"]),
             "api": url_for("documents.document", name=document["name"]),
         }
 
@@ -190,6 +210,20 @@ def _run(name: str, operation, conflict_details=None):
         return jsonify(change_json(db, document["id"], change))
 
 
+def _correct(name: str, operation, conflict_details=None):
+    """`_run` for a correction: with `realign` in the body, the automatic rows around the
+    corrected ones are then re-aligned, in the same undo step."""
+    if not _body().get("realign"):
+        return _run(name, operation, conflict_details)
+
+    def corrected_and_realigned(db, document_id: int, **kw) -> review.Change:
+        change = operation(db, document_id, **kw)
+        return review.realign_after(db, document_id, change, _realign_model(),
+                                    user=kw["user"])
+
+    return _run(name, corrected_and_realigned, conflict_details)
+
+
 @bp.post("/documents/<name>/links/<int:link_id>/status")
 def set_status(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.set_status(
@@ -209,27 +243,34 @@ def confirm_through(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.confirm_through(db, doc, link_id, **kw))
 
 
+@bp.post("/documents/<name>/confirm-above")
+def confirm_above(name: str):
+    """Confirm every automatic row scoring at least `threshold`, in one undoable step."""
+    return _run(name, lambda db, doc, **kw: review.confirm_above(
+        db, doc, _body()["threshold"], **kw))
+
+
 @bp.post("/documents/<name>/links/<int:link_id>/merge")
 def merge(name: str, link_id: int):
-    return _run(name, lambda db, doc, **kw: review.merge(
+    return _correct(name, lambda db, doc, **kw: review.merge(
         db, doc, link_id, _body().get("direction", review.DOWN), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/split")
 def split(name: str, link_id: int):
-    return _run(name, lambda db, doc, **kw: review.split(
+    return _correct(name, lambda db, doc, **kw: review.split(
         db, doc, link_id, scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/shift")
 def shift(name: str, link_id: int):
-    return _run(name, lambda db, doc, **kw: review.shift(
+    return _correct(name, lambda db, doc, **kw: review.shift(
         db, doc, link_id, _field("side"), _field("direction"), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/insert-empty")
 def insert_empty(name: str, link_id: int):
-    return _run(name, lambda db, doc, **kw: review.insert_empty(
+    return _correct(name, lambda db, doc, **kw: review.insert_empty(
         db, doc, link_id, _field("side"), scorer=_scorer(db), **kw))
 
 
@@ -244,7 +285,7 @@ def edit_text(name: str, sentence_id: int):
             db, document_id, sentence_id, yours if isinstance(yours, str) else None,
             base if isinstance(base, str) else None)}
 
-    return _run(name, lambda db, doc, **kw: review.edit_text(
+    return _correct(name, lambda db, doc, **kw: review.edit_text(
         db, doc, sentence_id, _field("text"), scorer=_scorer(db), **kw),
         conflict_details=details)
 
@@ -265,13 +306,13 @@ def text_conflict_json(db, document_id: int, sentence_id: int, yours: str | None
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/split")
 def split_sentence(name: str, sentence_id: int):
-    return _run(name, lambda db, doc, **kw: review.split_sentence(
+    return _correct(name, lambda db, doc, **kw: review.split_sentence(
         db, doc, sentence_id, _field("offset", int), scorer=_scorer(db), **kw))
 
 
 @bp.post("/documents/<name>/sentences/<int:sentence_id>/join")
 def join_sentences(name: str, sentence_id: int):
-    return _run(name, lambda db, doc, **kw: review.join_sentences(
+    return _correct(name, lambda db, doc, **kw: review.join_sentences(
         db, doc, sentence_id, scorer=_scorer(db), **kw))
 
 
@@ -326,6 +367,16 @@ def state(name: str):
     """The editor's whole starting state again: the page reloads it after a conflict."""
     document = _document(name)
     return jsonify(page_state(document))
+
+
+@bp.get("/documents/<name>/review.json")
+def review_json(name: str):
+    """The rows left to review, in the order to look at them, and the errors to expect."""
+    db = get_db()
+    with store.snapshot(db):  # the version and the rows of one moment
+        document = _document(name)
+        return jsonify({"document": name, "version": document["version"],
+                        **review_state(db, document["id"])})
 
 
 @bp.get("/documents/<name>/history.json")

@@ -40,6 +40,21 @@ class EditBody(Body):
     user: Annotated[str, Field(max_length=200)] | None = None
 
 
+class CorrectionBody(EditBody):
+    """An edit that corrects the alignment (merge, split, shift, empty counterpart, text,
+    sentence split or join)."""
+
+    realign: bool = Field(False, description=(
+        "Then re-align the automatic rows around the corrected rows, up to the nearest "
+        "reviewed ones, as part of the same undo step; `realigned` in the answer lists the "
+        "rows it created. The editor page sends true unless the translator turned it off."))
+
+
+class ConfirmAboveBody(EditBody):
+    threshold: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, description=(
+        "Every automatic row scoring at least this is confirmed, as one undo step."))]
+
+
 class StatusBody(EditBody):
     status: Status = "confirmed"
 
@@ -64,27 +79,27 @@ class AcceptBody(Body):
     user: Annotated[str, Field(max_length=200)] | None = None
 
 
-class MergeBody(EditBody):
+class MergeBody(CorrectionBody):
     direction: Direction = "down"
 
 
-class ShiftBody(EditBody):
+class ShiftBody(CorrectionBody):
     side: Side
     direction: Direction
 
 
-class InsertEmptyBody(EditBody):
+class InsertEmptyBody(CorrectionBody):
     side: Side
 
 
-class TextBody(EditBody):
+class TextBody(CorrectionBody):
     text: Annotated[str, Field(max_length=MAX_TEXT)]
     base: Annotated[str, Field(max_length=MAX_TEXT, description=(
         "The text the translator started from: on a conflict, the 409 shows theirs, yours "
         "and this."))] | None = None
 
 
-class SplitSentenceBody(EditBody):
+class SplitSentenceBody(CorrectionBody):
     offset: Annotated[int, Field(ge=0, le=MAX_INTEGER,
                                  description="Where the first sentence ends, in characters.")]
 
@@ -163,12 +178,13 @@ BODIES: dict[str, type[Body]] = {
     "review.set_status": StatusBody,
     "review.confirm_through": EditBody,
     "review.merge": MergeBody,
-    "review.split": EditBody,
+    "review.split": CorrectionBody,
     "review.shift": ShiftBody,
     "review.insert_empty": InsertEmptyBody,
     "review.edit_text": TextBody,
     "review.split_sentence": SplitSentenceBody,
-    "review.join_sentences": EditBody,
+    "review.join_sentences": CorrectionBody,
+    "review.confirm_above": ConfirmAboveBody,
     "review.set_status_range": RangeStatusBody,
     "review.undo": UndoBody,
     "review.redo": UndoBody,
