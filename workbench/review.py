@@ -25,9 +25,9 @@ from typing import Protocol
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, align
-from workbench.embed import Embedder, with_cache
-from workbench.pipeline import document_anchors
+from workbench.align import AlignSettings
+from workbench.aligning import DocumentMissing, StaleVersion, plan_alignment
+from workbench.embed import Embedder
 from workbench.status import Status
 
 SIDES = (store.SOURCE, store.TARGET)
@@ -1122,36 +1122,21 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     makes sure nobody changed the document meanwhile. Rows that come out the same
     keep their ids, so links to them stay valid.
     """
-    with store.snapshot(db):  # the version, sentences and links of one moment
-        row = db.execute("select version from documents where id = ?",
-                         [document_id]).fetchone()
-        if row is None:
-            raise NotFound(f"no document with id {document_id}")
-        if version is not None and version != row[0]:
-            raise Conflict(version, row[0])
-        refuse_if_finished(db, document_id)  # before the embedding, which takes a while
-        version = row[0]
-        source = store.sentences(db, document_id, store.SOURCE)
-        target = store.sentences(db, document_id, store.TARGET)
-        stored_links = store.links(db, document_id)
-    source_index = {r["id"]: i for i, r in enumerate(source)}
-    target_index = {r["id"]: j for j, r in enumerate(target)}
-    anchors = [anchor for anchor, _ in document_anchors(
-        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
-    result = align(
-        [r["text"] for r in source], [r["text"] for r in target],
-        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
-        source_paragraphs=[r["paragraph"] for r in source],
-        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
-    )
+    try:
+        planned = plan_alignment(db, document_id, embedder, settings, expected_version=version)
+    except DocumentMissing as error:
+        raise NotFound(str(error)) from error
+    except StaleVersion as error:
+        raise Conflict(error.expected, error.current) from error
+    except store.DocumentFinished as error:
+        raise DocumentFinished.from_store(error) from error
 
     def work(edit: Edit):
         rows = edit.links(0, 1 << 62)
         previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r for r in rows}
         new_rows, changed = [], 0
-        for link in result:
-            source_ids = [source[i]["id"] for i in link.source]
-            target_ids = [target[j]["id"] for j in link.target]
+        for link in planned.links:
+            source_ids, target_ids = planned.sentence_ids(link)
             old = previous.get((tuple(source_ids), tuple(target_ids)))
             if old is not None and old["status"] != store.AUTO:
                 new_rows.append(old)  # an anchor, untouched
@@ -1165,4 +1150,4 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         edit.replace("links", new_rows)
         return f"Re-aligned the unconfirmed rows ({changed} new)", None
 
-    return run(db, document_id, "realign", work, user=user, version=version)
+    return run(db, document_id, "realign", work, user=user, version=planned.version)
