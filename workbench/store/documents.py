@@ -45,11 +45,12 @@ def _insert_sentences(db: sqlite_utils.Database, document_id: int,
     """Insert (side, position, sentence) rows in one statement; return their ids in order."""
     first = _next_id(db, "sentences")
     ids = list(range(first, first + len(placed)))
+    rows = (sentence_row(document_id, side, position, sentence)
+            for side, position, sentence in placed)
     db.conn.executemany(
         _insert_sql("sentences", SENTENCE_COLUMNS),
-        [[row_id, *(sentence_row(document_id, side, position, sentence)[column]
-                    for column in SENTENCE_COLUMNS[1:])]
-         for row_id, (side, position, sentence) in zip(ids, placed, strict=True)],
+        ([row_id, *(row[column] for column in SENTENCE_COLUMNS[1:])]
+         for row_id, row in zip(ids, rows, strict=True)),
     )
     return ids
 

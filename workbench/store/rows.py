@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from workbench.segment import Sentence
 from workbench.status import Status
@@ -31,13 +31,19 @@ def row_sentence(row: Mapping) -> Sentence:
                     tuple(json.loads(notes)) if notes else ())
 
 
+def id_list(ids: Iterable[int]) -> str:
+    """Sentence ids as the JSON list a link row holds (what `json.dumps` writes, built
+    directly: a document's links are written thousands at a time)."""
+    return "[" + ", ".join([str(int(i)) for i in ids]) + "]"
+
+
 def link_row(document_id: int, position: int, link: Mapping, stamp: str) -> dict:
     """A link (`source_ids`, `target_ids`: sentence row ids; `score`, optional `status`,
     `created`, `updated`, `updated_by`, `id`) as its row in `links`."""
     row = {
         "document_id": document_id, "position": position,
-        "source_ids": json.dumps(list(link["source_ids"])),
-        "target_ids": json.dumps(list(link["target_ids"])),
+        "source_ids": id_list(link["source_ids"]),
+        "target_ids": id_list(link["target_ids"]),
         "score": float(link.get("score") or 0.0),
         "status": str(link.get("status") or Status.AUTO),
         "created": link.get("created") or stamp, "updated": link.get("updated") or stamp,
