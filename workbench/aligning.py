@@ -178,22 +178,66 @@ def refuse_if_changed(db: sqlite_utils.Database, document_id: int, version: int)
 
 
 @dataclass(frozen=True)
-class StoredAlignment:
-    """A stored document aligned again, not yet written: the sentence rows it was computed
-    from, at `version`, the new links (by position in them) and the status each anchor
-    keeps."""
+class StoredDocument:
+    """A stored document's version, sentence rows and links, read from one snapshot."""
 
     document_id: int
     version: int
     source: list[dict]
     target: list[dict]
+    links: list[dict]
+
+    @property
+    def source_index(self) -> dict[int, int]:
+        """Sentence row id -> position, French side."""
+        return {row["id"]: i for i, row in enumerate(self.source)}
+
+    @property
+    def target_index(self) -> dict[int, int]:
+        """Sentence row id -> position, English side."""
+        return {row["id"]: j for j, row in enumerate(self.target)}
+
+
+def read_stored(db: sqlite_utils.Database, document_id: int, *,
+                expected_version: int | None = None) -> StoredDocument:
+    """Read a document to align again from one snapshot, refusing before the slow part:
+    `DocumentMissing`, `StaleVersion` (not at `expected_version`), or the store's
+    `DocumentFinished`."""
+    with store.snapshot(db):  # the version, sentences and links of one moment
+        state = document_state(db, document_id)
+        if state is None:
+            raise DocumentMissing(f"no document with id {document_id}")
+        if expected_version is not None and expected_version != state["version"]:
+            raise StaleVersion(expected_version, state["version"])
+        store.refuse_if_finished(db, document_id)  # before the embedding, which takes a while
+        return StoredDocument(document_id, state["version"],
+                              store.sentences(db, document_id, store.SOURCE),
+                              store.sentences(db, document_id, store.TARGET),
+                              store.links(db, document_id))
+
+
+@dataclass(frozen=True)
+class StoredAlignment:
+    """A stored document aligned again, not yet written: what it was computed from, the new
+    links (by sentence position) and the status each anchor keeps."""
+
+    stored: StoredDocument
     links: list[Link]
     anchor_status: dict[tuple[tuple[int, ...], tuple[int, ...]], str]
 
+    @property
+    def document_id(self) -> int:
+        return self.stored.document_id
+
+    @property
+    def version(self) -> int:
+        """The version it was computed from: the write refuses any other."""
+        return self.stored.version
+
     def sentence_ids(self, link: Link) -> tuple[list[int], list[int]]:
         """The sentence row ids of a new link."""
-        return ([self.source[i]["id"] for i in link.source],
-                [self.target[j]["id"] for j in link.target])
+        return ([self.stored.source[i]["id"] for i in link.source],
+                [self.stored.target[j]["id"] for j in link.target])
 
     def status(self, link: Link) -> str:
         """An anchor keeps its review status; every other link is automatic."""
@@ -209,6 +253,23 @@ class StoredAlignment:
         return rows
 
 
+def align_read(db: sqlite_utils.Database, stored: StoredDocument, embedder: Embedder,
+               settings: AlignSettings | None = None, *,
+               keep_reviewed: bool = True) -> StoredAlignment:
+    """Align a document read by `read_stored`; its reviewed links stay as fixed anchors
+    unless `keep_reviewed` is off. Writes nothing but the embedding cache."""
+    anchors, anchor_status = [], {}
+    placed = document_anchors(stored.links, stored.source_index, stored.target_index,
+                              is_reviewed) if keep_reviewed else []
+    for anchor, link in placed:
+        anchors.append(anchor)
+        anchor_status[(anchor.link.source, anchor.link.target)] = link["status"]
+    links = align_cached(db, [row_sentence(row) for row in stored.source],
+                         [row_sentence(row) for row in stored.target], embedder, settings,
+                         anchors=anchors)
+    return StoredAlignment(stored, links, anchor_status)
+
+
 def plan_alignment(
     db: sqlite_utils.Database,
     document_id: int,
@@ -218,33 +279,10 @@ def plan_alignment(
     keep_reviewed: bool = True,
     expected_version: int | None = None,
 ) -> StoredAlignment:
-    """Align a stored document again, writing nothing (the compute step of `align_stored`).
-
-    Reads the version, sentences and links from one snapshot, refusing before the slow
-    part: `DocumentMissing`, `StaleVersion` (not at `expected_version`), or the store's
-    `DocumentFinished`. Reviewed links stay as fixed anchors unless `keep_reviewed` is off.
-    """
-    with store.snapshot(db):  # the version, sentences and links of one moment
-        state = document_state(db, document_id)
-        if state is None:
-            raise DocumentMissing(f"no document with id {document_id}")
-        if expected_version is not None and expected_version != state["version"]:
-            raise StaleVersion(expected_version, state["version"])
-        store.refuse_if_finished(db, document_id)  # before the embedding, which takes a while
-        source = store.sentences(db, document_id, store.SOURCE)
-        target = store.sentences(db, document_id, store.TARGET)
-        stored_links = store.links(db, document_id) if keep_reviewed else []
-    anchors, anchor_status = [], {}
-    for anchor, link in document_anchors(stored_links,
-                                         {row["id"]: i for i, row in enumerate(source)},
-                                         {row["id"]: j for j, row in enumerate(target)},
-                                         is_reviewed):
-        anchors.append(anchor)
-        anchor_status[(anchor.link.source, anchor.link.target)] = link["status"]
-    links = align_cached(db, [row_sentence(row) for row in source],
-                         [row_sentence(row) for row in target], embedder, settings,
-                         anchors=anchors)
-    return StoredAlignment(document_id, state["version"], source, target, links, anchor_status)
+    """Align a stored document again, writing nothing: the compute step of `align_stored`
+    (`read_stored`, then `align_read`), with the refusals of `read_stored`."""
+    return align_read(db, read_stored(db, document_id, expected_version=expected_version),
+                      embedder, settings, keep_reviewed=keep_reviewed)
 
 
 def write_alignment(db: sqlite_utils.Database, planned: StoredAlignment) -> int:

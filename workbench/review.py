@@ -26,7 +26,13 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings
-from workbench.aligning import DocumentMissing, StaleVersion, plan_alignment
+from workbench.aligning import (
+    DocumentMissing,
+    StaleVersion,
+    StoredDocument,
+    align_read,
+    read_stored,
+)
 from workbench.embed import Embedder
 from workbench.status import Status
 
@@ -1113,6 +1119,18 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
                scorer=scorer)
 
 
+def _read_to_realign(db, document_id: int, version: int | None) -> StoredDocument:
+    """The document to re-align, from one snapshot, refused with the editor's errors."""
+    try:
+        return read_stored(db, document_id, expected_version=version)
+    except DocumentMissing as error:
+        raise NotFound(str(error)) from error
+    except StaleVersion as error:
+        raise Conflict(error.expected, error.current) from error
+    except store.DocumentFinished as error:
+        raise DocumentFinished.from_store(error) from error
+
+
 def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | None = None,
             *, user: str | None = None, version: int | None = None) -> Change:
     """Re-align every automatic row; confirmed and edited rows are fixed anchors.
@@ -1122,14 +1140,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     makes sure nobody changed the document meanwhile. Rows that come out the same
     keep their ids, so links to them stay valid.
     """
-    try:
-        planned = plan_alignment(db, document_id, embedder, settings, expected_version=version)
-    except DocumentMissing as error:
-        raise NotFound(str(error)) from error
-    except StaleVersion as error:
-        raise Conflict(error.expected, error.current) from error
-    except store.DocumentFinished as error:
-        raise DocumentFinished.from_store(error) from error
+    planned = align_read(db, _read_to_realign(db, document_id, version), embedder, settings)
 
     def work(edit: Edit):
         rows = edit.links(0, 1 << 62)
