@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BagOfWordsEmbedder, sentences
-from workbench import archive, pipeline, review, store
+from workbench import archive, review, store
+from workbench.aligning import align_stored
+from workbench.corpus import ImportRefused
+from workbench.importing import create_aligned_document
+from workbench.reimport import reimport_document
+from workbench.web.errors import status_for
 
 FRENCH = ["Le roi est mort.", "Vive le roi.", "La foule applaudit.", "Il pleut."]
 ENGLISH = ["The king is dead.", "Long live the king.", "The crowd cheers.", "It rains."]
@@ -18,7 +23,7 @@ ENGLISH = ["The king is dead.", "Long live the king.", "The crowd cheers.", "It 
 
 @pytest.fixture
 def doc(db):
-    document_id, _ = pipeline.create_aligned_document(
+    document_id, _ = create_aligned_document(
         db, "d", sentences(*FRENCH), sentences(*ENGLISH), BagOfWordsEmbedder())
     return document_id
 
@@ -58,11 +63,11 @@ def test_a_reimport_refuses_when_the_document_changed_while_it_was_aligned(db, d
     other = store.open_db(db_path)
     changed = sentences("Le roi est mort.", "Vive le roi.", "La foule applaudit fort.",
                         "Il pleut.")
-    with pytest.raises(pipeline.ImportRefused, match="changed while it was being aligned") \
+    with pytest.raises(ImportRefused, match="changed while it was being aligned") \
             as caught:
-        pipeline.reimport_document(db, doc, changed, sentences(*ENGLISH),
+        reimport_document(db, doc, changed, sentences(*ENGLISH),
                                    ColleagueMeanwhile(other, doc, finish=finish))
-    assert caught.value.status == (423 if finish else 409)
+    assert status_for(caught.value) == (423 if finish else 409)
     document, links, history, french = snapshot(db, doc)
     assert links[0] == (store.CONFIRMED, "ana")
     assert "dropped" not in history and history
@@ -75,10 +80,10 @@ def test_a_realignment_refuses_when_the_document_changed_while_it_was_aligned(db
                                                                             finish):
     other = store.open_db(db_path)
     embedder = ColleagueMeanwhile(other, doc, finish=finish, name="another-model")
-    with pytest.raises(pipeline.ImportRefused, match="changed while it was being aligned") \
+    with pytest.raises(ImportRefused, match="changed while it was being aligned") \
             as caught:
-        pipeline.align_document(db, doc, embedder, keep_reviewed=False)
-    assert caught.value.status == (423 if finish else 409)
+        align_stored(db, doc, embedder, keep_reviewed=False)
+    assert status_for(caught.value) == (423 if finish else 409)
     document, links, history, _ = snapshot(db, doc)
     assert links[0] == (store.CONFIRMED, "ana")
     assert "dropped" not in history and history
@@ -87,4 +92,4 @@ def test_a_realignment_refuses_when_the_document_changed_while_it_was_aligned(db
 
 def test_the_archive_reports_such_a_refusal_as_a_failed_pair():
     # write_outcome's caller turns EXPECTED_ERRORS into a failed pair and goes on.
-    assert issubclass(pipeline.ImportRefused, archive.EXPECTED_ERRORS)
+    assert issubclass(ImportRefused, archive.EXPECTED_ERRORS)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import sentences
-from workbench import pipeline, review, store
+from workbench import review, store
 from workbench.align import Anchor, Link, align
+from workbench.aligning import align_stored
+from workbench.reimport import reimport_document
 
 WORDS = ("alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa",
          "lambda mu", "nu xi", "omicron pi", "rho sigma", "tau upsilon")
@@ -100,7 +102,7 @@ def test_realign_with_several_one_zero_and_zero_one_rows(db, fake_embedder):
 
 
 def test_align_document_keeps_reviewed_empty_sided_rows(db, with_zero_one, fake_embedder):
-    pipeline.align_document(db, with_zero_one, fake_embedder)
+    align_stored(db, with_zero_one, fake_embedder)
     assert_covers_once_in_order(db, with_zero_one)
     assert positions(db, with_zero_one) == ZERO_ONE_ROWS
     assert store.links(db, with_zero_one)[4]["status"] == store.CONFIRMED
@@ -114,7 +116,7 @@ def test_reimport_after_a_one_word_change_keeps_every_sentence_once(
     source[6] = sentences(source[6].text + " omega")[0]  # a one-word change to the French
     target = [sentences(row["text"])[0]
               for row in store.sentences(db, with_zero_one, store.TARGET)]
-    changes = pipeline.reimport_document(db, with_zero_one, source, target, fake_embedder)
+    changes = reimport_document(db, with_zero_one, source, target, fake_embedder)
     assert changes.reviewed_kept == 1
     assert_covers_once_in_order(db, with_zero_one)
     assert positions(db, with_zero_one) == ZERO_ONE_ROWS
@@ -146,7 +148,7 @@ def test_reimport_with_a_sentence_inserted_inside_a_reviewed_row(db, fake_embedd
     source.insert(2, sentences("a new sentence between the two")[0])
     target = [sentences(row["text"])[0]
               for row in store.sentences(db, document_id, store.TARGET)]
-    pipeline.reimport_document(db, document_id, source, target, fake_embedder)
+    reimport_document(db, document_id, source, target, fake_embedder)
     assert_covers_once_in_order(db, document_id)
 
 

@@ -12,8 +12,9 @@ from workbench import store
 from workbench.align import AlignSettings
 from workbench.archive import PairTask, TaskCache, align_pair, group_texts
 from workbench.cli import cli
+from workbench.corpus import InputFile
 from workbench.embed import text_key
-from workbench.pipeline import ImportOptions, InputFile
+from workbench.importing import ImportOptions
 
 WORDS = [
     "river", "bridge", "mountain", "village", "harbour", "winter", "summer", "letter",

@@ -184,11 +184,11 @@ def test_two_translators_edit_the_same_sentence(app, story, tmp_path):  # noqa: 
 
 def test_the_map_is_fetched_again_with_its_matrix_after_edits(db_path, db, fake_embedder):
     from tests.conftest import sentences
-    from workbench import pipeline
+    from workbench.importing import create_aligned_document
     from workbench.web import create_app
 
     texts = ["le chat dort", "le chien court", "la pluie tombe", "le vent souffle"]
-    pipeline.create_aligned_document(db, "story", sentences(*texts), sentences(*texts),
+    create_aligned_document(db, "story", sentences(*texts), sentences(*texts),
                                      fake_embedder)
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
 

@@ -9,7 +9,8 @@ from tests.browser import chromium_page, live_server
 from tests.test_browser_review import act, current_row, row_count  # noqa: F401
 from tests.test_compilation import _no_language_check
 from workbench import review, store
-from workbench.pipeline import InputFile, import_compilation
+from workbench.compilation_import import import_compilation
+from workbench.corpus import InputFile
 
 pytestmark = pytest.mark.browser
 

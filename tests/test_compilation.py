@@ -8,7 +8,8 @@ import pytest
 from tests.conftest import PROJECT_ROOT
 from workbench import store
 from workbench.compilation import assign_runs, split_compilation
-from workbench.pipeline import ImportRefused, InputFile, import_compilation
+from workbench.compilation_import import import_compilation
+from workbench.corpus import ImportRefused, InputFile
 
 DATA = Path(__file__).parent / "data" / "compilation"
 SEED = next(
@@ -77,7 +78,7 @@ def test_compilation_refuses_names_already_taken(db, fake_embedder):
 
 
 def _no_language_check():
-    from workbench.pipeline import ImportOptions
+    from workbench.importing import ImportOptions
 
     return ImportOptions(language_check=False)
 
@@ -119,7 +120,7 @@ def test_seed_page_introduction_captions_and_boilerplate_stay_unmatched(db):
 
 
 def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
-    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+    from workbench.compilation_import import compilation_paragraphs, resplit_compilation
 
     compilation = InputFile("page.txt", (
         b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
@@ -183,7 +184,7 @@ def test_compilation_parts_are_named_without_the_files_language_or_repeated_name
 
 def test_resplitting_keeps_the_ids_of_the_links_it_keeps(db, fake_embedder):
     """Issue 13: re-splitting changed the ids of kept links (177 → 438): `?link=` URLs broke."""
-    from workbench.pipeline import resplit_compilation
+    from workbench.compilation_import import resplit_compilation
 
     compilation = InputFile("page.txt", (
         b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
@@ -217,7 +218,7 @@ def test_resplitting_keeps_the_ids_of_the_links_it_keeps(db, fake_embedder):
 
 
 def _page_with_two_parts(db, embedder):
-    from workbench.pipeline import ImportOptions
+    from workbench.importing import ImportOptions
 
     compilation = InputFile("page.txt", (
         b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\n"
@@ -229,7 +230,7 @@ def _page_with_two_parts(db, embedder):
 
 
 def _compilation_state(db):
-    from workbench.pipeline import compilation_documents
+    from workbench.compilation_import import compilation_documents
 
     return {
         document["name"]: (document["version"], document["finished"],
@@ -243,7 +244,7 @@ def _compilation_state(db):
 
 def test_a_resplit_onto_a_finished_part_changes_nothing(db, fake_embedder):
     from workbench import review
-    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+    from workbench.compilation_import import compilation_paragraphs, resplit_compilation
 
     _page_with_two_parts(db, fake_embedder)
     paragraphs = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
@@ -253,7 +254,9 @@ def test_a_resplit_onto_a_finished_part_changes_nothing(db, fake_embedder):
     before = _compilation_state(db)
     with pytest.raises(ImportRefused, match="page-unmatched") as caught:
         resplit_compilation(db, "page", {moved: "page-unmatched"}, fake_embedder)
-    assert caught.value.status == 423
+    from workbench.web.errors import status_for
+
+    assert status_for(caught.value) == 423
     assert _compilation_state(db) == before
     assert {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")} \
         == paragraphs  # every paragraph still in exactly one document
@@ -261,7 +264,7 @@ def test_a_resplit_onto_a_finished_part_changes_nothing(db, fake_embedder):
 
 def test_a_resplit_leaves_a_finished_part_it_does_not_touch_alone(db, fake_embedder):
     from workbench import review
-    from workbench.pipeline import compilation_paragraphs, resplit_compilation
+    from workbench.compilation_import import compilation_paragraphs, resplit_compilation
 
     _page_with_two_parts(db, fake_embedder)
     paragraphs = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}

@@ -10,7 +10,9 @@ import pytest
 
 from tests.conftest import sentences
 from workbench import store
-from workbench.pipeline import ImportRefused, check_name
+from workbench.compilation_import import import_compilation
+from workbench.corpus import ImportRefused, InputFile
+from workbench.importing import ImportOptions, check_name
 
 
 @pytest.mark.parametrize("name", ["x%41", "chap 1 #2?", "what?", "50%", "#1", ".", "..",
@@ -54,3 +56,23 @@ def test_the_editor_addresses_an_odd_name_by_its_encoded_url(client, db):
     assert client.post(f"{api}/links/{link}/status", json={}).status_code == 200
     assert store.get_document(db, "x%41")["version"] == before["x%41"] + 1
     assert store.get_document(db, "xA")["version"] == before["xA"]
+
+
+@pytest.mark.parametrize("name", ["next\x85line", "line\u2028separator", "para\u2029graph",
+                                  "not utf-8 \udcff", "bell\x07", "del\x7f"])
+def test_unicode_controls_separators_and_undecodable_names_are_refused(name):
+    """C1 controls and the line separators break a header or a file name as C0 ones do; a
+    lone surrogate (a corpus file name that is not UTF-8) cannot even be stored."""
+    with pytest.raises(ImportRefused, match="control characters"):
+        check_name(name)
+
+
+def test_a_compilation_part_named_after_its_original_file_is_checked_too(db, fake_embedder):
+    """`book` + original `chap#2.txt` would make a document `book-chap#2`: refused, with the
+    part's name, and nothing written."""
+    compilation = InputFile("page.txt", b"alpha beta gamma.\n")
+    originals = [InputFile("chap#2.txt", b"alpha beta gamma.\n")]
+    with pytest.raises(ImportRefused, match="book-chap#2"):
+        import_compilation(db, "book", compilation, originals, fake_embedder,
+                           options=ImportOptions(language_check=False))
+    assert store.list_documents(db) == []

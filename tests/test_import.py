@@ -7,15 +7,11 @@ import pytest
 from workbench import cli as cli_module
 from workbench import store
 from workbench.cli import cli
-from workbench.pipeline import (
-    ImportOptions,
-    ImportRefused,
-    InputFile,
-    create_aligned_document,
-    import_document,
-    reimport_document,
-)
+from workbench.corpus import ImportRefused, InputFile
+from workbench.importing import ImportOptions, create_aligned_document, import_document
+from workbench.reimport import reimport_document
 from workbench.segment import Sentence
+from workbench.web.errors import status_for
 
 FRENCH = (
     "Le vieux port de Marseille s'éveille avant l'aube. Les pêcheurs déchargent leurs "
@@ -163,12 +159,12 @@ def test_footnote_markers_are_stored_with_their_sentence(db, fake_embedder):
 
 
 def test_an_import_that_fails_half_way_writes_nothing(db, fake_embedder, monkeypatch):
-    from workbench import pipeline
+    from workbench.store import documents
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_link_row", broken)
+    monkeypatch.setattr(documents, "link_row", broken)
     with pytest.raises(RuntimeError):
         import_document(db, "port", InputFile("a.txt", FRENCH.encode()),
                         InputFile("b.txt", ENGLISH.encode()), fake_embedder)
@@ -249,10 +245,10 @@ def test_corpus_sync_updates_changed_files(runner, corpus, use_fake_embedder, db
 
 def test_refusal_has_an_http_status():
     with pytest.raises(ImportRefused) as caught:
-        from workbench.pipeline import prepare_side
+        from workbench.importing import prepare_side
 
         prepare_side(InputFile("big.txt", b"x" * 50), "fr", "en", ImportOptions(max_bytes=10))
-    assert caught.value.status == 413
+    assert status_for(caught.value) == 413
 
 
 def test_compilation_through_the_cli(runner, tmp_path, use_fake_embedder, db_path):
@@ -353,5 +349,5 @@ def test_an_import_past_the_sentence_limit_is_refused(db, fake_embedder):
         import_document(db, "long", InputFile("a.txt", text), InputFile("b.txt", text),
                         fake_embedder, options=ImportOptions(language_check=False,
                                                               max_sentences=100))
-    assert caught.value.status == 413
+    assert status_for(caught.value) == 413
     assert store.list_documents(db) == []

@@ -19,11 +19,7 @@ CORE_TABLES = ("documents", "sentences", "links", "history", "term_index", "term
                "term_index_queue", "link_members", "glossary", "glossary_accepted")
 """The tables only `workbench.store` reads and writes."""
 
-SQL_EXEMPT = {
-    # h-pipeline splits pipeline.py and moves its SQL into the store: the integrator
-    # removes this exemption once that is merged.
-    PACKAGE / "pipeline.py",
-}
+SQL_EXEMPT: set[Path] = set()
 
 _TABLE = "|".join(CORE_TABLES)
 _NAME = rf"""\s+["'`\[]?(?:{_TABLE})\b"""

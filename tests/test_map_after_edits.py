@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import sentences
-from workbench import pipeline, store
+from workbench import store
+from workbench.importing import create_aligned_document
 from workbench.web import create_app
 
 TEXTS = ["le chat dort", "le chien court", "la pluie tombe", "le vent souffle"]
@@ -13,7 +14,7 @@ TEXTS = ["le chat dort", "le chien court", "la pluie tombe", "le vent souffle"]
 
 @pytest.fixture
 def aligned_app(db_path, db, fake_embedder):
-    pipeline.create_aligned_document(db, "cats", sentences(*TEXTS), sentences(*TEXTS),
+    create_aligned_document(db, "cats", sentences(*TEXTS), sentences(*TEXTS),
                                      fake_embedder)
     return create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
 

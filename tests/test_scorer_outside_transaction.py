@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BagOfWordsEmbedder, sentences
-from workbench import pipeline, review, store
+from workbench import review, store
 from workbench.embed import ModelLoadError
+from workbench.importing import create_aligned_document
 from workbench.review_scorer import StoredRowScorer
 
 FRENCH = ["alpha beta gamma.", "delta epsilon zeta.", "eta theta iota kappa.", "lambda mu."]
@@ -33,7 +34,7 @@ class WatchedEmbedder(BagOfWordsEmbedder):
 
 @pytest.fixture
 def doc(db):
-    document_id, _ = pipeline.create_aligned_document(
+    document_id, _ = create_aligned_document(
         db, "d", sentences(*FRENCH), sentences(*ENGLISH), BagOfWordsEmbedder())
     return document_id
 

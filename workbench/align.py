@@ -71,7 +71,7 @@ class Anchor:
             return link
         if not link.source or not link.target:
             raise ValueError("1-0 and 0-1 anchors need their place on the empty side: "
-                             "pass an Anchor (see pipeline.document_anchors)")
+                             "pass an Anchor (see aligning.document_anchors)")
         return cls(link, link.source[0], link.target[0])
 
 

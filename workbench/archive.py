@@ -28,24 +28,21 @@ import sqlite_utils
 
 from workbench import store
 from workbench.align import AlignSettings, Link, align
+from workbench.aligning import align_sentences
+from workbench.corpus import CorpusError, DocumentPair, InputFile, file_fingerprint
 from workbench.embed import Embedder, EmbedderPair, load_embedder, text_key, with_cache
 from workbench.evaluate import DocumentResult, GoldDocument, evaluate_document
-from workbench.pipeline import (
-    CorpusError,
-    DocumentPair,
+from workbench.importing import (
     ImportOptions,
     ImportResult,
-    InputFile,
-    align_sentences,
     check_name,
-    file_fingerprint,
     import_pairs,
     prepare_side,
     update_stored_document,
     write_document,
 )
 from workbench.segment import SegmentationError, Sentence
-from workbench.store import documents as stored_documents
+from workbench.store.documents import sentence_count, set_file_fingerprint
 
 EXPECTED_ERRORS = (CorpusError, SegmentationError, store.DocumentExists, OSError)
 """What a pair's files or text can go wrong with; anything else is reported with its type."""
@@ -333,7 +330,7 @@ class _ArchiveRun:
             except EXPECTED_ERRORS as error:
                 self.done(failure=PairFailure(pair.name, str(error)))
                 continue
-            self.done(result, _sentence_count(self.db, result.document_id))
+            self.done(result, sentence_count(self.db, result.document_id))
 
     def align_on_cluster(self, to_do, workers: int, scheduler: str | None,
                          local_cache: str | None) -> None:
@@ -389,14 +386,14 @@ def write_outcome(db: sqlite_utils.Database, pair: DocumentPair, task: PairTask,
                 source_lang=task.options.source_lang, target_lang=task.options.target_lang,
                 source_path=task.source.filename, target_path=task.target.filename,
             )
-            stored_documents.set_file_fingerprint(db, document_id, fingerprint)
+            set_file_fingerprint(db, document_id, fingerprint)
         return ImportResult(pair.name, document_id, len(outcome.links), True)
     with db.atomic():
         for model, vectors in outcome.vectors.items():
             cache.put_vectors(model, vectors)
     result = update_stored_document(db, pair, existing, outcome.source, outcome.target,
                                     parent.get(), settings)
-    stored_documents.set_file_fingerprint(db, existing["id"], fingerprint)
+    set_file_fingerprint(db, existing["id"], fingerprint)
     return result
 
 
@@ -445,10 +442,6 @@ class _Lazy:
 def _read_pair(pair: DocumentPair, options: ImportOptions) -> tuple[InputFile, InputFile]:
     return (InputFile.from_path(pair.source_path, options.max_bytes),
             InputFile.from_path(pair.target_path, options.max_bytes))
-
-
-def _sentence_count(db: sqlite_utils.Database, document_id: int) -> int:
-    return stored_documents.sentence_count(db, document_id)
 
 
 # --- evaluation on gold documents, in parallel ------------------------------------------

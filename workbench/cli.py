@@ -11,17 +11,12 @@ import click
 from workbench import store, user_store
 from workbench.align import AlignSettings
 from workbench.compilation import document_stem
+from workbench.compilation_import import import_compilation
+from workbench.corpus import CorpusError, InputFile, corpus_pairs
 from workbench.embed import DEFAULT_MODEL, load_embedder, with_progress
 from workbench.export import FORMATS, ExportError
 from workbench.export_source import ExportRequest, build_export, output_paths, write_export
-from workbench.pipeline import (
-    CorpusError,
-    ImportOptions,
-    InputFile,
-    corpus_pairs,
-    import_compilation,
-    import_document,
-)
+from workbench.importing import ImportOptions, import_document
 from workbench.readers import DEFAULT_MAX_BYTES, ReadError, read_path
 from workbench.segment import SegmentationError, format_sentences, read_presegmented, segment
 

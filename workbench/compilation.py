@@ -23,6 +23,7 @@ from pathlib import PureWindowsPath
 import numpy as np
 
 from workbench.embed import Embedder
+from workbench.segment import Sentence
 
 UNMATCHED = None
 DEFAULT_THRESHOLD = 0.65
@@ -71,6 +72,19 @@ def part_name(compilation: str, original_filename: str) -> str:
         if stem.casefold().startswith(compilation.casefold() + separator):
             return compilation + "-" + stem[len(compilation) + 1:]
     return f"{compilation}-{stem}"
+
+
+def unmatched_name(compilation: str) -> str:
+    """The document holding a compilation's paragraphs that match no original."""
+    return f"{compilation}-unmatched"
+
+
+def paragraph_groups(sentences: Sequence[Sentence]) -> list[tuple[int, list[Sentence]]]:
+    """Sentences grouped by paragraph number, in paragraph order."""
+    groups: dict[int, list[Sentence]] = {}
+    for sentence in sentences:
+        groups.setdefault(sentence.paragraph, []).append(sentence)
+    return sorted(groups.items())
 
 
 @dataclass(frozen=True)

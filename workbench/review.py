@@ -25,9 +25,15 @@ from typing import Protocol
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, align
-from workbench.embed import Embedder, ModelLoadError, with_cache
-from workbench.pipeline import document_anchors
+from workbench.align import AlignSettings
+from workbench.aligning import (
+    DocumentMissing,
+    StaleVersion,
+    StoredDocument,
+    align_read,
+    read_stored,
+)
+from workbench.embed import Embedder, ModelLoadError
 from workbench.review_order import expected_errors
 from workbench.status import Status
 from workbench.store import edits
@@ -1172,6 +1178,18 @@ def join_sentences(db, document_id: int, sentence_id: int, *, user: str | None =
                scorer=scorer)
 
 
+def _read_to_realign(db, document_id: int, version: int | None) -> StoredDocument:
+    """The document to re-align, from one snapshot, refused with the editor's errors."""
+    try:
+        return read_stored(db, document_id, expected_version=version)
+    except DocumentMissing as error:
+        raise NotFound(str(error)) from error
+    except StaleVersion as error:
+        raise Conflict(error.expected, error.current) from error
+    except store.DocumentFinished as error:
+        raise DocumentFinished.from_store(error) from error
+
+
 def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | None = None,
             *, user: str | None = None, version: int | None = None) -> Change:
     """Re-align every automatic row; confirmed and edited rows are fixed anchors.
@@ -1181,35 +1199,14 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     makes sure nobody changed the document meanwhile. Rows that come out the same
     keep their ids, so links to them stay valid.
     """
-    with store.snapshot(db):  # the version, sentences and links of one moment
-        current = edits.document_version(db, document_id)
-        if current is None:
-            raise NotFound(f"no document with id {document_id}")
-        if version is not None and version != current:
-            raise Conflict(version, current)
-        refuse_if_finished(db, document_id)  # before the embedding, which takes a while
-        version = current
-        source = store.sentences(db, document_id, store.SOURCE)
-        target = store.sentences(db, document_id, store.TARGET)
-        stored_links = store.links(db, document_id)
-    source_index = {r["id"]: i for i, r in enumerate(source)}
-    target_index = {r["id"]: j for j, r in enumerate(target)}
-    anchors = [anchor for anchor, _ in document_anchors(
-        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
-    result = align(
-        [r["text"] for r in source], [r["text"] for r in target],
-        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
-        source_paragraphs=[r["paragraph"] for r in source],
-        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
-    )
+    planned = align_read(db, _read_to_realign(db, document_id, version), embedder, settings)
 
     def work(edit: Edit):
         rows = edit.links(0, 1 << 62)
         previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r for r in rows}
         new_rows, changed = [], 0
-        for link in result:
-            source_ids = [source[i]["id"] for i in link.source]
-            target_ids = [target[j]["id"] for j in link.target]
+        for link in planned.links:
+            source_ids, target_ids = planned.sentence_ids(link)
             old = previous.get((tuple(source_ids), tuple(target_ids)))
             if old is not None and old["status"] != store.AUTO:
                 new_rows.append(old)  # an anchor, untouched
@@ -1223,7 +1220,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         edit.replace("links", new_rows)
         return f"Re-aligned the unconfirmed rows ({changed} new)", None
 
-    return run(db, document_id, "realign", work, user=user, version=version)
+    return run(db, document_id, "realign", work, user=user, version=planned.version)
 
 
 def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
@@ -1261,39 +1258,22 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     write transaction and the version check makes sure nothing moved meanwhile; rows that
     come out the same keep their ids. The result's `changed_links` lists the new rows.
     """
-    with store.snapshot(db):
-        current = edits.document_version(db, document_id)
-        if current is None:
-            raise NotFound(f"no document with id {document_id}")
-        if version is not None and version != current:
-            raise Conflict(version, current)
-        refuse_if_finished(db, document_id)
-        version = current
-        source = store.sentences(db, document_id, store.SOURCE)
-        target = store.sentences(db, document_id, store.TARGET)
-        stored_links = store.links(db, document_id)
+    stored = _read_to_realign(db, document_id, version)
+    stored_links = stored.links
     at = {link["id"]: position for position, link in enumerate(stored_links)}
     positions = [at[i] for i in link_ids if i in at]
     runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions)
             if any(link["status"] == store.AUTO for link in stored_links[lo:hi])]
     if not runs:
-        return Change(version, "realign_around", "Nothing to re-align around this row",
+        return Change(stored.version, "realign_around", "Nothing to re-align around this row",
                       None, None)
-    source_index = {r["id"]: i for i, r in enumerate(source)}
-    target_index = {r["id"]: j for j, r in enumerate(target)}
-    anchors = [anchor for anchor, _ in document_anchors(
-        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
-    result = align(
-        [r["text"] for r in source], [r["text"] for r in target],
-        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
-        source_paragraphs=[r["paragraph"] for r in source],
-        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
-    )
+    planned = align_read(db, stored, embedder, settings)
+    source_index, target_index = stored.source_index, stored.target_index
     replacements = []  # (lo, hi, the aligner's links over the run's sentences)
     for lo, hi in runs:
         run_source = {source_index[i] for link in stored_links[lo:hi] for i in link["source_ids"]}
         run_target = {target_index[j] for link in stored_links[lo:hi] for j in link["target_ids"]}
-        inside = [link for link in result
+        inside = [link for link in planned.links
                   if set(link.source) <= run_source and set(link.target) <= run_target
                   and (link.source or link.target)]
         covered = sorted(i for link in inside for i in link.source), \
@@ -1313,8 +1293,7 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
             previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r
                         for r in rows[lo - first:hi - first]}
             for link in inside:
-                source_ids = [source[i]["id"] for i in link.source]
-                target_ids = [target[j]["id"] for j in link.target]
+                source_ids, target_ids = planned.sentence_ids(link)
                 old = previous.get((tuple(source_ids), tuple(target_ids)))
                 if old is not None:
                     new_rows.append(old if _same_score(old["score"], link.score)
@@ -1328,6 +1307,6 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         edit.replace("links", new_rows)
         return f"Re-aligned the rows around the correction ({len(changed)} new)", None
 
-    change = run(db, document_id, "realign_around", work, user=user, version=version,
-                 joins=joins)
+    change = run(db, document_id, "realign_around", work, user=user,
+                 version=planned.version, joins=joins)
     return replace(change, changed_links=tuple(changed)) if change.seq else change

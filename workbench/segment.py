@@ -339,15 +339,6 @@ def _split_ellipses(paragraph: str, spans: list[tuple[int, int]]) -> list[tuple[
     return result
 
 
-def split_sentences(paragraph: str, lang: str) -> list[str]:
-    """Sentences of one paragraph, whitespace-trimmed, never empty."""
-    return [
-        paragraph[start:end].strip()
-        for start, end in _sentence_spans(paragraph, lang)
-        if paragraph[start:end].strip()
-    ]
-
-
 def _paragraph_sentences(paragraph: Paragraph, index: int, lang: str) -> list[Sentence]:
     if paragraph.kind == NOTE:
         text = BACK_ARROW.sub("", paragraph.text).strip()

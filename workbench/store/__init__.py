@@ -20,6 +20,7 @@ import sqlite_utils
 from workbench.segment import Sentence
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.store.clock import now
+from workbench.store.rows import sentence_row
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -361,10 +362,7 @@ def create_document(
         ).last_pk
         db["sentences"].insert_all(
             [
-                {
-                    "document_id": document_id, "side": side, "position": position,
-                    "paragraph": sentence.paragraph, "text": sentence.text,
-                }
+                sentence_row(document_id, side, position, sentence)
                 for side, sentences in ((SOURCE, source), (TARGET, target))
                 for position, sentence in enumerate(sentences)
             ]

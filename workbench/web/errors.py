@@ -11,6 +11,8 @@ import re
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from workbench.errors import DomainError, ErrorKind
+
 # The editor's API under /documents/NAME/... (links, sentences, undo, redo, realign...).
 API_PATH = re.compile(r"^/documents/[^/]+/")
 CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -49,3 +51,14 @@ def handle_http_error(error: HTTPException):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+
+
+KIND_STATUS = {ErrorKind.INVALID: 400, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409,
+               ErrorKind.TOO_LARGE: 413, ErrorKind.UNSUPPORTED: 415, ErrorKind.LOCKED: 423,
+               ErrorKind.BUSY: 503}
+"""The HTTP status that answers each kind of domain error."""
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error: the web layer's word for its kind."""
+    return KIND_STATUS[error.kind]

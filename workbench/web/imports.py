@@ -26,19 +26,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from workbench import import_jobs
 from workbench.compilation import document_stem
-from workbench.embed import Embedder, each_model
-from workbench.pipeline import (
+from workbench.compilation_import import (
     CompilationResult,
-    ImportOptions,
-    ImportRefused,
-    ImportResult,
-    InputFile,
     compilation_documents,
     compilation_paragraphs,
     import_compilation,
-    import_document,
     resplit_compilation,
 )
+from workbench.corpus import ImportRefused, InputFile
+from workbench.embed import Embedder, each_model
+from workbench.errors import ErrorKind
+from workbench.importing import ImportOptions, ImportResult, import_document
 from workbench.readers import (
     DEFAULT_MAX_BYTES,
     DEFAULT_MAX_PARAGRAPHS,
@@ -47,6 +45,7 @@ from workbench.readers import (
 )
 from workbench.web import auth
 from workbench.web.db import get_db, open_app_db
+from workbench.web.errors import status_for
 from workbench.web.jobs import (
     DEFAULT_QUEUE_LIMIT,
     DEFAULT_WORKERS,
@@ -171,7 +170,7 @@ def _read(storage) -> InputFile:
     if len(data) > _max_bytes():
         raise ImportRefused(
             f"{storage.filename} is too large (over {_max_bytes() / 1e6:.1f} MB, the limit of "
-            "this workbench)", 413, "max_size",
+            "this workbench)", kind=ErrorKind.TOO_LARGE, remedy="max_size",
         )
     return InputFile(storage.filename, data)
 
@@ -233,8 +232,8 @@ def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
             model = each_model(app_embedder(app), progress.wrap)
         import_jobs.finish_job(jobs_db, job_id, execute(work_db, model, job))
     except ImportRefused as error:
-        import_jobs.fail_job(jobs_db, job_id, page_message(error, job.filenames), error.status,
-                             error.remedy)
+        import_jobs.fail_job(jobs_db, job_id, page_message(error, job.filenames),
+                             status_for(error), error.remedy)
     except Exception:  # recorded for the translator; the details go to the server log
         app.logger.exception("import job %s failed", job_id)
         import_jobs.fail_job(
@@ -264,8 +263,9 @@ def _start_job():
     except ImportsBusy as error:
         message = ("the workbench is busy with other imports; try again in a few minutes "
                    f"({error})")
-        import_jobs.fail_job(db, job_id, page_message(ImportRefused(message)), 503)
-        raise ImportRefused(message, 503) from error
+        refused = ImportRefused(message, kind=ErrorKind.BUSY)
+        import_jobs.fail_job(db, job_id, page_message(refused), status_for(refused))
+        raise refused from error
     return job_id, future
 
 
@@ -359,7 +359,7 @@ def upload_post():
     try:
         job_id, _ = _start_job()
     except ImportRefused as error:
-        return _upload_page(error.status, error=page_message(error, _request_filenames()),
+        return _upload_page(status_for(error), error=page_message(error, _request_filenames()),
                             form=request.form)
     return redirect(url_for("imports.job_page", job_id=job_id), 303)
 
@@ -370,7 +370,7 @@ def upload_post_json():
         job_id, future = _start_job()
     except ImportRefused as error:
         return jsonify({"ok": False, "error": page_message(error, _request_filenames()),
-                        "remedy": error.remedy}), error.status
+                        "remedy": error.remedy}), status_for(error)
     if not _wants_wait():
         job = import_jobs.get_job(get_db(), job_id)
         response = jsonify({"ok": True, "job": _job_json(job)})
@@ -465,7 +465,7 @@ def resplit(name: str):
         changes = resplit_compilation(get_db(), name, _assignment(view), _embedder())
     except ImportRefused as error:
         return render_template("upload.html", limits=_limits(), result=None, compilation=view,
-                               error=str(error)), error.status
+                               error=str(error)), status_for(error)
     return render_template("upload.html", limits=_limits(), result=None, error=None,
                            compilation=_compilation_view(name), resplit=changes)
 
@@ -476,6 +476,6 @@ def resplit_json(name: str):
     try:
         changes = resplit_compilation(get_db(), name, _assignment(view), _embedder())
     except ImportRefused as error:
-        return jsonify({"ok": False, "error": str(error)}), error.status
+        return jsonify({"ok": False, "error": str(error)}), status_for(error)
     return jsonify({"ok": True, "changes": {k: v.as_dict() for k, v in changes.items()},
                     "compilation": _compilation_view(name)})
