@@ -37,9 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         review,
         routing,
         security,
+        services,
         terms,
     )
 
+    services.init_app(app)
     routing.init_app(app)  # before the blueprints: their rules bind converters
     errors.init_app(app)
     db.init_app(app)

