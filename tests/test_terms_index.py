@@ -5,6 +5,7 @@ import pytest
 from tests.termdata import add_corpus
 from workbench import store, termindex
 from workbench.segment import Sentence
+from workbench.store import migrations
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_replaced_links_are_followed(db, corpus):
 def test_migration_indexes_existing_sentences(tmp_path):
     """A database made before the index existed gets everything indexed when opened."""
     path = tmp_path / "old.db"
-    name, step = store.MIGRATIONS[0]
+    name, step = "0001_core_tables", migrations._create_core_tables
     old = store.sqlite_utils.Database(str(path))
     old["migrations"].create({"name": str, "applied": str}, pk="name")
     step(old)

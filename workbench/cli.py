@@ -51,11 +51,11 @@ workers_option = click.option(
 )
 
 
-def open_db(db_path: Path):
-    """The database for a command: it waits COMMAND_BUSY_TIMEOUT for other writers, unless
-    WORKBENCH_BUSY_TIMEOUT says otherwise."""
+def open_db(db_path: Path, *, upgrade: bool = True):
+    """The database for a command, migrated (once: a command opens it once): it waits
+    COMMAND_BUSY_TIMEOUT for other writers, unless WORKBENCH_BUSY_TIMEOUT says otherwise."""
     return store.open_db(db_path, busy_timeout=None if os.environ.get("WORKBENCH_BUSY_TIMEOUT")
-                         else COMMAND_BUSY_TIMEOUT)
+                         else COMMAND_BUSY_TIMEOUT, upgrade=upgrade)
 
 
 def aligner_options(command):
@@ -330,6 +330,28 @@ def status(as_json, db_path) -> None:
         f"{summary['documents']} document(s), {summary['links']} links, "
         f"{summary['reviewed']} reviewed ({summary['progress']:.0%})"
     )
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True,
+              help="List the migrations the database lacks, and apply none.")
+@db_option
+def migrate(dry_run, db_path) -> None:
+    """Bring the database's schema up to date, and print what was applied.
+
+    Every command and `workbench serve` do this when they start; run it alone to upgrade
+    a database at a time of your choosing (a copy first, say) and see what changed.
+    """
+    from workbench.store import migrations
+
+    db = open_db(db_path, upgrade=False)
+    names = migrations.pending(db) if dry_run else migrations.migrate(db)
+    if not names:
+        click.echo(f"{db_path} is up to date: no migration to apply.")
+        return
+    click.echo(f"{'To apply' if dry_run else 'Applied'} to {db_path}:")
+    for name in names:
+        click.echo(f"  {name}")
 
 
 @cli.command(name="export")
