@@ -6,6 +6,7 @@ from tests.termdata import add_corpus
 from workbench import store, termindex
 from workbench.segment import Sentence
 from workbench.store import migrations
+from workbench.web.urls import document_url
 
 
 @pytest.fixture
@@ -75,9 +76,10 @@ def test_filters_confirmed_only_and_one_document(db):
     assert second.total == 2
 
 
-def test_hits_link_to_their_pair_in_the_review_page(db, corpus):
+def test_hits_name_their_document_and_pair_for_the_review_page(db, corpus):
     hit = termindex.lookup(db, "loi").hits[0]
-    assert hit.url == f"/documents/histoire?link={hit.link_id}"
+    assert hit.document == "histoire"
+    assert document_url(hit.document, hit.link_id) == f"/documents/histoire?link={hit.link_id}"
     link = db["links"].get(hit.link_id)
     assert link["document_id"] == corpus
 

@@ -79,3 +79,16 @@ def test_threads_asking_at_once_load_one_model(db_path, monkeypatch, fake_embedd
 def test_terms_embedder_only_switches_the_embeddings_off(db_path, fake_embedder):
     with pytest.raises(ValueError, match="EMBEDDER"):
         create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": fake_embedder})
+
+
+def test_hits_link_to_a_document_whose_name_a_url_must_escape(db_path, fake_embedder):
+    """The web builds the links with url_for (the term index only names document and row)."""
+    db = store.open_db(db_path)
+    add_corpus(db, name="chap 1 #2?")
+    db.close()
+    client = create_app({"TESTING": True, "DATABASE": str(db_path),
+                         "EMBEDDER": fake_embedder}).test_client()
+    hit = client.get("/lookup.json?q=accord").get_json()["hits"][0]
+    assert hit["url"] == f"/documents/chap%201%20%232%3F?link={hit['link_id']}"
+    assert client.get(hit["url"]).status_code == 200
+    assert f'href="{hit["url"]}"' in client.get("/lookup?q=accord").get_data(as_text=True)

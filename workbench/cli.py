@@ -452,6 +452,7 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     """
     from workbench import termindex
     from workbench.terms import QueryError
+    from workbench.web.urls import document_url, lookup_json_with_urls
 
     db = open_db(db_path)
     if lang and lang not in termindex.document_languages(db):
@@ -466,7 +467,8 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     except QueryError as error:
         raise click.ClickException(str(error)) from error
     if as_json:
-        click.echo(json.dumps(termindex.result_json(result), indent=2, ensure_ascii=False))
+        data = lookup_json_with_urls(termindex.result_json(result))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(
         f"{result.total} pair(s) hold {result.query.text!r} ({result.query.lang}); "
@@ -481,7 +483,8 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     for hit in result.hits:
         marked = _mark(hit.text, hit.term_spans)
         spans = hit.translation_spans
-        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
+        url = document_url(hit.document, hit.link_id)
+        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {url}")
         click.echo(f"  {marked}")
         click.echo(f"  {_mark(hit.counterpart, spans)}")
     if result.matching > len(result.hits):
@@ -737,6 +740,7 @@ def glossary_import(file, db_path) -> None:
 def glossary_check(document, confirmed, as_json, db_path) -> None:
     """Consistency report: pairs where a glossary term occurs without its approved translation."""
     from workbench import glossary_store, termindex
+    from workbench.web.urls import document_url, report_json_with_urls
 
     db = open_db(db_path)
     _sync_with_progress(db)
@@ -744,7 +748,8 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
         db, termindex.Filters(confirmed_only=confirmed, document=document)
     )
     if as_json:
-        click.echo(json.dumps({"entries": [glossary_store.report_json(r) for r in reports]},
+        click.echo(json.dumps({"entries": [report_json_with_urls(glossary_store.report_json(r))
+                                           for r in reports]},
                               indent=2, ensure_ascii=False))
         return
     if not reports:
@@ -755,7 +760,8 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
                    f"{report.consistent}/{report.occurrences} consistent")
         for hit in report.to_check:
             found = f" (here: {hit.translation.text!r})" if hit.translation else ""
-            click.echo(f"  {hit.document} #{hit.position + 1}{found} {hit.url}")
+            url = document_url(hit.document, hit.link_id)
+            click.echo(f"  {hit.document} #{hit.position + 1}{found} {url}")
             click.echo(f"    {_mark(hit.text, hit.term_spans)}")
             click.echo(f"    {hit.counterpart}")
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, send_
 
 from workbench import store
 from workbench.web.db import get_db
+from workbench.web.urls import DOCUMENT_RULE
 
 bp = Blueprint("documents", __name__)
 
@@ -61,7 +62,7 @@ def _sentence_json(sentence: dict) -> dict:
     return {k: sentence[k] for k in ("id", "position", "paragraph", "text")}
 
 
-@bp.get("/documents/<name>")
+@bp.get(DOCUMENT_RULE)
 def document(name: str):
     document = _document_or_404(name)
     # the editor's rows come from `review_page_state` (workbench.web.review)

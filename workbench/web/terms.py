@@ -27,6 +27,7 @@ from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.security import json_body
 from workbench.web.services import services
+from workbench.web.urls import lookup_json_with_urls, report_json_with_urls
 
 bp = Blueprint("terms", __name__)
 
@@ -108,7 +109,7 @@ def lookup_json():
         return jsonify({"error": error}), 400
     if result is None:
         return jsonify({"error": "give a term to look up: /lookup.json?q=TERM"}), 400
-    return jsonify(termindex.result_json(result))
+    return jsonify(lookup_json_with_urls(termindex.result_json(result)))
 
 
 # --- glossary -----------------------------------------------------------------------
@@ -277,7 +278,8 @@ def consistency_page():
 @bp.get("/consistency.json")
 def consistency_json():
     reports = glossary_store.consistency(get_db(), _filters())
-    return jsonify({"entries": [glossary_store.report_json(r) for r in reports]})
+    return jsonify({"entries": [report_json_with_urls(glossary_store.report_json(r))
+                                for r in reports]})
 
 
 def _back_to_report(entry_id: int, **message):
