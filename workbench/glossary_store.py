@@ -14,16 +14,19 @@ import sqlite_utils
 
 from workbench import store, termindex
 from workbench import terms as T
+from workbench.errors import DomainError, ErrorKind
 from workbench.glossary import Entry
 from workbench.status import Status
 
 
-class GlossaryError(ValueError):
-    """A glossary entry is missing a term, or does not exist."""
+class GlossaryError(DomainError):
+    """A glossary entry is missing a term, or does not exist (kind NOT_FOUND)."""
 
 
 class DuplicateEntry(GlossaryError):
     """The term pair is already in the glossary: the caller must say what to do with the note."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, existing: dict, proposed_note: str) -> None:
         super().__init__(
@@ -60,7 +63,7 @@ def get(db: sqlite_utils.Database, entry_id: int) -> dict:
     try:
         return db["glossary"].get(entry_id)
     except sqlite_utils.db.NotFoundError as error:
-        raise GlossaryError(f"no glossary entry {entry_id}") from error
+        raise GlossaryError(f"no glossary entry {entry_id}", kind=ErrorKind.NOT_FOUND) from error
 
 
 def find_pair(
@@ -233,8 +236,8 @@ def accept(
     hit = next((h for h in [*report.to_check, *report.accepted] if h.link_id == link_id), None)
     if hit is None:
         raise GlossaryError(
-            f"pair {link_id} holds no occurrence of {entry['source_term']!r} to accept"
-        )
+            f"pair {link_id} holds no occurrence of {entry['source_term']!r} to accept",
+            kind=ErrorKind.NOT_FOUND)
     texts = _sides(hit)
     row = {"entry_id": entry_id, "link_id": link_id, **texts,
            "accepted_by": (user or "").strip()[:60] or None, "accepted": store.now()}
@@ -253,7 +256,8 @@ def withdraw(db: sqlite_utils.Database, entry_id: int, link_id: int) -> None:
             [entry_id, link_id],
         )
     if cursor.rowcount == 0:
-        raise GlossaryError(f"no accepted occurrence of entry {entry_id} in pair {link_id}")
+        raise GlossaryError(f"no accepted occurrence of entry {entry_id} in pair {link_id}",
+                            kind=ErrorKind.NOT_FOUND)
 
 
 def _sides(hit: termindex.Hit) -> dict[str, str]:

@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from workbench.errors import DomainError
+
 SNOWBALL_LANGUAGES = {
     "fr": "french", "en": "english", "de": "german", "es": "spanish", "it": "italian",
     "pt": "portuguese", "nl": "dutch",
@@ -128,7 +130,7 @@ def is_stopword(key_or_word: str, lang: str) -> bool:
 # --- queries ----------------------------------------------------------------------
 
 
-class QueryError(ValueError):
+class QueryError(DomainError):
     """The query has nothing to search for."""
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from workbench.errors import DomainError, ErrorKind
 from workbench.segment import Sentence
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.store.migrations import migrate
@@ -41,12 +42,13 @@ def default_db_path() -> Path:
 # --- transactions and locking -------------------------------------------------
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseBusy(DomainError):
     """Another writer kept the database longer than the busy timeout; nothing was written.
 
     Not a failure of the request itself: trying again a moment later succeeds.
     """
 
+    kind = ErrorKind.BUSY
     retry_after = 2
     """Seconds a client should wait before trying again."""
 
@@ -184,8 +186,10 @@ def open_db(path: str | Path | None = None, busy_timeout: float | None = None,
 # --- documents and sentences ------------------------------------------------
 
 
-class DocumentExists(ValueError):
+class DocumentExists(DomainError):
     """A document of that name is already in the database."""
+
+    kind = ErrorKind.CONFLICT
 
 
 def create_document(
@@ -238,8 +242,10 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
         db["documents"].delete_where("id = ?", [document_id])
 
 
-class DocumentFinished(ValueError):
+class DocumentFinished(DomainError):
     """The document is marked finished: locked against edits until someone reopens it."""
+
+    kind = ErrorKind.LOCKED
 
 
 def refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:

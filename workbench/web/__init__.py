@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template_string, request
 
 from workbench import store
+from workbench.web import errors
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         db,
         documents,
-        errors,
         exports,
         imports,
         openapi,
@@ -62,8 +62,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def database_busy(error: store.DatabaseBusy):
     """A lock held too long by another writer: 503 and when to retry, never a 500."""
     headers = {"Retry-After": str(error.retry_after)}
+    status = errors.status_of(error)
     if request.is_json or "text/html" not in request.headers.get("Accept", ""):
-        return jsonify({"error": "busy", "message": str(error)}), 503, headers
+        return jsonify({"error": "busy", "message": str(error)}), status, headers
     page = render_template_string(
         "<!doctype html><title>Busy</title><p>{{ message }}</p>", message=str(error))
-    return page, 503, headers
+    return page, status, headers

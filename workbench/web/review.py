@@ -18,6 +18,7 @@ from workbench import review, store
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.web import auth
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 from workbench.web.security import json_body
 from workbench.web.services import services
 
@@ -166,19 +167,11 @@ def _run(name: str, operation, conflict_details=None):
     db = get_db()
     try:
         change = operation(db, document["id"], user=_user(), version=_version())
-    except review.Conflict as error:
-        body = {"error": "conflict", "message": str(error), "version": error.current}
-        if conflict_details is not None:
+    except (review.ReviewError, review.Conflict) as error:
+        body = _error_json(error)
+        if isinstance(error, review.Conflict) and conflict_details is not None:
             body.update(conflict_details(db, document["id"]))
-        return jsonify(body), 409
-    except review.DocumentFinished as error:
-        return jsonify({"error": "finished", "message": str(error)}), 423
-    except review.UndoBlocked as error:
-        return jsonify({"error": "undo_conflict", "message": str(error), "by": error.by}), 409
-    except review.NotFound as error:
-        return jsonify({"error": "not_found", "message": str(error)}), 404
-    except review.ReviewError as error:
-        return jsonify({"error": "invalid", "message": str(error)}), 400
+        return jsonify(body), status_of(error)
     with store.snapshot(db):
         return jsonify(change_json(db, document["id"], change))
 
@@ -310,13 +303,20 @@ def _document_state(name: str, operation):
     db = get_db()
     try:
         return jsonify(operation(db, document["id"], user=_user(), version=_version()))
-    except review.Conflict as error:
-        return jsonify({"error": "conflict", "message": str(error),
-                        "version": error.current}), 409
-    except review.NotFound as error:  # deleted meanwhile
-        return jsonify({"error": "not_found", "message": str(error)}), 404
-    except review.ReviewError as error:
-        return jsonify({"error": "invalid", "message": str(error)}), 400
+    except (review.ReviewError, review.Conflict) as error:  # NotFound: deleted meanwhile
+        return jsonify(_error_json(error)), status_of(error)
+
+
+def _error_json(error: review.ReviewError | review.Conflict) -> dict:
+    """A refused edit: what the page needs to explain it (and to catch up, on a conflict)."""
+    if isinstance(error, review.Conflict):
+        return {"error": "conflict", "message": str(error), "version": error.current}
+    if isinstance(error, review.UndoBlocked):
+        return {"error": "undo_conflict", "message": str(error), "by": error.by}
+    if isinstance(error, review.DocumentFinished):
+        return {"error": "finished", "message": str(error)}
+    return {"error": "not_found" if isinstance(error, review.NotFound) else "invalid",
+            "message": str(error)}
 
 
 @bp.get("/documents/<name>/state.json")

@@ -25,6 +25,7 @@ from workbench.glossary import (
 )
 from workbench.web import auth
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 from workbench.web.security import json_body
 from workbench.web.services import services
 from workbench.web.urls import lookup_json_with_urls, report_json_with_urls
@@ -48,25 +49,28 @@ def _filters() -> termindex.Filters:
 
 
 def _lookup():
-    """Run the lookup the query string asks for: (result or None, error message or None)."""
+    """Run the lookup the query string asks for: (result or None, refusal or None)."""
     text = (request.args.get("q") or "").strip()
     if not text:
         return None, None
+    try:
+        return _run_lookup(text), None
+    except T.QueryError as error:
+        return None, error
+
+
+def _run_lookup(text: str) -> termindex.LookupResult:
     lang = request.args.get("lang") or None
     if lang and lang not in termindex.document_languages(get_db()):
-        return None, f"no stored document is in the language {lang!r}"
+        raise T.QueryError(f"no stored document is in the language {lang!r}")
     try:
         limit = min(500, max(1, int(request.args.get("limit", PAGE_SIZE))))
     except ValueError:
-        return None, "limit must be a whole number"
-    try:
-        result = termindex.lookup(
-            get_db(), text, lang=lang, filters=_filters(),
-            variant=request.args.get("variant") or None, limit=limit, encode=_encoder(),
-        )
-    except T.QueryError as error:
-        return None, str(error)
-    return result, None
+        raise T.QueryError("limit must be a whole number") from None
+    return termindex.lookup(
+        get_db(), text, lang=lang, filters=_filters(),
+        variant=request.args.get("variant") or None, limit=limit, encode=_encoder(),
+    )
 
 
 def segments(text: str, spans) -> list[tuple[str, bool]]:
@@ -93,20 +97,19 @@ def _glossary_pair(hit: termindex.Hit, query: str) -> tuple[str, str]:
 @bp.get("/lookup")
 def lookup_page():
     result, error = _lookup()
-    status = 400 if error else 200
     return render_template(
-        "lookup.html", result=result, error=error, args=request.args,
+        "lookup.html", result=result, error=error and str(error), args=request.args,
         documents=store.list_documents(get_db()),
         languages=termindex.document_languages(get_db()), segments=segments,
         glossary_pair=_glossary_pair,
-    ), status
+    ), status_of(error) if error else 200
 
 
 @bp.get("/lookup.json")
 def lookup_json():
     result, error = _lookup()
     if error:
-        return jsonify({"error": error}), 400
+        return jsonify({"error": str(error)}), status_of(error)
     if result is None:
         return jsonify({"error": "give a term to look up: /lookup.json?q=TERM"}), 400
     return jsonify(lookup_json_with_urls(termindex.result_json(result)))
@@ -167,7 +170,7 @@ def glossary_add():
         entry = _add_entry(form)
     except glossary_store.DuplicateEntry as duplicate:
         # Ask on the page, with what was typed: keep both notes, replace the note, or cancel.
-        return _glossary_page(409, duplicate=duplicate, proposed=form)
+        return _glossary_page(status_of(duplicate), duplicate=duplicate, proposed=form)
     except glossary_store.GlossaryError as error:
         return redirect(url_for("terms.glossary_page", error=str(error)))
     done = {"keep-both": "Notes merged", "replace": "Note replaced"}.get(_on_existing(), "Added")
@@ -189,9 +192,9 @@ def glossary_add_json():
             "error": str(duplicate), "existing": duplicate.existing,
             "proposed_note": duplicate.proposed_note,
             "choices": {"on_existing": ["keep-both", "replace"]},
-        }), 409
+        }), status_of(duplicate)
     except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 400
+        return jsonify({"error": str(error)}), status_of(error)
     return jsonify({"entry": entry}), 200 if _on_existing() != "ask" else 201
 
 
@@ -204,7 +207,7 @@ def glossary_edit(entry_id: int):
         )
     except glossary_store.GlossaryError as error:
         if request.is_json:
-            return jsonify({"error": str(error)}), 404 if "no glossary" in str(error) else 400
+            return jsonify({"error": str(error)}), status_of(error)
         return redirect(url_for("terms.glossary_page", error=str(error)))
     if request.is_json:
         return jsonify({"entry": entry})
@@ -215,8 +218,8 @@ def glossary_edit(entry_id: int):
 def glossary_delete(entry_id: int):
     try:
         glossary_store.delete(get_db(), entry_id)
-    except glossary_store.GlossaryError:
-        abort(404, description=f"No glossary entry {entry_id}.")
+    except glossary_store.GlossaryError as error:
+        abort(status_of(error), description=f"No glossary entry {entry_id}.")
     if request.is_json:
         return jsonify({"deleted": entry_id})
     return redirect(url_for("terms.glossary_page", message="Deleted."))
@@ -311,7 +314,7 @@ def consistency_accept_json(entry_id: int, link_id: int):
     try:
         accepted = _accept(entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 404
+        return jsonify({"error": str(error)}), status_of(error)
     return jsonify({"accepted": accepted})
 
 
@@ -330,5 +333,5 @@ def consistency_withdraw_json(entry_id: int, link_id: int):
     try:
         glossary_store.withdraw(get_db(), entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 404
+        return jsonify({"error": str(error)}), status_of(error)
     return jsonify({"withdrawn": {"entry_id": entry_id, "link_id": link_id}})
