@@ -28,6 +28,7 @@ from workbench.web.db import get_db
 from workbench.web.errors import status_of
 from workbench.web.security import json_body
 from workbench.web.services import services
+from workbench.web.twins import Answer, twin
 from workbench.web.urls import lookup_json_with_urls, report_json_with_urls
 
 bp = Blueprint("terms", __name__)
@@ -94,25 +95,26 @@ def _glossary_pair(hit: termindex.Hit, query: str) -> tuple[str, str]:
     return (query, translation) if hit.side == store.SOURCE else (translation, query)
 
 
-@bp.get("/lookup")
-def lookup_page():
-    result, error = _lookup()
-    return render_template(
-        "lookup.html", result=result, error=error and str(error), args=request.args,
-        documents=store.list_documents(get_db()),
-        languages=termindex.document_languages(get_db()), segments=segments,
-        glossary_pair=_glossary_pair,
-    ), status_of(error) if error else 200
-
-
-@bp.get("/lookup.json")
-def lookup_json():
+@twin(bp, "/lookup", endpoint="lookup_page", json_endpoint="lookup_json")
+def lookup_page() -> Answer:
+    """How a term was translated: its distinct translations, and the pairs holding it."""
     result, error = _lookup()
     if error:
-        return jsonify({"error": str(error)}), status_of(error)
-    if result is None:
-        return jsonify({"error": "give a term to look up: /lookup.json?q=TERM"}), 400
-    return jsonify(lookup_json_with_urls(termindex.result_json(result)))
+        return Answer(data={"error": str(error)}, template="lookup.html",
+                      context=lambda: _lookup_context(None, str(error)), status=status_of(error))
+    if result is None:  # the empty form; its JSON twin has nothing to answer
+        return Answer(data={"error": "give a term to look up: /lookup.json?q=TERM"},
+                      template="lookup.html", context=lambda: _lookup_context(None, None),
+                      json_status=400)
+    return Answer(data=lambda: lookup_json_with_urls(termindex.result_json(result)),
+                  template="lookup.html", context=lambda: _lookup_context(result, None))
+
+
+def _lookup_context(result: termindex.LookupResult | None, error: str | None) -> dict:
+    return {"result": result, "error": error, "args": request.args,
+            "documents": store.list_documents(get_db()),
+            "languages": termindex.document_languages(get_db()), "segments": segments,
+            "glossary_pair": _glossary_pair}
 
 
 # --- glossary -----------------------------------------------------------------------
@@ -129,22 +131,21 @@ def _form() -> dict:
     return {key: (data.get(key) or "") for key in ("source_term", "target_term", "note")}
 
 
+def _glossary_context(**context) -> dict:
+    return {"entries": glossary_store.entries(get_db()), "error": request.args.get("error"),
+            "message": request.args.get("message"),
+            "max_import_mb": MAX_IMPORT_BYTES // 1024 // 1024, **context}
+
+
 def _glossary_page(status: int = 200, **context):
-    return render_template(
-        "glossary.html", entries=glossary_store.entries(get_db()),
-        error=request.args.get("error"), message=request.args.get("message"),
-        max_import_mb=MAX_IMPORT_BYTES // 1024 // 1024, **context,
-    ), status
+    return render_template("glossary.html", **_glossary_context(**context)), status
 
 
-@bp.get("/glossary")
-def glossary_page():
-    return _glossary_page()
-
-
-@bp.get("/glossary.json")
-def glossary_json():
-    return jsonify({"entries": glossary_store.entries(get_db())})
+@twin(bp, "/glossary", endpoint="glossary_page", json_endpoint="glossary_json")
+def glossary_page() -> Answer:
+    """The glossary's entries."""
+    return Answer(data=lambda: {"entries": glossary_store.entries(get_db())},
+                  template="glossary.html", context=_glossary_context)
 
 
 def _on_existing() -> str:
@@ -268,21 +269,18 @@ def glossary_import():
 # --- consistency --------------------------------------------------------------------
 
 
-@bp.get("/consistency")
-def consistency_page():
+@twin(bp, "/consistency", endpoint="consistency_page", json_endpoint="consistency_json")
+def consistency_page() -> Answer:
+    """Where a glossary term occurs without its approved translation."""
     reports = glossary_store.consistency(get_db(), _filters())
-    return render_template(
-        "consistency.html", reports=reports, segments=segments, args=request.args,
-        documents=store.list_documents(get_db()), message=request.args.get("message"),
-        error=request.args.get("error"),
-    )
-
-
-@bp.get("/consistency.json")
-def consistency_json():
-    reports = glossary_store.consistency(get_db(), _filters())
-    return jsonify({"entries": [report_json_with_urls(glossary_store.report_json(r))
-                                for r in reports]})
+    return Answer(
+        data=lambda: {"entries": [report_json_with_urls(glossary_store.report_json(r))
+                                  for r in reports]},
+        template="consistency.html",
+        context=lambda: {"reports": reports, "segments": segments, "args": request.args,
+                         "documents": store.list_documents(get_db()),
+                         "message": request.args.get("message"),
+                         "error": request.args.get("error")})
 
 
 def _back_to_report(entry_id: int, **message):
@@ -298,40 +296,29 @@ def _accept(entry_id: int, link_id: int) -> dict:
     return glossary_store.accept(get_db(), entry_id, link_id, user, _filters())
 
 
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>")
-def consistency_accept(entry_id: int, link_id: int):
+@twin(bp, "/consistency/<int:entry_id>/accept/<int:link_id>", endpoint="consistency_accept",
+      methods=["POST"])
+def consistency_accept(entry_id: int, link_id: int) -> Answer:
     """Accept an occurrence as it is: the report lists it apart from then on."""
     try:
         accepted = _accept(entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return _back_to_report(entry_id, error=str(error))
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=_back_to_report(entry_id, error=str(error)))
     where = f"{accepted['document']} #{accepted['position'] + 1}"
-    return _back_to_report(entry_id, message=f"Accepted the rendering in {where}.")
+    return Answer(data={"accepted": accepted},
+                  page=_back_to_report(entry_id, message=f"Accepted the rendering in {where}."))
 
 
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>.json")
-def consistency_accept_json(entry_id: int, link_id: int):
-    try:
-        accepted = _accept(entry_id, link_id)
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), status_of(error)
-    return jsonify({"accepted": accepted})
-
-
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete")
-def consistency_withdraw(entry_id: int, link_id: int):
+@twin(bp, "/consistency/<int:entry_id>/accept/<int:link_id>/delete",
+      endpoint="consistency_withdraw", methods=["POST"])
+def consistency_withdraw(entry_id: int, link_id: int) -> Answer:
     """Put an accepted occurrence back among those to check."""
     try:
         glossary_store.withdraw(get_db(), entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return _back_to_report(entry_id, error=str(error))
-    return _back_to_report(entry_id, message=f"Pair {link_id} is back among those to check.")
-
-
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete.json")
-def consistency_withdraw_json(entry_id: int, link_id: int):
-    try:
-        glossary_store.withdraw(get_db(), entry_id, link_id)
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), status_of(error)
-    return jsonify({"withdrawn": {"entry_id": entry_id, "link_id": link_id}})
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=_back_to_report(entry_id, error=str(error)))
+    return Answer(data={"withdrawn": {"entry_id": entry_id, "link_id": link_id}},
+                  page=_back_to_report(
+                      entry_id, message=f"Pair {link_id} is back among those to check."))
