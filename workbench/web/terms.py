@@ -8,7 +8,6 @@ from flask import (
     abort,
     jsonify,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -137,10 +136,6 @@ def _glossary_context(**context) -> dict:
             "max_import_mb": MAX_IMPORT_BYTES // 1024 // 1024, **context}
 
 
-def _glossary_page(status: int = 200, **context):
-    return render_template("glossary.html", **_glossary_context(**context)), status
-
-
 @twin(bp, "/glossary", endpoint="glossary_page", json_endpoint="glossary_json")
 def glossary_page() -> Answer:
     """The glossary's entries."""
@@ -161,42 +156,34 @@ def _add_entry(form: dict):
     )
 
 
-@bp.post("/glossary")
-def glossary_add():
-    """The glossary page's form: always answers with an HTML page (JSON only to JSON bodies)."""
-    if request.is_json:
-        return glossary_add_json()
+@twin(bp, "/glossary", endpoint="glossary_add", methods=["POST"], json_bodies=True)
+def glossary_add() -> Answer:
+    """Add a pair; an existing pair is a 409 with the entry, unless `on_existing` says how.
+
+    The glossary page's form is answered with a page; a JSON body with JSON."""
     form = _form()
     try:
         entry = _add_entry(form)
     except glossary_store.DuplicateEntry as duplicate:
-        # Ask on the page, with what was typed: keep both notes, replace the note, or cancel.
-        return _glossary_page(status_of(duplicate), duplicate=duplicate, proposed=form)
+        found = duplicate
+        # The page asks, with what was typed: keep both notes, replace the note, or cancel.
+        return Answer(
+            data={"error": str(found), "existing": found.existing,
+                  "proposed_note": found.proposed_note,
+                  "choices": {"on_existing": ["keep-both", "replace"]}},
+            template="glossary.html", status=status_of(found),
+            context=lambda: _glossary_context(duplicate=found, proposed=form))
     except glossary_store.GlossaryError as error:
-        return redirect(url_for("terms.glossary_page", error=str(error)))
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=redirect(url_for("terms.glossary_page", error=str(error))))
     done = {"keep-both": "Notes merged", "replace": "Note replaced"}.get(_on_existing(), "Added")
-    return redirect(url_for(
-        "terms.glossary_page",
-        message=f"{done}: {entry['source_term']} → {entry['target_term']}.",
-        _anchor=f"entry-{entry['id']}",
-    ))
-
-
-@bp.post("/glossary.json")
-def glossary_add_json():
-    """Add a pair; an existing pair is a 409 with the entry, unless `on_existing` says how."""
-    form = _form()
-    try:
-        entry = _add_entry(form)
-    except glossary_store.DuplicateEntry as duplicate:
-        return jsonify({
-            "error": str(duplicate), "existing": duplicate.existing,
-            "proposed_note": duplicate.proposed_note,
-            "choices": {"on_existing": ["keep-both", "replace"]},
-        }), status_of(duplicate)
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), status_of(error)
-    return jsonify({"entry": entry}), 200 if _on_existing() != "ask" else 201
+    return Answer(
+        data={"entry": entry}, json_status=200 if _on_existing() != "ask" else 201,
+        page=redirect(url_for(
+            "terms.glossary_page",
+            message=f"{done}: {entry['source_term']} → {entry['target_term']}.",
+            _anchor=f"entry-{entry['id']}",
+        )))
 
 
 @bp.post("/glossary/<int:entry_id>")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, render_template, request
 
 Lazy = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 """A dict, or what makes it: only the answer asked for is computed."""
@@ -42,15 +42,19 @@ def _made(value: Lazy) -> Mapping[str, Any]:
 
 
 def twin(bp: Blueprint, rule: str, *, endpoint: str, json_rule: str | None = None,
-         json_endpoint: str | None = None,
-         methods: Collection[str] = ("GET",)) -> Callable[[Callable[..., Answer]],
-                                                          Callable[..., Answer]]:
+         json_endpoint: str | None = None, methods: Collection[str] = ("GET",),
+         json_bodies: bool = False) -> Callable[[Callable[..., Answer]],
+                                                 Callable[..., Answer]]:
     """Register the decorated view as the page `endpoint` at `rule` and as its JSON twin
-    (`json_endpoint`, default `endpoint_json`, at `json_rule`, default `rule` + `.json`)."""
+    (`json_endpoint`, default `endpoint_json`, at `json_rule`, default `rule` + `.json`).
+
+    With `json_bodies`, the page's URL answers a JSON body as the twin does."""
 
     def register(view: Callable[..., Answer]) -> Callable[..., Answer]:
         @functools.wraps(view)
         def page(**values: Any):
+            if json_bodies and request.is_json:
+                return as_json(**values)
             answer = view(**values)
             if answer.page is not None:
                 return answer.page
