@@ -11,12 +11,13 @@ import sqlite_utils
 from flask import Flask, current_app, g
 
 from workbench import store
+from workbench.web.services import services
 
 
 def open_app_db(app: Flask) -> sqlite_utils.Database:
     """A new connection to the app's database that waits for the app's write lock and its
     busy timeout (the caller closes it)."""
-    return store.open_db(app.config["DATABASE"], app.config.get("DATABASE_BUSY_TIMEOUT"),
+    return store.open_db(services(app).database, app.config.get("DATABASE_BUSY_TIMEOUT"),
                          app.extensions["workbench_write_lock"], upgrade=False)
 
 
@@ -41,5 +42,5 @@ def init_app(app: Flask) -> None:
 
 def migrate_once(app: Flask) -> None:
     """Apply the migrations the database lacks, once, when the app is made."""
-    store.open_db(app.config["DATABASE"], app.config.get("DATABASE_BUSY_TIMEOUT"),
+    store.open_db(services(app).database, app.config.get("DATABASE_BUSY_TIMEOUT"),
                   app.extensions["workbench_write_lock"]).close()
