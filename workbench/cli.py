@@ -254,7 +254,8 @@ def segment_command(file, lang, presegmented) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's reloading development server.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
-              help=MODEL_HELP + " Used to import and to re-align in the browser.")
+              help=MODEL_HELP + " Used by the browser interface: imports, re-alignment, the "
+                   "map and the term lookup.")
 @click.option("--require-login", is_flag=True,
               help="Ask for an account even on loopback (always on for any other --host).")
 @click.option("--secure-cookies", is_flag=True,
