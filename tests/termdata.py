@@ -64,4 +64,5 @@ def terms_app(db_path, embedder):
     db = store.open_db(db_path)
     add_corpus(db)
     db.close()
-    return create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": embedder})
+    config = {"EMBEDDER": embedder} if embedder else {"TERMS_EMBEDDER": False}
+    return create_app({"TESTING": True, "DATABASE": str(db_path), **config})

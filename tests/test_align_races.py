@@ -15,7 +15,7 @@ from workbench.aligning import align_stored
 from workbench.corpus import ImportRefused
 from workbench.importing import create_aligned_document
 from workbench.reimport import reimport_document
-from workbench.web.errors import status_for
+from workbench.web.errors import status_of
 
 FRENCH = ["Le roi est mort.", "Vive le roi.", "La foule applaudit.", "Il pleut."]
 ENGLISH = ["The king is dead.", "Long live the king.", "The crowd cheers.", "It rains."]
@@ -67,7 +67,7 @@ def test_a_reimport_refuses_when_the_document_changed_while_it_was_aligned(db, d
             as caught:
         reimport_document(db, doc, changed, sentences(*ENGLISH),
                                    ColleagueMeanwhile(other, doc, finish=finish))
-    assert status_for(caught.value) == (423 if finish else 409)
+    assert status_of(caught.value) == (423 if finish else 409)
     document, links, history, french = snapshot(db, doc)
     assert links[0] == (store.CONFIRMED, "ana")
     assert "dropped" not in history and history
@@ -83,7 +83,7 @@ def test_a_realignment_refuses_when_the_document_changed_while_it_was_aligned(db
     with pytest.raises(ImportRefused, match="changed while it was being aligned") \
             as caught:
         align_stored(db, doc, embedder, keep_reviewed=False)
-    assert status_for(caught.value) == (423 if finish else 409)
+    assert status_of(caught.value) == (423 if finish else 409)
     document, links, history, _ = snapshot(db, doc)
     assert links[0] == (store.CONFIRMED, "ana")
     assert "dropped" not in history and history

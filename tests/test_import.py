@@ -11,7 +11,7 @@ from workbench.corpus import ImportRefused, InputFile
 from workbench.importing import ImportOptions, create_aligned_document, import_document
 from workbench.reimport import reimport_document
 from workbench.segment import Sentence
-from workbench.web.errors import status_for
+from workbench.web.errors import status_of
 
 FRENCH = (
     "Le vieux port de Marseille s'éveille avant l'aube. Les pêcheurs déchargent leurs "
@@ -248,7 +248,7 @@ def test_refusal_has_an_http_status():
         from workbench.importing import prepare_side
 
         prepare_side(InputFile("big.txt", b"x" * 50), "fr", "en", ImportOptions(max_bytes=10))
-    assert status_for(caught.value) == 413
+    assert status_of(caught.value) == 413
 
 
 def test_compilation_through_the_cli(runner, tmp_path, use_fake_embedder, db_path):
@@ -349,5 +349,5 @@ def test_an_import_past_the_sentence_limit_is_refused(db, fake_embedder):
         import_document(db, "long", InputFile("a.txt", text), InputFile("b.txt", text),
                         fake_embedder, options=ImportOptions(language_check=False,
                                                               max_sentences=100))
-    assert status_for(caught.value) == 413
+    assert status_of(caught.value) == 413
     assert store.list_documents(db) == []

@@ -135,12 +135,13 @@ def test_the_cli_says_the_database_is_busy_without_a_traceback(db_path, document
 
 
 def test_nested_write_blocks_are_savepoints_inside_one_immediate_transaction(db):
+    db.execute("create table scratch (name text)")
     with db.atomic():
-        db.execute("insert into migrations (name, applied) values ('x', 'now')")
+        db.execute("insert into scratch (name) values ('x')")
         with pytest.raises(RuntimeError), db.atomic():
-            db.execute("insert into migrations (name, applied) values ('y', 'now')")
+            db.execute("insert into scratch (name) values ('y')")
             raise RuntimeError("inner block fails")
-    names = {row["name"] for row in db["migrations"].rows}
+    names = {row["name"] for row in db["scratch"].rows}
     assert "x" in names and "y" not in names
 
 

@@ -200,7 +200,7 @@ def test_a_merged_row_is_scored_from_the_cache_and_its_joined_text(db_path, db, 
 
 
 def test_long_documents_map_compares_bin_centroids(db, fake_embedder, monkeypatch):
-    from workbench.web import review as web_review
+    from workbench import similarity_grid as web_review
 
     texts = [f"mot{i} autre{i}" for i in range(12)]
     CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(texts)

@@ -91,7 +91,7 @@ def test_a_finished_document_is_not_re_imported_or_re_aligned(db, doc, fake_embe
     from workbench.corpus import ImportRefused
     from workbench.reimport import reimport_document
     from workbench.segment import Sentence
-    from workbench.web.errors import status_for
+    from workbench.web.errors import status_of
 
     review.finish(db, doc, user="ana")
     before = state(db, doc)
@@ -99,5 +99,5 @@ def test_a_finished_document_is_not_re_imported_or_re_aligned(db, doc, fake_embe
         reimport_document(db, doc, [Sentence("Un.", 0)], [Sentence("One.", 0)], fake_embedder)
     with pytest.raises(ImportRefused, match="reopen it first") as caught:
         align_stored(db, doc, fake_embedder)
-    assert status_for(caught.value) == 423
+    assert status_of(caught.value) == 423
     assert state(db, doc) == before

@@ -4,7 +4,8 @@ import pytest
 
 from tests.termdata import add_corpus
 from workbench import store, termindex
-from workbench.segment import Sentence
+from workbench.store import migrations
+from workbench.web.urls import document_url
 
 
 @pytest.fixture
@@ -74,9 +75,10 @@ def test_filters_confirmed_only_and_one_document(db):
     assert second.total == 2
 
 
-def test_hits_link_to_their_pair_in_the_review_page(db, corpus):
+def test_hits_name_their_document_and_pair_for_the_review_page(db, corpus):
     hit = termindex.lookup(db, "loi").hits[0]
-    assert hit.url == f"/documents/histoire?link={hit.link_id}"
+    assert hit.document == "histoire"
+    assert document_url(hit.document, hit.link_id) == f"/documents/histoire?link={hit.link_id}"
     link = db["links"].get(hit.link_id)
     assert link["document_id"] == corpus
 
@@ -117,16 +119,20 @@ def test_replaced_links_are_followed(db, corpus):
 def test_migration_indexes_existing_sentences(tmp_path):
     """A database made before the index existed gets everything indexed when opened."""
     path = tmp_path / "old.db"
-    name, step = store.MIGRATIONS[0]
+    name, step = "0001_core_tables", migrations._create_core_tables
     old = store.sqlite_utils.Database(str(path))
     old["migrations"].create({"name": str, "applied": str}, pk="name")
     step(old)
     old["migrations"].insert({"name": name, "applied": store.now()})
-    document_id = store.create_document(
-        old, "old", [Sentence("Un accord fut signé.", 0)], [Sentence("An agreement was signed.", 0)]
-    )
-    rows = [store.sentences(old, document_id, side)[0]["id"] for side in ("source", "target")]
-    store.replace_links(old, document_id, [{"source_ids": [rows[0]], "target_ids": [rows[1]]}])
+    # rows as that first schema held them (no sentence kinds yet)
+    document_id = old["documents"].insert(
+        {"name": "old", "source_lang": "fr", "target_lang": "en"}).last_pk
+    rows = [old["sentences"].insert({"document_id": document_id, "side": side, "position": 0,
+                                     "paragraph": 0, "text": text}).last_pk
+            for side, text in (("source", "Un accord fut signé."),
+                               ("target", "An agreement was signed."))]
+    old["links"].insert({"document_id": document_id, "position": 0,
+                         "source_ids": f"[{rows[0]}]", "target_ids": f"[{rows[1]}]"})
     old.close()
     db = store.open_db(path)
     assert termindex.pending(db) == 0

@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import csrf_token
 from tests.termdata import terms_app
 from workbench.web import create_app
+from workbench.web.services import services
 
 
 @pytest.fixture
@@ -130,14 +131,14 @@ def test_the_configured_embedder_is_created_once_and_used(app, client, fake_embe
     client.get("/lookup.json?q=accord")
     client.get("/lookup.json?q=loi")
     assert fake_embedder.calls == 2
-    assert app.extensions["terms_embedder"] is fake_embedder
+    assert services(app).embedder() is fake_embedder
 
 
 def test_embeddings_can_be_switched_off(app, db_path):
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "TERMS_EMBEDDER": False})
     data = app.test_client().get("/lookup.json?q=accord").get_json()
     assert [h["translation"]["text"] for h in data["hits"]] == ["agreement", "agreements"]
-    assert "terms_embedder" not in app.extensions
+    assert not services(app).loaded
 
 
 # --- issue 13: HTML forms stay on HTML pages; duplicates; TBX; accepted occurrences -----

@@ -46,11 +46,11 @@ workers_option = click.option(
 )
 
 
-def open_db(db_path: Path):
-    """The database for a command: it waits COMMAND_BUSY_TIMEOUT for other writers, unless
-    WORKBENCH_BUSY_TIMEOUT says otherwise."""
+def open_db(db_path: Path, *, upgrade: bool = True):
+    """The database for a command, migrated (once: a command opens it once): it waits
+    COMMAND_BUSY_TIMEOUT for other writers, unless WORKBENCH_BUSY_TIMEOUT says otherwise."""
     return store.open_db(db_path, busy_timeout=None if os.environ.get("WORKBENCH_BUSY_TIMEOUT")
-                         else COMMAND_BUSY_TIMEOUT)
+                         else COMMAND_BUSY_TIMEOUT, upgrade=upgrade)
 
 
 def aligner_options(command):
@@ -249,7 +249,8 @@ def segment_command(file, lang, presegmented) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's reloading development server.")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
-              help=MODEL_HELP + " Used to import and to re-align in the browser.")
+              help=MODEL_HELP + " Used by the browser interface: imports, re-alignment, the "
+                   "map and the term lookup.")
 @click.option("--require-login", is_flag=True,
               help="Ask for an account even on loopback (always on for any other --host).")
 @click.option("--secure-cookies", is_flag=True,
@@ -325,6 +326,28 @@ def status(as_json, db_path) -> None:
         f"{summary['documents']} document(s), {summary['links']} links, "
         f"{summary['reviewed']} reviewed ({summary['progress']:.0%})"
     )
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True,
+              help="List the migrations the database lacks, and apply none.")
+@db_option
+def migrate(dry_run, db_path) -> None:
+    """Bring the database's schema up to date, and print what was applied.
+
+    Every command and `workbench serve` do this when they start; run it alone to upgrade
+    a database at a time of your choosing (a copy first, say) and see what changed.
+    """
+    from workbench.store import migrations
+
+    db = open_db(db_path, upgrade=False)
+    names = migrations.pending(db) if dry_run else migrations.migrate(db)
+    if not names:
+        click.echo(f"{db_path} is up to date: no migration to apply.")
+        return
+    click.echo(f"{'To apply' if dry_run else 'Applied'} to {db_path}:")
+    for name in names:
+        click.echo(f"  {name}")
 
 
 @cli.command(name="export")
@@ -425,6 +448,7 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     """
     from workbench import termindex
     from workbench.terms import QueryError
+    from workbench.web.urls import document_url, lookup_json_with_urls
 
     db = open_db(db_path)
     if lang and lang not in termindex.document_languages(db):
@@ -439,7 +463,8 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     except QueryError as error:
         raise click.ClickException(str(error)) from error
     if as_json:
-        click.echo(json.dumps(termindex.result_json(result), indent=2, ensure_ascii=False))
+        data = lookup_json_with_urls(termindex.result_json(result))
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(
         f"{result.total} pair(s) hold {result.query.text!r} ({result.query.lang}); "
@@ -454,7 +479,8 @@ def lookup(term, lang, document, confirmed, variant, limit, model, no_embeddings
     for hit in result.hits:
         marked = _mark(hit.text, hit.term_spans)
         spans = hit.translation_spans
-        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {hit.url}")
+        url = document_url(hit.document, hit.link_id)
+        click.echo(f"{hit.document} #{hit.position + 1} [{hit.status}] {url}")
         click.echo(f"  {marked}")
         click.echo(f"  {_mark(hit.counterpart, spans)}")
     if result.matching > len(result.hits):
@@ -707,6 +733,7 @@ def glossary_import(file, db_path) -> None:
 def glossary_check(document, confirmed, as_json, db_path) -> None:
     """Consistency report: pairs where a glossary term occurs without its approved translation."""
     from workbench import consistency, termindex
+    from workbench.web.urls import document_url, report_json_with_urls
 
     db = open_db(db_path)
     _sync_with_progress(db)
@@ -714,7 +741,8 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
         db, termindex.Filters(confirmed_only=confirmed, document=document)
     )
     if as_json:
-        click.echo(json.dumps({"entries": [consistency.report_json(r) for r in reports]},
+        click.echo(json.dumps({"entries": [report_json_with_urls(consistency.report_json(r))
+                                           for r in reports]},
                               indent=2, ensure_ascii=False))
         return
     if not reports:
@@ -725,7 +753,8 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
                    f"{report.consistent}/{report.occurrences} consistent")
         for hit in report.to_check:
             found = f" (here: {hit.translation.text!r})" if hit.translation else ""
-            click.echo(f"  {hit.document} #{hit.position + 1}{found} {hit.url}")
+            url = document_url(hit.document, hit.link_id)
+            click.echo(f"  {hit.document} #{hit.position + 1}{found} {url}")
             click.echo(f"    {_mark(hit.text, hit.term_spans)}")
             click.echo(f"    {hit.counterpart}")
 

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from workbench import store, termindex
 from workbench import terms as T
+from workbench.errors import ErrorKind
 from workbench.status import Status
 from workbench.store import glossary
 
@@ -139,7 +140,7 @@ def accept(
     hit = next((h for h in [*report.to_check, *report.accepted] if h.link_id == link_id), None)
     if hit is None:
         raise glossary.GlossaryError(
-            f"pair {link_id} holds no occurrence of {entry['source_term']!r} to accept"
-        )
+            f"pair {link_id} holds no occurrence of {entry['source_term']!r} to accept",
+            kind=ErrorKind.NOT_FOUND)
     row = glossary.save_acceptance(db, entry_id, link_id, **_sides(hit), user=user)
     return {**row, "document": hit.document, "position": hit.position}

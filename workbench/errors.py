@@ -18,6 +18,8 @@ class ErrorKind(StrEnum):
     TOO_LARGE = "too-large"  # over a size limit (413)
     UNSUPPORTED = "unsupported"  # a format or media type we do not read (415)
     LOCKED = "locked"  # closed for changes, e.g. a finished document (423)
+    REFUSED = "refused"  # wrong credentials (401)
+    TOO_MANY_ATTEMPTS = "too-many-attempts"  # wait before trying again (429)
     BUSY = "busy"  # try again shortly (503)
 
 

@@ -22,6 +22,7 @@ from importlib import metadata
 
 from lxml import etree
 
+from workbench.errors import DomainError, ErrorKind
 from workbench.status import REVIEWED as REVIEWED_STATUSES
 from workbench.status import Status
 
@@ -54,12 +55,14 @@ _BCP47 = re.compile(
 )
 
 
-class ExportError(ValueError):
+class ExportError(DomainError):
     """The export cannot be written as asked; the message says why and what to do."""
 
 
 class NothingToExport(ExportError):
     """No pair passes the filters; an empty file would only hide that."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from workbench import store
+from workbench.errors import ErrorKind
 from workbench.export import (
     FORMATS,
     ExportError,
@@ -29,6 +30,8 @@ CORPUS_NAME = "corpus"
 
 class UnknownDocument(ExportError):
     """No document has the requested name."""
+
+    kind = ErrorKind.NOT_FOUND
 
 
 @dataclass(frozen=True)

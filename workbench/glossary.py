@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workbench.errors import DomainError
 from workbench.export import from_spreadsheet_cell, spreadsheet_cell
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -30,7 +31,7 @@ TBX_DOCTYPE = '<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">'
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-class GlossaryFormatError(ValueError):
+class GlossaryFormatError(DomainError):
     """An imported glossary line cannot be read; the message names the line."""
 
 

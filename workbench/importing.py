@@ -21,7 +21,6 @@ from workbench.readers import (
     DEFAULT_MAX_PARAGRAPHS,
     DEFAULT_MAX_SENTENCES,
     DEFAULT_MAX_UNCOMPRESSED_BYTES,
-    FileTooLarge,
     ReadError,
     check_language,
     read_bytes,
@@ -90,8 +89,7 @@ def prepare_side(
             else segment(document.text, lang, max_paragraphs=options.max_paragraphs,
                          max_sentences=options.max_sentences)
     except ReadError as error:
-        kind = ErrorKind.TOO_LARGE if isinstance(error, FileTooLarge) else ErrorKind.INVALID
-        raise ImportRefused(str(error), kind=kind, remedy=error.remedy) from error
+        raise ImportRefused(str(error), kind=error.kind, remedy=error.remedy) from error
     except TooManySegments as error:
         raise ImportRefused(
             f"{upload.filename} holds {error}, the most one import may hold; split it into "

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from workbench.errors import DomainError, ErrorKind
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 """Largest file accepted, as stored (compressed, for a .docx)."""
 DEFAULT_MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -52,7 +54,7 @@ LANGUAGE_CHECK_MIN_WORDS = 12
 LANGUAGE_CHECK_CONFIDENCE = 0.95
 
 
-class ReadError(ValueError):
+class ReadError(DomainError):
     """The file cannot be imported; the message says why.
 
     `remedy` names the setting that would let it through, when there is one
@@ -60,7 +62,6 @@ class ReadError(ValueError):
     page as its checkbox or setting.
     """
 
-    status = 400
     remedy: str | None = None
 
     def __init__(self, message: str, *, remedy: str | None = None) -> None:
@@ -70,7 +71,7 @@ class ReadError(ValueError):
 
 
 class FileTooLarge(ReadError):
-    status = 413
+    kind = ErrorKind.TOO_LARGE
 
 
 class TooManyParagraphs(FileTooLarge):

@@ -34,6 +34,7 @@ from workbench.aligning import (
     read_stored,
 )
 from workbench.embed import Embedder, ModelLoadError
+from workbench.errors import DomainError, ErrorKind
 from workbench.review_order import expected_errors
 from workbench.status import Status
 from workbench.store import edits
@@ -96,24 +97,30 @@ def _no_score(source: list[str], target: list[str]) -> None:
     return None
 
 
-class ReviewError(ValueError):
+class ReviewError(DomainError):
     """The edit makes no sense here (nothing to merge, nothing to split...); says why."""
 
 
 class NotFound(ReviewError):
     """A document, link or sentence id that is not (or no longer) there."""
 
+    kind = ErrorKind.NOT_FOUND
+
 
 class DocumentFinished(ReviewError):
     """The document is marked finished: locked against edits until someone reopens it."""
+
+    kind = ErrorKind.LOCKED
 
     @classmethod
     def from_store(cls, error: store.DocumentFinished) -> DocumentFinished:
         return cls(str(error))
 
 
-class Conflict(RuntimeError):
+class Conflict(DomainError):
     """Someone else changed the document since the version the edit was made on."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, expected: int, current: int) -> None:
         super().__init__(
@@ -467,6 +474,8 @@ def _statuses(snapshots: Sequence[dict]) -> tuple[dict, ...]:
 class UndoBlocked(ReviewError):
     """A colleague changed the rows of the change to undo (or redo) since: going on would
     silently overwrite their work. Names them and their change."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, message: str, by: str | None) -> None:
         super().__init__(message)

@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 import sqlite_utils
 
@@ -60,10 +59,6 @@ class Hit:
     counterpart_tokens: list[T.Token] = field(repr=False)
     candidates: list[T.Span] = field(default_factory=list, repr=False)
     translation: T.Span | None = None
-
-    @property
-    def url(self) -> str:
-        return f"/documents/{quote(self.document, safe='')}?link={self.link_id}"
 
     @property
     def translation_spans(self) -> list[tuple[int, int]]:
@@ -314,7 +309,6 @@ def hit_json(hit: Hit) -> dict:
             "span": [translation.char_start, translation.char_end],
             "spans": [list(span) for span in hit.translation_spans],
         },
-        "url": hit.url,
     }
 
 

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from workbench.errors import DomainError
 from workbench.term_keys import TOKEN_PATTERN, fold, token_key, word_key
 from workbench.term_keys import index_keys as index_keys  # the keys of `tokenize`, for the index
 
@@ -92,7 +93,7 @@ def is_stopword(key_or_word: str, lang: str) -> bool:
 # --- queries ----------------------------------------------------------------------
 
 
-class QueryError(ValueError):
+class QueryError(DomainError):
     """The query has nothing to search for."""
 
 

@@ -16,6 +16,8 @@ from functools import cache
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from workbench.errors import DomainError, ErrorKind
+
 REVIEWER, ADMIN = "reviewer", "admin"
 ROLES = (REVIEWER, ADMIN)
 MIN_PASSWORD_LENGTH = 8
@@ -27,24 +29,32 @@ NAME_PATTERN = re.compile(r"[\w][\w .@'-]{0,59}")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-class AccountError(ValueError):
+class AccountError(DomainError):
     """A user command or login that cannot be done; the message says why."""
 
 
 class UnknownAccount(AccountError):
     """No account of that name."""
 
+    kind = ErrorKind.NOT_FOUND
+
 
 class AccountExists(AccountError):
     """An account of that name already exists (names ignore case)."""
+
+    kind = ErrorKind.CONFLICT
 
 
 class LoginRefused(AccountError):
     """Wrong name or password (deliberately not saying which)."""
 
+    kind = ErrorKind.REFUSED
+
 
 class AccountLocked(AccountError):
     """Too many wrong passwords in a row: the account refuses logins for a while."""
+
+    kind = ErrorKind.TOO_MANY_ATTEMPTS
 
     def __init__(self, name: str, until: datetime) -> None:
         self.until = until

@@ -1,7 +1,7 @@
 """The SQLite store: documents, sentences, links and the embedding cache.
 
-Schema changes are named migrations, applied once each and recorded in the
-`migrations` table, so an old database upgrades itself when opened.
+Schema changes are named migrations (`workbench.store.migrations`), applied once each when
+a program starts (the web app, each command) or by `workbench migrate`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import sqlite_utils
 
+from workbench.errors import DomainError, ErrorKind
 from workbench.segment import Sentence
 from workbench.status import REVIEWED, Status, sql_list
 from workbench.store.clock import now
+from workbench.store.migrations import migrate
 from workbench.store.rows import sentence_row
 
 DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
@@ -34,174 +36,16 @@ def default_db_path() -> Path:
     return Path(os.environ.get("WORKBENCH_DB") or DEFAULT_DB_PATH)
 
 
-# --- migrations -------------------------------------------------------------
-
-
-def _create_core_tables(db: sqlite_utils.Database) -> None:
-    db["documents"].create(
-        {
-            "id": int, "name": str, "source_lang": str, "target_lang": str,
-            "source_path": str, "target_path": str, "version": int,
-            "created": str, "updated": str,
-        },
-        pk="id", not_null={"name", "source_lang", "target_lang"}, defaults={"version": 0},
-    )
-    db["documents"].create_index(["name"], unique=True)
-    db["sentences"].create(
-        {
-            "id": int, "document_id": int, "side": str, "position": int,
-            "paragraph": int, "text": str,
-        },
-        pk="id", foreign_keys=[("document_id", "documents", "id")],
-        not_null={"document_id", "side", "position", "text"},
-    )
-    db["sentences"].create_index(["document_id", "side", "position"])
-    db["links"].create(
-        {
-            "id": int, "document_id": int, "position": int, "source_ids": str,
-            "target_ids": str, "score": float, "status": str, "created": str,
-            "updated": str, "updated_by": str,
-        },
-        pk="id", foreign_keys=[("document_id", "documents", "id")],
-        not_null={"document_id", "position", "source_ids", "target_ids", "status"},
-        defaults={"status": AUTO},
-    )
-    db["links"].create_index(["document_id", "position"])
-    db["embeddings"].create(
-        {"model": str, "key": str, "dimension": int, "vector": bytes},
-        pk=("model", "key"),
-    )
-
-
-def _add_sentence_metadata(db: sqlite_utils.Database) -> None:
-    """Sentence kind (text, heading, item, note), footnote markers (a JSON list), and the
-    compilation a document was split from (its name; null for ordinary documents)."""
-    db["sentences"].add_column("kind", str, not_null_default="text")
-    db["sentences"].add_column("notes", str)
-    db["documents"].add_column("compilation", str)
-
-
-def _create_terms_index(db: sqlite_utils.Database) -> None:
-    from workbench.store.terms import create_index_tables
-
-    create_index_tables(db)
-
-
-def _create_review_history(db: sqlite_utils.Database) -> None:
-    """One row per review edit, with the before/after rows that undo and redo need."""
-    if "history" in db.table_names():  # a database made before this migration was renamed
-        return
-    db["history"].create(
-        {
-            "id": int, "document_id": int, "seq": int, "op": str, "summary": str,
-            "user": str, "time": str, "state": str, "undone_by": str, "undone_at": str,
-            "focus_link": int, "before": str, "after": str,
-        },
-        pk="id", foreign_keys=[("document_id", "documents", "id")],
-        not_null={"document_id", "seq", "op", "state", "before", "after"},
-        defaults={"state": "done"},
-    )
-    db["history"].create_index(["document_id", "seq"], unique=True)
-
-
-def _add_file_fingerprint(db: sqlite_utils.Database) -> None:
-    db["documents"].add_column("file_fingerprint", str)
-
-
-def _create_user_accounts(db: sqlite_utils.Database) -> None:
-    """Team-server accounts (`workbench user`): a password hash, never the password; failed
-    logins and a lock time against guessing; `session_epoch` grows to end every session."""
-    db.execute(
-        """
-        create table users (
-          id integer primary key,
-          name text not null unique collate nocase,
-          role text not null,
-          password_hash text not null,
-          session_epoch integer not null default 0,
-          failed_logins integer not null default 0,
-          locked_until text,
-          last_login text,
-          created text not null,
-          updated text not null
-        )
-        """
-    )
-
-
-def _create_glossary_accepted(db: sqlite_utils.Database) -> None:
-    from workbench.store.glossary import create_accepted_table
-
-    create_accepted_table(db)
-
-
-def _add_document_finished(db: sqlite_utils.Database) -> None:
-    """When a document was marked finished (locked against edits) and by whom; null while
-    it is open."""
-    db["documents"].add_column("finished", str)
-    db["documents"].add_column("finished_by", str)
-
-
-def _create_import_jobs(db: sqlite_utils.Database) -> None:
-    """Imports run in the background from the browser; each is recorded here (by
-    `workbench.import_jobs`) so that a restart reports unfinished ones as interrupted."""
-    from workbench.import_jobs import create_table
-
-    create_table(db)
-
-
-def _add_import_job_user(db: sqlite_utils.Database) -> None:
-    """Who started each import (the account, or the page's name with login off): `owner`
-    only says which server process ran it."""
-    db["import_jobs"].add_column("started_by", str)
-
-
-def _add_history_joins(db: sqlite_utils.Database) -> None:
-    """`joins`: the seq of the history entry this one completes (a re-alignment after a
-    correction), so that undo, redo and the history treat both as one step; null otherwise."""
-    db["history"].add_column("joins", int)
-
-
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
-    ("0001_core_tables", _create_core_tables),
-    ("0002_ingest_sentence_metadata", _add_sentence_metadata),
-    ("0003_terms_index_and_glossary", _create_terms_index),
-    ("0004_review_history", _create_review_history),
-    ("0005_document_file_fingerprint", _add_file_fingerprint),
-    ("0006_user_accounts", _create_user_accounts),
-    ("0007_glossary_accepted_occurrences", _create_glossary_accepted),
-    ("0008_review_finished_documents", _add_document_finished),
-    ("0009_import_jobs", _create_import_jobs),
-    ("0010_import_job_user", _add_import_job_user),
-    ("0011_history_joins", _add_history_joins),
-]
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations this database has not seen yet; return their names."""
-    if "migrations" not in db.table_names():
-        db["migrations"].create({"name": str, "applied": str}, pk="name")
-    done = {row["name"] for row in db["migrations"].rows}
-    applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            step(db)
-            db["migrations"].insert({"name": name, "applied": now()})
-        applied.append(name)
-    return applied
-
-
 # --- transactions and locking -------------------------------------------------
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseBusy(DomainError):
     """Another writer kept the database longer than the busy timeout; nothing was written.
 
     Not a failure of the request itself: trying again a moment later succeeds.
     """
 
+    kind = ErrorKind.BUSY
     retry_after = 2
     """Seconds a client should wait before trying again."""
 
@@ -310,31 +154,39 @@ def default_busy_timeout() -> float:
 
 
 def open_db(path: str | Path | None = None, busy_timeout: float | None = None,
-            write_lock: threading.Lock | None = None) -> sqlite_utils.Database:
-    """Open (creating it if needed) and migrate the workbench database.
+            write_lock: threading.Lock | None = None, *,
+            upgrade: bool = True) -> sqlite_utils.Database:
+    """Open (creating it if needed) the workbench database, and migrate it (`upgrade`).
 
+    A program migrates once, when it starts (the web app in `create_app`, a command when
+    it opens the database); the web app's requests then open it with `upgrade=False`.
+    An in-memory database is a new one on each connection: it is always migrated.
     A writer waits up to `busy_timeout` seconds (default: WORKBENCH_BUSY_TIMEOUT or 5)
     for another one to finish; connections given the same `write_lock` queue for it first.
     """
     path = Path(path) if path is not None else default_db_path()
-    if str(path) != ":memory:":
+    in_memory = str(path) == ":memory:"
+    if not in_memory:
         path.parent.mkdir(parents=True, exist_ok=True)
     db = WorkbenchDatabase(str(path))
     db.busy_timeout = default_busy_timeout() if busy_timeout is None else busy_timeout
     db.write_lock = write_lock
     db.execute("PRAGMA foreign_keys = ON")
-    if str(path) != ":memory:":
-        db.execute("PRAGMA journal_mode = WAL")
     db.execute(f"PRAGMA busy_timeout = {int(db.busy_timeout * 1000)}")
-    migrate(db)
+    if upgrade or in_memory:
+        if not in_memory:
+            db.execute("PRAGMA journal_mode = WAL")  # kept in the file: set once is enough
+        migrate(db)
     return db
 
 
 # --- documents and sentences ------------------------------------------------
 
 
-class DocumentExists(ValueError):
+class DocumentExists(DomainError):
     """A document of that name is already in the database."""
+
+    kind = ErrorKind.CONFLICT
 
 
 def create_document(
@@ -384,8 +236,10 @@ def delete_document(db: sqlite_utils.Database, document_id: int) -> None:
         db["documents"].delete_where("id = ?", [document_id])
 
 
-class DocumentFinished(ValueError):
+class DocumentFinished(DomainError):
     """The document is marked finished: locked against edits until someone reopens it."""
+
+    kind = ErrorKind.LOCKED
 
 
 def refuse_if_finished(db: sqlite_utils.Database, document_id: int) -> None:

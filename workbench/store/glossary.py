@@ -13,16 +13,19 @@ from typing import Literal
 
 import sqlite_utils
 
+from workbench.errors import DomainError, ErrorKind
 from workbench.glossary import Entry
 from workbench.store.clock import now
 
 
-class GlossaryError(ValueError):
-    """A glossary entry is missing a term, or does not exist."""
+class GlossaryError(DomainError):
+    """A glossary entry is missing a term (invalid), or does not exist (kind NOT_FOUND)."""
 
 
 class DuplicateEntry(GlossaryError):
     """The term pair is already in the glossary: the caller must say what to do with the note."""
+
+    kind = ErrorKind.CONFLICT
 
     def __init__(self, existing: dict, proposed_note: str) -> None:
         super().__init__(
@@ -59,7 +62,7 @@ def get(db: sqlite_utils.Database, entry_id: int) -> dict:
     try:
         return db["glossary"].get(entry_id)
     except sqlite_utils.db.NotFoundError as error:
-        raise GlossaryError(f"no glossary entry {entry_id}") from error
+        raise GlossaryError(f"no glossary entry {entry_id}", kind=ErrorKind.NOT_FOUND) from error
 
 
 def find_pair(
@@ -249,7 +252,8 @@ def withdraw(db: sqlite_utils.Database, entry_id: int, link_id: int) -> None:
             [entry_id, link_id],
         )
     if cursor.rowcount == 0:
-        raise GlossaryError(f"no accepted occurrence of entry {entry_id} in pair {link_id}")
+        raise GlossaryError(f"no accepted occurrence of entry {entry_id} in pair {link_id}",
+                            kind=ErrorKind.NOT_FOUND)
 
 
 def corpus_languages(db: sqlite_utils.Database) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template_string, request
 
 from workbench import store
+from workbench.web import errors
 
 
 def package_folder(package: str) -> str:
@@ -37,16 +38,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         auth,
         db,
         documents,
-        errors,
         exports,
         imports,
         openapi,
         review,
         routing,
         security,
+        services,
         terms,
     )
 
+    services.init_app(app)
     routing.init_app(app)  # before the blueprints: their rules bind converters
     errors.init_app(app)
     db.init_app(app)
@@ -67,8 +69,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def database_busy(error: store.DatabaseBusy):
     """A lock held too long by another writer: 503 and when to retry, never a 500."""
     headers = {"Retry-After": str(error.retry_after)}
+    status = errors.status_of(error)
     if request.is_json or "text/html" not in request.headers.get("Accept", ""):
-        return jsonify({"error": "busy", "message": str(error)}), 503, headers
+        return jsonify({"error": "busy", "message": str(error)}), status, headers
     page = render_template_string(
         "<!doctype html><title>Busy</title><p>{{ message }}</p>", message=str(error))
-    return page, 503, headers
+    return page, status, headers

@@ -35,6 +35,7 @@ from flask.sessions import SecureCookieSessionInterface
 from workbench import user_store
 from workbench.user_store import ADMIN, REVIEWER, Account
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 
 bp = Blueprint("auth", __name__)
 
@@ -304,10 +305,11 @@ def login():
     try:
         _sign_in(name, password)
     except user_store.AccountLocked as error:
-        return render_template("login.html", error=str(error), name=name, next=target), 429, \
-            {"Retry-After": str(error.seconds_left())}
+        return render_template("login.html", error=str(error), name=name, next=target), \
+            status_of(error), {"Retry-After": str(error.seconds_left())}
     except user_store.AccountError as error:
-        return render_template("login.html", error=str(error), name=name, next=target), 401
+        return render_template("login.html", error=str(error), name=name, next=target), \
+            status_of(error)
     return redirect(target)
 
 
@@ -320,10 +322,10 @@ def login_json():
     try:
         account = _sign_in(name, password)
     except user_store.AccountLocked as error:
-        return jsonify({"error": "locked", "message": str(error)}), 429, \
+        return jsonify({"error": "locked", "message": str(error)}), status_of(error), \
             {"Retry-After": str(error.seconds_left())}
     except user_store.AccountError as error:
-        return jsonify({"error": "login_refused", "message": str(error)}), 401
+        return jsonify({"error": "login_refused", "message": str(error)}), status_of(error)
     return jsonify({"account": account.as_json()})
 
 

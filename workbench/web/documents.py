@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, send_from_directory
 
 from workbench import store
 from workbench.web.db import get_db
 from workbench.web.review import review_state
+from workbench.web.twins import Answer, twin
+from workbench.web.urls import DOCUMENT_RULE
 
 bp = Blueprint("documents", __name__)
 
@@ -21,9 +23,13 @@ def _documents() -> list[dict]:
     return [_progress(d) for d in store.list_documents(get_db())]
 
 
-@bp.get("/")
-def index():
-    return render_template("documents.html", documents=_documents())
+@twin(bp, "/", endpoint="index", json_rule="/documents.json")
+def index() -> Answer:
+    """Every document with its review progress, and the corpus's summary."""
+    documents = _documents()
+    return Answer(
+        data=lambda: {"documents": documents, "summary": store.status_summary(get_db())},
+        template="documents.html", context={"documents": documents})
 
 
 @bp.get("/favicon.ico")
@@ -31,11 +37,6 @@ def favicon():
     """Browsers ask for /favicon.ico whatever the page says: answer with the SVG icon."""
     return send_from_directory(current_app.static_folder, "favicon.svg",
                                mimetype="image/svg+xml", max_age=86400)
-
-
-@bp.get("/documents.json")
-def index_json():
-    return jsonify({"documents": _documents(), "summary": store.status_summary(get_db())})
 
 
 def _document_or_404(name: str) -> dict:
@@ -62,16 +63,13 @@ def _sentence_json(sentence: dict) -> dict:
     return {k: sentence[k] for k in ("id", "position", "paragraph", "text")}
 
 
-@bp.get("/documents/<name>")
-def document(name: str):
+@twin(bp, DOCUMENT_RULE, endpoint="document")
+def document(name: str) -> Answer:
+    """A document and its pairs: the editor, or its rows as JSON."""
     document = _document_or_404(name)
     # the editor's rows come from `review_page_state` (workbench.web.review)
-    return render_template("document.html", document=document)
-
-
-@bp.get("/documents/<name>.json")
-def document_json(name: str):
-    document = _document_or_404(name)
-    pairs = store.pairs(get_db(), document["id"])
-    return jsonify({"document": document, "pairs": [_pair_json(p) for p in pairs],
-                    "review": review_state(get_db(), document["id"])})
+    return Answer(
+        data=lambda: {"document": document, "pairs": [
+            _pair_json(p) for p in store.pairs(get_db(), document["id"])],
+            "review": review_state(get_db(), document["id"])},
+        template="document.html", context={"document": document})

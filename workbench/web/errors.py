@@ -2,6 +2,10 @@
 
 Every HTTPException (an `abort()`, routing's 404 and 405, 413, 415) and an unexpected
 exception (a 500) goes through here, so a JSON client never has to parse an HTML error page.
+
+The domain's errors name a kind of failure (`workbench.errors.ErrorKind`), never an HTTP
+status: `STATUS_OF_KIND` below is the one table that turns a kind into a status, for
+every blueprint (`status_of`), and a domain error no view caught is answered with it.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import re
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from workbench.errors import DomainError, ErrorKind
 
@@ -18,6 +22,22 @@ API_PATH = re.compile(r"^/documents/[^/]+/")
 CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 415: "unsupported_media_type",
          429: "too_many_requests", 500: "server_error", 503: "busy"}
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.REFUSED: 401,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.UNSUPPORTED: 415,
+    ErrorKind.LOCKED: 423,
+    ErrorKind.TOO_MANY_ATTEMPTS: 429,
+    ErrorKind.BUSY: 503,
+}
+
+
+def status_of(error: DomainError) -> int:
+    """The HTTP status that answers a domain error of this kind."""
+    return STATUS_OF_KIND[error.kind]
 
 
 def wants_json() -> bool:
@@ -49,16 +69,11 @@ def handle_http_error(error: HTTPException):
     return response, status, {"Allow": allow} if allow else {}
 
 
+def handle_domain_error(error: DomainError):
+    """A domain error no view turned into an answer: its kind's status, its message."""
+    return handle_http_error(default_exceptions[status_of(error)](description=str(error)))
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
-
-
-KIND_STATUS = {ErrorKind.INVALID: 400, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409,
-               ErrorKind.TOO_LARGE: 413, ErrorKind.UNSUPPORTED: 415, ErrorKind.LOCKED: 423,
-               ErrorKind.BUSY: 503}
-"""The HTTP status that answers each kind of domain error."""
-
-
-def status_for(error: DomainError) -> int:
-    """The HTTP status of a domain error: the web layer's word for its kind."""
-    return KIND_STATUS[error.kind]
+    app.register_error_handler(DomainError, handle_domain_error)

@@ -13,9 +13,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, jsonify, request, send_file, url_for
 
-from workbench.export import DEFAULT_REGIONS, FORMATS, ExportError, NothingToExport
-from workbench.export_source import Export, ExportRequest, UnknownDocument, build_export
+from workbench.export import DEFAULT_REGIONS, FORMATS, ExportError
+from workbench.export_source import Export, ExportRequest, build_export
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 
 bp = Blueprint("exports", __name__)
 
@@ -57,10 +58,8 @@ def _export_request(format_name: str, document: str | None) -> ExportRequest:
 def _download(export_request: ExportRequest) -> Response:
     try:
         export = build_export(get_db(), export_request)
-    except (UnknownDocument, NothingToExport) as error:
-        abort(404, description=f"{str(error)[:1].upper()}{str(error)[1:]}.")
-    except ExportError as error:
-        abort(400, description=f"{str(error)[:1].upper()}{str(error)[1:]}.")
+    except ExportError as error:  # an unknown document, nothing to export, a bad option
+        abort(status_of(error), description=f"{str(error)[:1].upper()}{str(error)[1:]}.")
     return _send(export, export_request.format)
 
 

@@ -45,7 +45,7 @@ from workbench.readers import (
 )
 from workbench.web import auth
 from workbench.web.db import get_db, open_app_db
-from workbench.web.errors import status_for
+from workbench.web.errors import status_of
 from workbench.web.jobs import (
     DEFAULT_QUEUE_LIMIT,
     DEFAULT_WORKERS,
@@ -56,7 +56,8 @@ from workbench.web.jobs import (
     owner_id,
     owner_is_gone,
 )
-from workbench.web.review import embedder as app_embedder
+from workbench.web.services import services
+from workbench.web.twins import Answer, twin
 
 bp = Blueprint("imports", __name__)
 FORMATS = [".txt (any encoding)", ".md", ".html", ".docx"]
@@ -99,7 +100,7 @@ def init_app(app: Flask) -> None:
 
 def _embedder():
     """The app's embedder, the one the editor re-aligns with (`workbench serve --model`)."""
-    return app_embedder(current_app)
+    return services().embedder()
 
 
 def _max_bytes(app: Flask | None = None) -> int:
@@ -229,11 +230,11 @@ def _run_job(app: Flask, job_id: str, job: ImportRequest) -> None:
             lambda stage, fraction: import_jobs.report_progress(jobs_db, job_id, stage, fraction)
         )
         with app.app_context():
-            model = each_model(app_embedder(app), progress.wrap)
+            model = each_model(services(app).embedder(), progress.wrap)
         import_jobs.finish_job(jobs_db, job_id, execute(work_db, model, job))
     except ImportRefused as error:
         import_jobs.fail_job(jobs_db, job_id, page_message(error, job.filenames),
-                             status_for(error), error.remedy)
+                             status_of(error), error.remedy)
     except Exception:  # recorded for the translator; the details go to the server log
         app.logger.exception("import job %s failed", job_id)
         import_jobs.fail_job(
@@ -264,7 +265,7 @@ def _start_job():
         message = ("the workbench is busy with other imports; try again in a few minutes "
                    f"({error})")
         refused = ImportRefused(message, kind=ErrorKind.BUSY)
-        import_jobs.fail_job(db, job_id, page_message(refused), status_for(refused))
+        import_jobs.fail_job(db, job_id, page_message(refused), status_of(refused))
         raise refused from error
     return job_id, future
 
@@ -324,11 +325,13 @@ def _wants_wait() -> bool:
         "1", "true", "yes", "on")
 
 
+def _upload_context(**context) -> dict:
+    """What upload.html renders: the limits, and the form, job, result or error shown."""
+    return {"limits": _limits(), "result": None, "error": None, "form": None, **context}
+
+
 def _upload_page(status: int = 200, **context):
-    context.setdefault("result", None)
-    context.setdefault("error", None)
-    context.setdefault("form", None)
-    return render_template("upload.html", limits=_limits(), **context), status
+    return render_template("upload.html", **_upload_context(**context)), status
 
 
 # --- routes ---------------------------------------------------------------------------
@@ -344,14 +347,11 @@ def body_too_large(error: RequestEntityTooLarge):
     return _upload_page(413, error=message)
 
 
-@bp.get("/import")
-def upload():
-    return _upload_page(jobs=[_job_json(job) for job in import_jobs.recent_jobs(get_db(), 5)])
-
-
-@bp.get("/import.json")
-def upload_json():
-    return jsonify(_limits())
+@twin(bp, "/import", endpoint="upload")
+def upload() -> Answer:
+    """What an import takes: the formats and limits (the page adds the latest imports)."""
+    return Answer(data=_limits, template="upload.html", context=lambda: _upload_context(
+        jobs=[_job_json(job) for job in import_jobs.recent_jobs(get_db(), 5)]))
 
 
 @bp.post("/import")
@@ -359,7 +359,7 @@ def upload_post():
     try:
         job_id, _ = _start_job()
     except ImportRefused as error:
-        return _upload_page(status_for(error), error=page_message(error, _request_filenames()),
+        return _upload_page(status_of(error), error=page_message(error, _request_filenames()),
                             form=request.form)
     return redirect(url_for("imports.job_page", job_id=job_id), 303)
 
@@ -370,7 +370,7 @@ def upload_post_json():
         job_id, future = _start_job()
     except ImportRefused as error:
         return jsonify({"ok": False, "error": page_message(error, _request_filenames()),
-                        "remedy": error.remedy}), status_for(error)
+                        "remedy": error.remedy}), status_of(error)
     if not _wants_wait():
         job = import_jobs.get_job(get_db(), job_id)
         response = jsonify({"ok": True, "job": _job_json(job)})
@@ -390,28 +390,26 @@ def jobs_json():
     return jsonify({"jobs": [_job_json(job) for job in import_jobs.recent_jobs(get_db())]})
 
 
-@bp.get("/import/jobs/<job_id>.json")
-def job_json(job_id: str):
+@twin(bp, "/import/jobs/<job_id>", endpoint="job_page", json_endpoint="job_json")
+def job_page(job_id: str) -> Answer:
+    """An import's progress, then its outcome (the twin answers 200 for a failed one)."""
     job = import_jobs.get_job(get_db(), job_id)
     if job is None:
-        return jsonify({"ok": False, "error": f"There is no import job {job_id!r}."}), 404
-    return jsonify(_job_json(job))
-
-
-@bp.get("/import/jobs/<job_id>")
-def job_page(job_id: str):
-    job = import_jobs.get_job(get_db(), job_id)
-    if job is None:
-        return _upload_page(404, error=f"There is no import job {job_id!r}.")
+        message = f"There is no import job {job_id!r}."
+        return Answer(data={"ok": False, "error": message}, template="upload.html",
+                      context=lambda: _upload_context(error=message), status=404)
     view = _job_json(job)
     if job["state"] in import_jobs.UNFINISHED:
-        return _upload_page(job=view)
+        return Answer(data=view, template="upload.html",
+                      context=lambda: _upload_context(job=view))
     if job["state"] != import_jobs.DONE:
-        return _upload_page(job["status"] or 500, job=view, error=job["error"],
-                            form=job["params"])
+        return Answer(data=view, template="upload.html", status=job["status"] or 500,
+                      json_status=200, context=lambda: _upload_context(
+                          job=view, error=job["error"], form=job["params"]))
     result = job["result"]
-    compilation = _compilation_view(result["name"]) if result.get("compilation") else None
-    return _upload_page(job=view, result=result, compilation=compilation)
+    return Answer(data=view, template="upload.html", context=lambda: _upload_context(
+        job=view, result=result,
+        compilation=_compilation_view(result["name"]) if result.get("compilation") else None))
 
 
 def _compilation_view(name: str) -> dict:
@@ -430,22 +428,16 @@ def _compilation_view(name: str) -> dict:
     }
 
 
-@bp.get("/compilations/<name>")
-def compilation(name: str):
+@twin(bp, "/compilations/<name>", endpoint="compilation")
+def compilation(name: str) -> Answer:
+    """A compilation: its documents, and which one each of its paragraphs went to."""
     view = _compilation_view(name)
     if not view["documents"]:
-        return render_template("upload.html", limits=_limits(), result=None, compilation=None,
-                               error=f"There is no compilation named {name!r}."), 404
-    return render_template("upload.html", limits=_limits(), result=None, error=None,
-                           compilation=view)
-
-
-@bp.get("/compilations/<name>.json")
-def compilation_json(name: str):
-    view = _compilation_view(name)
-    if not view["documents"]:
-        return jsonify({"error": f"There is no compilation named {name!r}."}), 404
-    return jsonify(view)
+        message = f"There is no compilation named {name!r}."
+        return Answer(data={"error": message}, template="upload.html", status=404,
+                      context=lambda: _upload_context(compilation=None, error=message))
+    return Answer(data=view, template="upload.html",
+                  context=lambda: _upload_context(compilation=view))
 
 
 def _assignment(view: dict) -> dict[int, str]:
@@ -458,24 +450,20 @@ def _assignment(view: dict) -> dict[int, str]:
     return assignment
 
 
-@bp.post("/compilations/<name>")
-def resplit(name: str):
+@twin(bp, "/compilations/<name>", endpoint="resplit", methods=["POST"])
+def resplit(name: str) -> Answer:
+    """Move paragraphs of a compilation to other documents, and re-align those."""
     view = _compilation_view(name)
     try:
         changes = resplit_compilation(get_db(), name, _assignment(view), _embedder())
     except ImportRefused as error:
-        return render_template("upload.html", limits=_limits(), result=None, compilation=view,
-                               error=str(error)), status_for(error)
-    return render_template("upload.html", limits=_limits(), result=None, error=None,
-                           compilation=_compilation_view(name), resplit=changes)
-
-
-@bp.post("/compilations/<name>.json")
-def resplit_json(name: str):
-    view = _compilation_view(name)
-    try:
-        changes = resplit_compilation(get_db(), name, _assignment(view), _embedder())
-    except ImportRefused as error:
-        return jsonify({"ok": False, "error": str(error)}), status_for(error)
-    return jsonify({"ok": True, "changes": {k: v.as_dict() for k, v in changes.items()},
-                    "compilation": _compilation_view(name)})
+        message = str(error)
+        return Answer(data={"ok": False, "error": message}, template="upload.html",
+                      status=status_of(error),
+                      context=lambda: _upload_context(compilation=view, error=message))
+    after = _compilation_view(name)
+    return Answer(data=lambda: {"ok": True, "changes": {k: v.as_dict()
+                                                        for k, v in changes.items()},
+                                "compilation": after},
+                  template="upload.html",
+                  context=lambda: _upload_context(compilation=after, resplit=changes))

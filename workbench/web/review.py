@@ -10,58 +10,35 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-from flask import Blueprint, Flask, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Flask, abort, jsonify, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from workbench import review, store
-from workbench.embed import (
-    DEFAULT_MODEL,
-    CachedEmbedder,
-    Embedder,
-    EmbedderPair,
-    ModelLoadError,
-    load_embedder,
-    text_key,
-)
+from workbench.embed import Embedder
 from workbench.review_order import expected_errors, review_order
-from workbench.review_scorer import StoredRowScorer
 from workbench.status import Status
 from workbench.store import edits
 from workbench.store import steps as store_steps
 from workbench.web import auth
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 from workbench.web.security import json_body
+from workbench.web.services import services
 
 bp = Blueprint("review", __name__)
 
 USER_HEADER = "X-Workbench-User"
-MAP_CELLS = 240
-EXACT_MAP_LIMIT = 1_500_000
-MAP_EMBED_LIMIT = 200
-"""Sentences the map embeds itself when their vectors are missing (or a tenth of those it
-has, if more): enough for a day's corrections, never a whole unembedded document."""
-EMBEDDER_KEY = "workbench.embedder"
-
-
-def embedder(app: Flask) -> Embedder:
-    """The app's embedder: `EMBEDDER` from the config, else `EMBEDDER_MODEL`, made once."""
-    if EMBEDDER_KEY not in app.extensions:
-        configured = app.config.get("EMBEDDER")
-        app.extensions[EMBEDDER_KEY] = configured or load_embedder(
-            app.config.get("EMBEDDER_MODEL", DEFAULT_MODEL))
-    return app.extensions[EMBEDDER_KEY]
 
 
 def _realign_model() -> Embedder:
     """The model that re-aligns the rows around a correction: the app's one embedder."""
-    return embedder(current_app)
+    return services().embedder()
 
 
 def _scorer(db) -> review.Scorer:
     """Reshaped rows get the aligner's calibrated confidence, computed with the app's model."""
-    return StoredRowScorer(embedder(current_app))
+    return services().scorer()
 
 
 # --- JSON shapes ------------------------------------------------------------------------
@@ -193,19 +170,11 @@ def _run(name: str, operation, conflict_details=None):
     db = get_db()
     try:
         change = operation(db, document["id"], user=_user(), version=_version())
-    except review.Conflict as error:
-        body = {"error": "conflict", "message": str(error), "version": error.current}
-        if conflict_details is not None:
+    except (review.ReviewError, review.Conflict) as error:
+        body = _error_json(error)
+        if isinstance(error, review.Conflict) and conflict_details is not None:
             body.update(conflict_details(db, document["id"]))
-        return jsonify(body), 409
-    except review.DocumentFinished as error:
-        return jsonify({"error": "finished", "message": str(error)}), 423
-    except review.UndoBlocked as error:
-        return jsonify({"error": "undo_conflict", "message": str(error), "by": error.by}), 409
-    except review.NotFound as error:
-        return jsonify({"error": "not_found", "message": str(error)}), 404
-    except review.ReviewError as error:
-        return jsonify({"error": "invalid", "message": str(error)}), 400
+        return jsonify(body), status_of(error)
     with store.snapshot(db):
         return jsonify(change_json(db, document["id"], change))
 
@@ -333,7 +302,7 @@ def _optional_seq() -> int | None:
 
 @bp.post("/documents/<name>/realign")
 def realign(name: str):
-    model = embedder(current_app)
+    model = services().embedder()
     return _run(name, lambda db, doc, **kw: review.realign(db, doc, model, **kw))
 
 
@@ -353,13 +322,20 @@ def _document_state(name: str, operation):
     db = get_db()
     try:
         return jsonify(operation(db, document["id"], user=_user(), version=_version()))
-    except review.Conflict as error:
-        return jsonify({"error": "conflict", "message": str(error),
-                        "version": error.current}), 409
-    except review.NotFound as error:  # deleted meanwhile
-        return jsonify({"error": "not_found", "message": str(error)}), 404
-    except review.ReviewError as error:
-        return jsonify({"error": "invalid", "message": str(error)}), 400
+    except (review.ReviewError, review.Conflict) as error:  # NotFound: deleted meanwhile
+        return jsonify(_error_json(error)), status_of(error)
+
+
+def _error_json(error: review.ReviewError | review.Conflict) -> dict:
+    """A refused edit: what the page needs to explain it (and to catch up, on a conflict)."""
+    if isinstance(error, review.Conflict):
+        return {"error": "conflict", "message": str(error), "version": error.current}
+    if isinstance(error, review.UndoBlocked):
+        return {"error": "undo_conflict", "message": str(error), "by": error.by}
+    if isinstance(error, review.DocumentFinished):
+        return {"error": "finished", "message": str(error)}
+    return {"error": "not_found" if isinstance(error, review.NotFound) else "invalid",
+            "message": str(error)}
 
 
 @bp.get("/documents/<name>/state.json")
@@ -401,79 +377,7 @@ def version(name: str):
 def similarity_map(name: str):
     """The sentence-similarity matrix, max-pooled to at most MAP_CELLS² cells (0–255)."""
     document = _document(name)
-    db = get_db()
-    map_embedder = _map_embedder(embedder(current_app))
-    model = map_embedder.name
-    with store.snapshot(db):
-        source = store.sentences(db, document["id"], store.SOURCE)
-        target = store.sentences(db, document["id"], store.TARGET)
-    grid = similarity_grid(db, model, [r["text"] for r in source], [r["text"] for r in target],
-                           embedder=map_embedder)
-    return jsonify({
-        "model": model, "source_count": len(source), "target_count": len(target),
-        **grid,
-    })
-
-
-def _map_embedder(model: Embedder) -> Embedder:
-    """The model whose cached vectors the map draws: a pair's first one (each model of a
-    pair keeps its vectors under its own name)."""
-    while isinstance(model, EmbedderPair):
-        model = model.first
-    return model
-
-
-def similarity_grid(db, model: str, source: list[str], target: list[str],
-                    cells: int = MAP_CELLS, embedder: Embedder | None = None) -> dict:
-    """Pool the cosine similarities of cached vectors onto a grid of at most `cells`² bins.
-
-    A few sentences without a cached vector (corrected or split by hand) are embedded with
-    `embedder` (the model `model` names). A document whose vectors are mostly missing was
-    never aligned with this model: the answer then has no matrix, and the page draws the
-    alignment path alone rather than wait for a whole document to be embedded.
-    """
-    rows, cols = min(cells, len(source)), min(cells, len(target))
-    empty = {"rows": rows, "cols": cols, "cells": None}
-    if not rows or not cols:
-        return empty
-    cache = store.SqliteEmbeddingCache(db)
-    keys_s, keys_t = [text_key(t) for t in source], [text_key(t) for t in target]
-    found = cache.get_vectors(model, sorted(set(keys_s) | set(keys_t)))
-    missing = {key: text for key, text in zip(keys_s + keys_t, source + target, strict=True)
-               if key not in found}
-    if missing and embedder is not None and found and \
-            len(missing) <= max(MAP_EMBED_LIMIT, len(found) // 10):
-        try:
-            vectors = CachedEmbedder(embedder, cache).encode(list(missing.values()))
-        except ModelLoadError:
-            return empty
-        found.update(zip(missing, vectors, strict=True))
-    if any(k not in found for k in keys_s) or any(k not in found for k in keys_t):
-        return empty
-    vs = np.stack([found[k] for k in keys_s])
-    vt = np.stack([found[k] for k in keys_t])
-    col_starts = (np.arange(cols) * len(target)) // cols
-    row_starts = (np.arange(rows) * len(source)) // rows
-    if len(source) * len(target) > EXACT_MAP_LIMIT:
-        # Long documents: compare the centroids of the bins instead (cheap, and a
-        # stretch of translated sentences still stands out against unrelated ones).
-        grid = _centroids(vs, row_starts) @ _centroids(vt, col_starts).T
-    else:
-        grid = np.empty((rows, cols), dtype=np.float32)
-        for r in range(rows):
-            stop = row_starts[r + 1] if r + 1 < rows else len(source)
-            block = vs[row_starts[r] : stop] @ vt.T
-            grid[r] = np.maximum.reduceat(block.max(axis=0), col_starts)
-    scaled = np.clip(grid, 0.0, 1.0) * 255
-    return {"rows": rows, "cols": cols,
-            "cells": scaled.round().astype(np.uint8).ravel().tolist()}
-
-
-def _centroids(vectors: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    sums = np.add.reduceat(vectors, starts, axis=0)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return sums / norms
+    return jsonify(services().document_map(get_db(), document["id"]))
 
 
 def init_app(app: Flask) -> None:

