@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import BagOfWordsEmbedder, sentences
 from workbench import archive, pipeline, review, store
+from workbench.status import Status
 
 FRENCH = ["Le roi est mort.", "Vive le roi.", "La foule applaudit.", "Il pleut."]
 ENGLISH = ["The king is dead.", "Long live the king.", "The crowd cheers.", "It rains."]
@@ -64,7 +65,7 @@ def test_a_reimport_refuses_when_the_document_changed_while_it_was_aligned(db, d
                                    ColleagueMeanwhile(other, doc, finish=finish))
     assert caught.value.status == (423 if finish else 409)
     document, links, history, french = snapshot(db, doc)
-    assert links[0] == (store.CONFIRMED, "ana")
+    assert links[0] == (Status.CONFIRMED, "ana")
     assert "dropped" not in history and history
     assert french == FRENCH
     assert bool(document[1]) == finish
@@ -80,7 +81,7 @@ def test_a_realignment_refuses_when_the_document_changed_while_it_was_aligned(db
         pipeline.align_document(db, doc, embedder, keep_reviewed=False)
     assert caught.value.status == (423 if finish else 409)
     document, links, history, _ = snapshot(db, doc)
-    assert links[0] == (store.CONFIRMED, "ana")
+    assert links[0] == (Status.CONFIRMED, "ana")
     assert "dropped" not in history and history
     assert bool(document[1]) == finish
 

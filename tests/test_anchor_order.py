@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import sentences
 from workbench import pipeline, review, store
 from workbench.align import Anchor, Link, align
+from workbench.status import Status
 
 WORDS = ("alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa",
          "lambda mu", "nu xi", "omicron pi", "rho sigma", "tau upsilon")
@@ -103,7 +104,7 @@ def test_align_document_keeps_reviewed_empty_sided_rows(db, with_zero_one, fake_
     pipeline.align_document(db, with_zero_one, fake_embedder)
     assert_covers_once_in_order(db, with_zero_one)
     assert positions(db, with_zero_one) == ZERO_ONE_ROWS
-    assert store.links(db, with_zero_one)[4]["status"] == store.CONFIRMED
+    assert store.links(db, with_zero_one)[4]["status"] == Status.CONFIRMED
 
 
 def test_reimport_after_a_one_word_change_keeps_every_sentence_once(

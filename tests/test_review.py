@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import sentences
 from workbench import review, store
+from workbench.status import Status
 
 
 def state(db, document_id):
@@ -75,7 +76,7 @@ def check_undo_redo(db, document_id, before):
 def test_confirm_marks_one_row_with_user_and_time(db, doc):
     before = state(db, doc)
     second = link_ids(db, doc)[1]
-    change = review.set_status(db, doc, second, store.CONFIRMED, user="ana")
+    change = review.set_status(db, doc, second, Status.CONFIRMED, user="ana")
     assert statuses(db, doc) == ["auto", "confirmed", "auto", "auto"]
     link = store.links(db, doc)[1]
     assert link["updated_by"] == "ana" and link["updated"]
@@ -86,7 +87,7 @@ def test_confirm_marks_one_row_with_user_and_time(db, doc):
 
 def test_confirm_through_confirms_this_row_and_all_above_but_keeps_edited(db, doc):
     ids = link_ids(db, doc)
-    review.set_status(db, doc, ids[0], store.EDITED, user="bo")
+    review.set_status(db, doc, ids[0], Status.EDITED, user="bo")
     before = state(db, doc)
     review.confirm_through(db, doc, ids[2], user="ana")
     assert statuses(db, doc) == ["edited", "confirmed", "confirmed", "auto"]

@@ -26,6 +26,7 @@ from workbench.readers import (
     read_bytes,
 )
 from workbench.segment import Sentence, TooManySegments, read_presegmented, segment
+from workbench.status import Status
 
 SOURCE_DIR, TARGET_DIR = "fr", "en"
 SOURCE, TARGET = store.SOURCE, store.TARGET
@@ -265,7 +266,7 @@ def _link_row(document_id: int, position: int, link: dict, stamp: str) -> dict:
         "document_id": document_id, "position": position,
         "source_ids": json.dumps(list(link["source_ids"])),
         "target_ids": json.dumps(list(link["target_ids"])),
-        "score": float(link.get("score") or 0.0), "status": link.get("status", store.AUTO),
+        "score": float(link.get("score") or 0.0), "status": link.get("status", Status.AUTO),
         "created": link.get("created") or stamp, "updated": link.get("updated") or stamp,
         "updated_by": link.get("updated_by"),
     }
@@ -446,7 +447,7 @@ def plan_reimport(
                 changes.added[side] += [s.text for s in new[side][j1:j2]]
     def keeps(link: dict) -> bool:
         return all(i in new_index_of_id for i in link["source_ids"] + link["target_ids"]) \
-            and not (link["status"] == store.AUTO
+            and not (link["status"] == Status.AUTO
                      and not (link["source_ids"] and link["target_ids"]))
 
     placed = document_anchors(store.links(db, document_id), new_index_of_id, new_index_of_id,
@@ -490,11 +491,11 @@ def write_reimport(db: sqlite_utils.Database, plan: ReimportPlan, *,
         kept = plan.kept_by_shape.get((link.source, link.target))
         if kept is not None:
             changes.links_kept += 1
-            changes.reviewed_kept += kept["status"] != store.AUTO
+            changes.reviewed_kept += kept["status"] != Status.AUTO
             row = dict(kept)
         else:
             changes.links_realigned += 1
-            row = {"score": link.score, "status": store.AUTO}
+            row = {"score": link.score, "status": Status.AUTO}
         row["source_ids"] = [ids[SOURCE][i] for i in link.source]
         row["target_ids"] = [ids[TARGET][j] for j in link.target]
         rows.append(_link_row(document_id, position, row, stamp))
@@ -610,7 +611,7 @@ def align_document(
     if keep_reviewed:
         for anchor, link in document_anchors(store.links(db, document_id), source_index,
                                              target_index,
-                                             lambda link: link["status"] != store.AUTO):
+                                             lambda link: link["status"] != Status.AUTO):
             anchors.append(anchor)
             anchor_status[(anchor.link.source, anchor.link.target)] = link["status"]
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
@@ -633,7 +634,7 @@ def align_document(
                     "source_ids": [source[i]["id"] for i in link.source],
                     "target_ids": [target[j]["id"] for j in link.target],
                     "score": link.score,
-                    "status": anchor_status.get((link.source, link.target), store.AUTO),
+                    "status": anchor_status.get((link.source, link.target), Status.AUTO),
                 }
                 for link in result
             ),
@@ -851,7 +852,7 @@ def import_compilation(
                 source_path=source_path, target_path=compilation.filename, compilation=name,
             )
             if part_name == unmatched_name(name):  # no counterpart, by design
-                store.mark_links(db, document_id, store.EXCLUDED)
+                store.mark_links(db, document_id, Status.EXCLUDED)
             results.append(ImportResult(part_name, document_id, len(links), True))
     parts = results[: len(originals)]
     unmatched = results[len(originals)] if rest else None
@@ -931,7 +932,7 @@ def resplit_compilation(
                 write_reimport(db, plan)
                 changes[document_name] = plan.changes
             if document_name == rest:  # what the translator moved here has no counterpart
-                store.mark_links(db, plan.document_id, store.EXCLUDED)
+                store.mark_links(db, plan.document_id, Status.EXCLUDED)
         target = wanted[rest]
         if rest not in documents and target:
             some = next(iter(documents.values()))
@@ -940,6 +941,6 @@ def resplit_compilation(
                 source_lang=some["source_lang"], target_lang=some["target_lang"],
                 source_path=None, target_path=some["target_path"], compilation=name,
             )
-            store.mark_links(db, document_id, store.EXCLUDED)
+            store.mark_links(db, document_id, Status.EXCLUDED)
             changes[rest] = Changes(added={SOURCE: [], TARGET: [s.text for s in target]})
     return changes

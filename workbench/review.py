@@ -296,11 +296,11 @@ class Edit:
         Without `status`, it is edited, unless it was not for translation: correcting
         such a row's text or sentences leaves it outside exports and progress."""
         if status is None:
-            status = store.EXCLUDED if link["status"] == store.EXCLUDED else store.EDITED
+            status = Status.EXCLUDED if link["status"] == Status.EXCLUDED else Status.EDITED
         return dict(link, status=status, updated=self.stamp, updated_by=self.user)
 
     def new_link(self, source_ids: Sequence[int], target_ids: Sequence[int],
-                 status: str = store.EDITED, score: float | None = None) -> dict:
+                 status: str = Status.EDITED, score: float | None = None) -> dict:
         return {
             "id": self.new_id("links"), "document_id": self.document_id, "position": 0,
             "source_ids": list(source_ids), "target_ids": list(target_ids), "score": score,
@@ -867,7 +867,7 @@ def _check_status(status: str) -> Status:
     return Status(status)
 
 
-def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
+def set_status(db, document_id: int, link_id: int, status: str = Status.CONFIRMED,
                *, user: str | None = None, version: int | None = None) -> Change:
     """Confirm a row (or put it back to automatic, mark it edited or not for translation)."""
     status = _check_status(status)
@@ -905,10 +905,10 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
 
     def work(edit: Edit):
         position = _link(edit.db, document_id, link_id)["position"]
-        rows = edit.statuses(0, position + 1, store.AUTO)
+        rows = edit.statuses(0, position + 1, Status.AUTO)
         if not rows:
             raise ReviewError(f"rows 1–{position + 1} are all reviewed already")
-        edit.set_statuses([edit.touched(r, store.CONFIRMED) for r in rows])
+        edit.set_statuses([edit.touched(r, Status.CONFIRMED) for r in rows])
         return f"Confirmed rows 1–{position + 1} ({len(rows)} changed)", link_id
 
     return run(db, document_id, "confirm_through", work, user=user, version=version)
@@ -927,11 +927,11 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
         first = position if direction == DOWN else position - 1
         rows = edit.links(first, first + 2)
         upper, lower = rows
-        both_excluded = upper["status"] == lower["status"] == store.EXCLUDED
+        both_excluded = upper["status"] == lower["status"] == Status.EXCLUDED
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
             target_ids=upper["target_ids"] + lower["target_ids"], score=None,
-        ), store.EXCLUDED if both_excluded else store.EDITED)
+        ), Status.EXCLUDED if both_excluded else Status.EDITED)
         edit.replace("links", [merged])
         return f"Merged rows {first + 1} and {first + 2}", merged["id"]
 
@@ -1023,7 +1023,7 @@ def insert_empty(db, document_id: int, link_id: int, side: str, *,
         if not _ids(link, side) or not _ids(link, other):
             raise ReviewError(f"row {position + 1} already has an empty side")
         alone = edit.touched(dict(_with_ids(link, other, []), score=None))
-        pushed = edit.new_link([], [], status=store.AUTO)
+        pushed = edit.new_link([], [], status=Status.AUTO)
         pushed = _with_ids(pushed, other, _ids(link, other))
         edit.replace("links", [alone, pushed])
         return (f"Gave the {SIDE_NAMES[side]} text of row {position + 1} an empty counterpart",
@@ -1137,7 +1137,7 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
     anchors = [anchor for anchor, _ in document_anchors(
-        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
+        stored_links, source_index, target_index, lambda link: link["status"] != Status.AUTO)]
     result = align(
         [r["text"] for r in source], [r["text"] for r in target],
         with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
@@ -1153,14 +1153,14 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
             source_ids = [source[i]["id"] for i in link.source]
             target_ids = [target[j]["id"] for j in link.target]
             old = previous.get((tuple(source_ids), tuple(target_ids)))
-            if old is not None and old["status"] != store.AUTO:
+            if old is not None and old["status"] != Status.AUTO:
                 new_rows.append(old)  # an anchor, untouched
             elif old is not None and _same_score(old["score"], link.score):
                 new_rows.append(old)  # unchanged as the page shows it: no needless undo step
             elif old is not None:
                 new_rows.append(dict(old, score=link.score))
             else:
-                new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO, link.score))
+                new_rows.append(edit.new_link(source_ids, target_ids, Status.AUTO, link.score))
                 changed += 1
         edit.replace("links", new_rows)
         return f"Re-aligned the unconfirmed rows ({changed} new)", None

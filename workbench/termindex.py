@@ -19,11 +19,11 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from workbench import store
 from workbench import terms as T
+from workbench.status import Status
 
 INDEX_COLUMNS = ("fr", "en", "de", "other")
-CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
+CONFIRMED_STATUSES = (Status.CONFIRMED, Status.EDITED)
 # Past this many pairs, translations are worked out (and variants counted) on a
 # sample spread evenly over the corpus (a fixed hash of the link id), not on all.
 MAX_ANALYSED_HITS = 500
