@@ -40,18 +40,11 @@ def positions_are_dense(db, document_id):
 
 
 @pytest.fixture
-def doc(db):
+def doc(make_document):
     """Four 1-1 rows over two paragraphs."""
     source = sentences("Un.", "Deux.") + sentences("Trois.", "Quatre.", paragraph=1)
     target = sentences("One.", "Two.") + sentences("Three.", "Four.", paragraph=1)
-    document_id = store.create_document(db, "doc", source, target)
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
-        for s, t, score in zip(src, tgt, (0.9, 0.4, 0.7, 0.2), strict=True)
-    ])
-    return document_id
+    return make_document("doc", source, target, scores=(0.9, 0.4, 0.7, 0.2))
 
 
 def link_ids(db, document_id):
