@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from workbench import store
+from workbench import store, user_store
 from workbench.align import AlignSettings, Link
 from workbench.embed import Embedder
 from workbench.pipeline import create_aligned_document, write_document
@@ -49,6 +49,24 @@ class BagOfWordsEmbedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return vectors / norms
+
+
+TEST_SCRYPT = "scrypt:1024:8:1"
+"""Password hashes in tests: the same scrypt at a 32nd of the work. Production's cost
+(werkzeug's scrypt:32768:8:1, a third of a second a hash here) made the accounts and login
+tests the slowest of the quick loop; `production_password_cost` keeps it for a test."""
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    if request.node.get_closest_marker("production_password_cost"):
+        return
+    production = user_store.generate_password_hash
+
+    def cheaper(password, method="scrypt", salt_length=16):
+        return production(password, TEST_SCRYPT if method == "scrypt" else method, salt_length)
+
+    monkeypatch.setattr(user_store, "generate_password_hash", cheaper)
 
 
 @pytest.fixture
