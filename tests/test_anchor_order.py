@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sentences
+from tests.conftest import sentences, store_document
 from workbench import pipeline, review, store
 from workbench.align import Anchor, Link, align
 from workbench.status import Status
@@ -39,14 +39,7 @@ def document_with_rows(db, rows: list[tuple[list[int], list[int]]], name: str = 
             source[i] = WORDS[k % len(WORDS)] + f" {k}"
         for j in t:
             target[j] = WORDS[k % len(WORDS)] + f" {k}"
-    document_id = store.create_document(db, name, sentences(*source), sentences(*target))
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [src[i]["id"] for i in s], "target_ids": [tgt[j]["id"] for j in t]}
-        for s, t in rows
-    ])
-    return document_id
+    return store_document(db, name, source, target, rows)
 
 
 def positions(db, document_id: int) -> list[tuple[list[int], list[int]]]:
