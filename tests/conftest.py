@@ -104,9 +104,12 @@ def bundled_model():
 
 @pytest.fixture
 def app(db_path, bundled_model):
+    """The web app on this test's database. The editor re-aligns and re-scores with the fake
+    embedder (tests about the real model make their own app); the term lookup keeps the
+    bundled model, shared by the session."""
     store.open_db(db_path).close()
-    return create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": bundled_model,
-                       "TERMS_EMBEDDER": bundled_model})
+    return create_app({"TESTING": True, "DATABASE": str(db_path),
+                       "EMBEDDER": BagOfWordsEmbedder(), "TERMS_EMBEDDER": bundled_model})
 
 
 @pytest.fixture
