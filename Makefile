@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run align serve test lint install install-test chromium bench clean
+.PHONY: run align serve test check lint install install-test chromium bench clean
 
 ## Install, align the bundled corpus, and serve it at http://$(HOST):$(PORT)/
 run: install
@@ -27,6 +27,12 @@ serve: install
 test: install-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+## The quick loop while working: lint, then every test but the slow and browser ones (see
+## docs/testing.md). `make test` stays the whole suite, the one CI runs.
+check: install-test
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m pytest -n 2 -m "not slow and not browser" -q $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from workbench import store, termindex  # noqa: E402
 from workbench.segment import Sentence  # noqa: E402
+from workbench.status import Status  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 
@@ -51,7 +52,7 @@ def load_gold_corpus(db, gold_path: Path = DATA / "demo_gold.tsv") -> None:
             [
                 {"source_ids": [next(source_ids) for _ in fr],
                  "target_ids": [next(target_ids) for _ in en],
-                 "score": 1.0, "status": store.CONFIRMED}
+                 "score": 1.0, "status": Status.CONFIRMED}
                 for fr, en in links
             ],
         )

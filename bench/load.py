@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from workbench import store  # noqa: E402
 from workbench.segment import Sentence  # noqa: E402
+from workbench.status import Status  # noqa: E402
 
 USER_HEADER = "X-Workbench-User"
 FRENCH_WORDS = ["maison", "rouge", "ville", "peuple", "commune", "travail", "pain", "terre",
@@ -263,7 +264,7 @@ def edit_client(port: int, client: int, document: str, edits: int, tally: Tally,
         if rng.random() < 0.8:
             kind, target = "status", rng.choice(links)
             path = f"/documents/{document}/links/{target}/status"
-            value = rng.choice([store.CONFIRMED, store.AUTO])
+            value = rng.choice([Status.CONFIRMED, Status.AUTO])
             body = {"status": value}
         else:
             kind, target = "text", rng.choice(sentences)

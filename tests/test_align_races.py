@@ -15,6 +15,7 @@ from workbench.aligning import align_stored
 from workbench.corpus import ImportRefused
 from workbench.importing import create_aligned_document
 from workbench.reimport import reimport_document
+from workbench.status import Status
 from workbench.web.errors import status_of
 
 FRENCH = ["Le roi est mort.", "Vive le roi.", "La foule applaudit.", "Il pleut."]
@@ -69,7 +70,7 @@ def test_a_reimport_refuses_when_the_document_changed_while_it_was_aligned(db, d
                                    ColleagueMeanwhile(other, doc, finish=finish))
     assert status_of(caught.value) == (423 if finish else 409)
     document, links, history, french = snapshot(db, doc)
-    assert links[0] == (store.CONFIRMED, "ana")
+    assert links[0] == (Status.CONFIRMED, "ana")
     assert "dropped" not in history and history
     assert french == FRENCH
     assert bool(document[1]) == finish
@@ -85,7 +86,7 @@ def test_a_realignment_refuses_when_the_document_changed_while_it_was_aligned(db
         align_stored(db, doc, embedder, keep_reviewed=False)
     assert status_of(caught.value) == (423 if finish else 409)
     document, links, history, _ = snapshot(db, doc)
-    assert links[0] == (store.CONFIRMED, "ana")
+    assert links[0] == (Status.CONFIRMED, "ana")
     assert "dropped" not in history and history
     assert bool(document[1]) == finish
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sentences
+from tests.conftest import sentences, store_document
 from workbench import review, store
 from workbench.align import Anchor, Link, align
 from workbench.aligning import align_stored
 from workbench.reimport import reimport_document
+from workbench.status import Status
 
 WORDS = ("alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa",
          "lambda mu", "nu xi", "omicron pi", "rho sigma", "tau upsilon")
@@ -40,14 +41,7 @@ def document_with_rows(db, rows: list[tuple[list[int], list[int]]], name: str = 
             source[i] = WORDS[k % len(WORDS)] + f" {k}"
         for j in t:
             target[j] = WORDS[k % len(WORDS)] + f" {k}"
-    document_id = store.create_document(db, name, sentences(*source), sentences(*target))
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [src[i]["id"] for i in s], "target_ids": [tgt[j]["id"] for j in t]}
-        for s, t in rows
-    ])
-    return document_id
+    return store_document(db, name, source, target, rows)
 
 
 def positions(db, document_id: int) -> list[tuple[list[int], list[int]]]:
@@ -105,7 +99,7 @@ def test_align_document_keeps_reviewed_empty_sided_rows(db, with_zero_one, fake_
     align_stored(db, with_zero_one, fake_embedder)
     assert_covers_once_in_order(db, with_zero_one)
     assert positions(db, with_zero_one) == ZERO_ONE_ROWS
-    assert store.links(db, with_zero_one)[4]["status"] == store.CONFIRMED
+    assert store.links(db, with_zero_one)[4]["status"] == Status.CONFIRMED
 
 
 def test_reimport_after_a_one_word_change_keeps_every_sentence_once(

@@ -422,6 +422,15 @@ def test_passwords_are_hashed_never_stored(accounts, db_path):
         assert PASSWORD.encode() not in path.read_bytes()
 
 
+@pytest.mark.production_password_cost
+def test_passwords_are_hashed_at_production_cost(db):
+    """The tests hash at a lower cost (conftest); the workbench itself at werkzeug's scrypt."""
+    user_store.add(db, "Zoé", PASSWORD, "reviewer")
+    (stored,) = db.execute("select password_hash from users").fetchone()
+    assert stored.startswith("scrypt:32768:8:1$")
+    assert user_store.verify(db, "Zoé", PASSWORD) is not None
+
+
 def test_secret_key_is_generated_once_and_private(db_path, accounts):
     first = create_app({"DATABASE": str(db_path)}).config["SECRET_KEY"]
     second = create_app({"DATABASE": str(db_path)}).config["SECRET_KEY"]

@@ -20,19 +20,11 @@ SCORES = [0.95, 0.62, 0.31, 0.88, 0.12, 0.71]
 
 
 @pytest.fixture
-def story(db):
+def story(make_document):
     """Six 1-1 rows over two paragraphs, with varied scores."""
-    document_id = store.create_document(
-        db, "story", sentences(*FRENCH[:3]) + sentences(*FRENCH[3:], paragraph=1),
-        sentences(*ENGLISH[:3]) + sentences(*ENGLISH[3:], paragraph=1),
-    )
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
-        for s, t, score in zip(src, tgt, SCORES, strict=True)
-    ])
-    return document_id
+    return make_document(
+        "story", sentences(*FRENCH[:3]) + sentences(*FRENCH[3:], paragraph=1),
+        sentences(*ENGLISH[:3]) + sentences(*ENGLISH[3:], paragraph=1), scores=SCORES)
 
 
 def open_editor(page, base, query=""):

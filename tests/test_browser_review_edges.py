@@ -69,17 +69,12 @@ def test_the_favicon_is_served(client):
     assert 'rel="icon"' in client.get("/").get_data(as_text=True)
 
 
-def test_a_lone_english_sentence_is_visible_in_the_map_strip(db_path, db):
+def test_a_lone_english_sentence_is_visible_in_the_map_strip(db_path, make_document):
     """0-1 rows were 1 px tall in the strip: the map scales by French sentences."""
     french = ["Un."] + ["Deux."] * 200
     english = ["One.", "Extra caption."] + ["Two."] * 200
-    document_id = store.create_document(db, "story", sentences(*french), sentences(*english))
-    src, tgt = (store.sentences(db, document_id, side) for side in (store.SOURCE, store.TARGET))
-    links = [{"source_ids": [src[0]["id"]], "target_ids": [tgt[0]["id"]], "score": 0.9},
-             {"source_ids": [], "target_ids": [tgt[1]["id"]], "score": 0.0}]
-    links += [{"source_ids": [s["id"]], "target_ids": [t["id"]], "score": 0.9}
-              for s, t in zip(src[1:], tgt[2:], strict=True)]
-    store.replace_links(db, document_id, links)
+    make_document("story", french, english, [((0,), (0,), 0.9), ((), (1,), 0.0)] + [
+        ((i,), (i + 1,), 0.9) for i in range(1, len(french))])
     app = create_app({"TESTING": True, "DATABASE": str(db_path)})
     with live_server(app) as base, chromium_page() as page:
         open_editor(page, base)

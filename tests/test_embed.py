@@ -115,6 +115,7 @@ def test_sentence_transformers_backend_loads_a_local_folder():
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 
 
+@pytest.mark.slow  # imports sentence-transformers and torch: seconds
 def test_missing_sentence_transformers_model_is_a_clear_error():
     from workbench.embed import ModelLoadError
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.termdata import add_corpus
-from workbench import consistency, termindex
+from workbench import consistency, store, termindex
 from workbench.glossary import Entry, GlossaryFormatError, from_tsv, to_tbx, to_tsv
 from workbench.store import glossary as glossary_store
 
@@ -107,7 +107,7 @@ def test_export_then_import_into_another_database_round_trips(db, tmp_path):
     for entry in ENTRIES:
         glossary_store.add(db, entry.source_term, entry.target_term, entry.note)
     exported = to_tsv(glossary_store.as_entries(glossary_store.entries(db)))
-    other = termindex.store.open_db(tmp_path / "other.db")
+    other = store.open_db(tmp_path / "other.db")
     assert glossary_store.import_entries(other, from_tsv(exported)).added == 3
     assert glossary_store.import_entries(other, from_tsv(exported)).added == 0  # no duplicates
     assert sorted(glossary_store.as_entries(glossary_store.entries(other)),
@@ -338,7 +338,7 @@ def test_an_accepted_occurrence_is_remembered_until_the_pair_changes(db):
     assert report.accepted_by[hit.link_id]["accepted_by"] == "Ana"
     assert consistency.report_json(report)["accepted"][0]["accepted_by"] == "Ana"
     # Remembered by the database, not the process.
-    other = termindex.store.open_db(db.conn.execute("pragma database_list").fetchone()[2])
+    other = store.open_db(db.conn.execute("pragma database_list").fetchone()[2])
     assert [h.link_id for h in consistency.consistency(other)[0].accepted] == [hit.link_id]
     # Once the English of that pair is edited, the occurrence is to check again.
     (target_id,) = db["links"].get(hit.link_id)["target_ids"].strip("[]").split(",")

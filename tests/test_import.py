@@ -11,6 +11,7 @@ from workbench.corpus import ImportRefused, InputFile
 from workbench.importing import ImportOptions, create_aligned_document, import_document
 from workbench.reimport import reimport_document
 from workbench.segment import Sentence
+from workbench.status import Status
 from workbench.web.errors import status_of
 
 FRENCH = (
@@ -185,7 +186,7 @@ def test_reimport_keeps_unchanged_sentences_links_and_reviews(db, fake_embedder)
     document_id, _ = create_aligned_document(db, "doc", source, target, fake_embedder)
     links = store.links(db, document_id)
     # The translator confirms the first link.
-    db["links"].update(links[0]["id"], {"status": store.CONFIRMED, "updated_by": "ana"})
+    db["links"].update(links[0]["id"], {"status": Status.CONFIRMED, "updated_by": "ana"})
     old_ids = {r["text"]: r["id"] for r in store.sentences(db, document_id, store.SOURCE)}
     last_link_ids = (links[-1]["source_ids"], links[-1]["target_ids"])
 
@@ -203,7 +204,7 @@ def test_reimport_keeps_unchanged_sentences_links_and_reviews(db, fake_embedder)
     assert new_rows[0]["id"] == old_ids["alpha beta."]
     assert new_rows[3]["id"] == old_ids["eta theta."]
     new_links = store.links(db, document_id)
-    assert new_links[0]["status"] == store.CONFIRMED
+    assert new_links[0]["status"] == Status.CONFIRMED
     assert new_links[0]["updated_by"] == "ana"
     assert (new_links[-1]["source_ids"], new_links[-1]["target_ids"]) == last_link_ids
     middle = store.pairs(db, document_id)[2]

@@ -23,19 +23,20 @@ from workbench.web import create_app
 
 def hold_write_lock(db_path, seconds: float) -> threading.Thread:
     """Another connection takes the write lock now and keeps it `seconds` (in the returned
-    thread)."""
-    held = threading.Event()
+    thread), or until its `release` event is set, whichever comes first."""
+    held, release = threading.Event(), threading.Event()
 
     def hold():
         conn = sqlite3.connect(db_path, isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("update documents set updated = updated")
         held.set()
-        time.sleep(seconds)
+        release.wait(seconds)
         conn.execute("COMMIT")
         conn.close()
 
     holder = threading.Thread(target=hold, daemon=True)
+    holder.release = release
     holder.start()
     assert held.wait(5)
     return holder
@@ -115,6 +116,7 @@ def test_a_lock_held_past_the_timeout_is_a_json_503_with_retry_after(
     assert int(response.headers["Retry-After"]) >= 1
     assert response.get_json()["error"] == "busy"
     assert "busy" in response.get_json()["message"]
+    holder.release.set()
     holder.join()
     assert glossary_store.entries(db) == []  # nothing was written
     assert store.get_document(db, "port") is None
@@ -127,6 +129,7 @@ def test_the_cli_says_the_database_is_busy_without_a_traceback(db_path, document
     monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT", "0.3")
     holder = hold_write_lock(db_path, 3.0)
     result = CliRunner().invoke(cli, ["glossary", "add", "roi", "king"])
+    holder.release.set()
     holder.join()
     assert result.exit_code != 0
     assert "busy" in result.output

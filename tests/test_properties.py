@@ -16,6 +16,7 @@ from tests.test_review import state
 from workbench import review, store
 from workbench.align import Anchor, Link, align
 from workbench.reimport import reimport_document
+from workbench.status import Status
 
 WORDS = ["maison", "rouge", "chat", "pluie", "soleil", "route", "livre", "porte", "ville",
          "arbre", "fleuve", "pierre"]
@@ -47,7 +48,7 @@ def stored(db, source, target, rows, reviewed) -> int:
     tgt = store.sentences(db, document_id, store.TARGET)
     store.replace_links(db, document_id, [
         {"source_ids": [src[i]["id"] for i in s], "target_ids": [tgt[j]["id"] for j in t],
-         "status": store.CONFIRMED if keep else store.AUTO}
+         "status": Status.CONFIRMED if keep else Status.AUTO}
         for (s, t), keep in zip(rows, reviewed, strict=True)
     ])
     return document_id
@@ -72,7 +73,7 @@ def without_position(link: dict) -> dict:
 def reviewed_links(db, document_id) -> list[dict]:
     """Reviewed rows, all their columns but the position (rows before them may change)."""
     return [without_position(link) for link in store.links(db, document_id)
-            if link["status"] != store.AUTO]
+            if link["status"] != Status.AUTO]
 
 
 def kept_all(anchors: list[dict], db, document_id) -> bool:
@@ -145,7 +146,7 @@ def test_reimport_after_a_change_keeps_every_untouched_reviewed_row(embedder, do
                                embedder)
     assert_sound(db, document_id)
     shapes = {(tuple(s["text"] for s in pair["source"]), tuple(t["text"] for t in pair["target"]))
-              for pair in store.pairs(db, document_id) if pair["status"] != store.AUTO}
+              for pair in store.pairs(db, document_id) if pair["status"] != Status.AUTO}
     assert set(untouched) <= shapes
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import sentences
 from workbench import review, store
+from workbench.status import Status
 
 
 def state(db, document_id):
@@ -39,18 +40,11 @@ def positions_are_dense(db, document_id):
 
 
 @pytest.fixture
-def doc(db):
+def doc(make_document):
     """Four 1-1 rows over two paragraphs."""
     source = sentences("Un.", "Deux.") + sentences("Trois.", "Quatre.", paragraph=1)
     target = sentences("One.", "Two.") + sentences("Three.", "Four.", paragraph=1)
-    document_id = store.create_document(db, "doc", source, target)
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": score}
-        for s, t, score in zip(src, tgt, (0.9, 0.4, 0.7, 0.2), strict=True)
-    ])
-    return document_id
+    return make_document("doc", source, target, scores=(0.9, 0.4, 0.7, 0.2))
 
 
 def link_ids(db, document_id):
@@ -75,7 +69,7 @@ def check_undo_redo(db, document_id, before):
 def test_confirm_marks_one_row_with_user_and_time(db, doc):
     before = state(db, doc)
     second = link_ids(db, doc)[1]
-    change = review.set_status(db, doc, second, store.CONFIRMED, user="ana")
+    change = review.set_status(db, doc, second, Status.CONFIRMED, user="ana")
     assert statuses(db, doc) == ["auto", "confirmed", "auto", "auto"]
     link = store.links(db, doc)[1]
     assert link["updated_by"] == "ana" and link["updated"]
@@ -86,7 +80,7 @@ def test_confirm_marks_one_row_with_user_and_time(db, doc):
 
 def test_confirm_through_confirms_this_row_and_all_above_but_keeps_edited(db, doc):
     ids = link_ids(db, doc)
-    review.set_status(db, doc, ids[0], store.EDITED, user="bo")
+    review.set_status(db, doc, ids[0], Status.EDITED, user="bo")
     before = state(db, doc)
     review.confirm_through(db, doc, ids[2], user="ana")
     assert statuses(db, doc) == ["edited", "confirmed", "confirmed", "auto"]

@@ -155,15 +155,9 @@ def test_with_a_pair_of_models_the_map_draws_the_first_models_similarities(
     assert data["cells"][0] == data["cells"][4] == data["cells"][8] == 255
 
 
-def test_realign_uses_the_app_embedder(db_path, db, fake_embedder):
+def test_realign_uses_the_app_embedder(db_path, db, make_document, fake_embedder):
     texts = ("le chat dort", "le chien court", "la pluie tombe")
-    document_id = store.create_document(db, "cats", sentences(*texts), sentences(*texts))
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [src[0]["id"], src[1]["id"]], "target_ids": [tgt[0]["id"]]},
-        {"source_ids": [src[2]["id"]], "target_ids": [tgt[1]["id"], tgt[2]["id"]]},
-    ])
+    make_document("cats", texts, texts, [((0, 1), (0,)), ((2,), (1, 2))])
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
     answer = app.test_client().post("/documents/cats/realign", json={})
     assert answer.status_code == 200
@@ -176,16 +170,11 @@ def test_every_page_has_the_display_name_control(client, sample_document, path):
     assert 'id="user-name"' in client.get(path).get_data(as_text=True)
 
 
-def test_a_merged_row_is_scored_from_the_cache_and_its_joined_text(db_path, db, fake_embedder):
+def test_a_merged_row_is_scored_from_the_cache_and_its_joined_text(db_path, db, make_document,
+                                                                  fake_embedder):
     texts = ("le chat dort", "le chien court", "la pluie tombe")
-    document_id = store.create_document(db, "cats", sentences(*texts), sentences(*texts))
+    document_id = make_document("cats", texts, texts, scores=[1.0] * 3)
     CachedEmbedder(fake_embedder, store.SqliteEmbeddingCache(db)).encode(list(texts))
-    src = store.sentences(db, document_id, store.SOURCE)
-    tgt = store.sentences(db, document_id, store.TARGET)
-    store.replace_links(db, document_id, [
-        {"source_ids": [s["id"]], "target_ids": [t["id"]], "score": 1.0}
-        for s, t in zip(src, tgt, strict=True)
-    ])
     app = create_app({"TESTING": True, "DATABASE": str(db_path), "EMBEDDER": fake_embedder})
     client = app.test_client()
     first = store.links(db, document_id)[0]["id"]

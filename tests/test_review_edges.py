@@ -50,11 +50,8 @@ def test_every_operation_works_where_it_has_a_neighbour(db, doc, name, operation
     assert len(review.history(db, doc)) == 1
 
 
-def test_a_lone_row_has_no_neighbour_either_way(db):
-    document_id = store.create_document(db, "lone", sentences("Un."), sentences("One."))
-    src, tgt = (store.sentences(db, document_id, side) for side in (store.SOURCE, store.TARGET))
-    store.replace_links(db, document_id, [{"source_ids": [src[0]["id"]],
-                                           "target_ids": [tgt[0]["id"]]}])
+def test_a_lone_row_has_no_neighbour_either_way(db, make_document):
+    document_id = make_document("lone", ["Un."], ["One."])
     (link,) = link_ids(db, document_id)
     for operation in NO_ROW_ABOVE + NO_ROW_BELOW:
         with pytest.raises(review.ReviewError, match="row 1 is the (first|last) row"):

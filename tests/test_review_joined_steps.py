@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from workbench import review, store
+from workbench.status import Status
 
 from .test_realign_around import WORDS, badly_aligned
 from .test_review import doc, link_ids, positions_are_dense, shape, state, statuses  # noqa: F401
@@ -77,7 +78,7 @@ def test_a_colleagues_later_change_to_the_realigned_rows_blocks_the_whole_step(
         db, fake_embedder):
     doc_id, _, _ = badly_aligned(db)
     _, follow_up = correct_then_realign(db, doc_id, fake_embedder, user="ana")
-    review.set_status(db, doc_id, follow_up.changed_links[0], store.CONFIRMED, user="ben")
+    review.set_status(db, doc_id, follow_up.changed_links[0], Status.CONFIRMED, user="ben")
     blocked = state(db, doc_id)
     with pytest.raises(review.UndoBlocked, match="ben changed the same rows"):
         review.undo(db, doc_id, user="ana")
@@ -91,7 +92,7 @@ def test_a_row_the_realignment_only_rescored_is_not_claimed_by_the_step(db, fake
     _, follow_up = correct_then_realign(db, doc_id, fake_embedder, user="ana")
     assert first["id"] not in follow_up.changed_links
     assert store.links(db, doc_id)[0]["score"] != first["score"]  # re-scored in place
-    review.set_status(db, doc_id, first["id"], store.CONFIRMED, user="ben")
+    review.set_status(db, doc_id, first["id"], Status.CONFIRMED, user="ben")
     review.undo(db, doc_id, user="ana")  # not blocked by Ben's confirmation
     row = store.links(db, doc_id)[0]
     assert (row["id"], row["status"], row["score"]) == (first["id"], "confirmed",
@@ -103,7 +104,7 @@ def test_a_colleagues_change_elsewhere_leaves_ana_her_joined_step(db, fake_embed
     doc_id, _, _ = badly_aligned(db, reviewed_at=3)
     before_ana = state(db, doc_id)
     correct_then_realign(db, doc_id, fake_embedder, user="ana")
-    review.set_status(db, doc_id, link_ids(db, doc_id)[-1], store.CONFIRMED, user="ben")
+    review.set_status(db, doc_id, link_ids(db, doc_id)[-1], Status.CONFIRMED, user="ben")
     assert review.can_undo_redo(db, doc_id, "ana") == {"undo": 1, "redo": 0}
     review.undo(db, doc_id, user="ana")
     assert statuses(db, doc_id)[-1] == "confirmed"  # Ben's stays
@@ -118,7 +119,7 @@ def test_only_your_own_done_change_can_be_joined(db, doc):  # noqa: F811
 
     def confirm(edit):
         (row,) = edit.statuses(1, 2)
-        edit.set_statuses([edit.touched(row, store.CONFIRMED)])
+        edit.set_statuses([edit.touched(row, Status.CONFIRMED)])
         return "Marked row 2 confirmed", None
 
     with pytest.raises(review.ReviewError, match="not a change of ben"):
@@ -132,7 +133,7 @@ def test_only_your_own_done_change_can_be_joined(db, doc):  # noqa: F811
 
 def test_confirm_above_confirms_the_automatic_rows_scoring_at_least_the_threshold(db, doc):  # noqa: F811
     # scores 0.9, 0.4, 0.7, 0.2; row 3 is edited by hand already
-    review.set_status(db, doc, link_ids(db, doc)[2], store.EDITED, user="ana")
+    review.set_status(db, doc, link_ids(db, doc)[2], Status.EDITED, user="ana")
     before = state(db, doc)
     change = review.confirm_above(db, doc, 0.4, user="ana")
     assert statuses(db, doc) == ["confirmed", "confirmed", "edited", "auto"]

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import one_to_one_document
 from workbench import review, store
+from workbench.status import Status
 
 WORDS = ["Un.", "Deux.", "Trois.", "Quatre mots ici.", "Cinq.", "Six."]
 ENGLISH = ["One.", "Two.", "Three.", "Four words here.", "Five.", "Six."]
@@ -48,16 +49,16 @@ def test_confirm_lands_on_the_named_row(db, doc, colleague_merges_first):
     named = store.links(db, doc)[3]
     review.set_status(db, doc, named["id"])
     statuses = {link["id"]: link["status"] for link in store.links(db, doc)}
-    assert statuses[named["id"]] == store.CONFIRMED
-    assert list(statuses.values()).count(store.CONFIRMED) == 1
+    assert statuses[named["id"]] == Status.CONFIRMED
+    assert list(statuses.values()).count(Status.CONFIRMED) == 1
 
 
 def test_confirm_through_stops_at_the_named_row(db, doc, colleague_merges_first):
     links = store.links(db, doc)
     review.confirm_through(db, doc, links[3]["id"])
     after = {link["id"]: link["status"] for link in store.links(db, doc)}
-    assert after[links[3]["id"]] == store.CONFIRMED
-    assert after[links[4]["id"]] == store.AUTO
+    assert after[links[3]["id"]] == Status.CONFIRMED
+    assert after[links[4]["id"]] == Status.AUTO
 
 
 def test_merge_merges_the_named_row_with_its_neighbour(db, doc, colleague_merges_first):
@@ -82,7 +83,7 @@ def test_sentence_edits_act_on_the_named_sentence_and_its_row(db, doc, colleague
     texts = [row["text"] for row in store.sentences(db, doc, store.SOURCE)]
     assert texts[3:5] == ["Quatre", "mots ici."]
     after = next(link for link in store.links(db, doc) if link["id"] == holder["id"])
-    assert len(after["source_ids"]) == 2 and after["status"] == store.EDITED
+    assert len(after["source_ids"]) == 2 and after["status"] == Status.EDITED
 
 
 def test_edit_text_marks_the_row_holding_the_sentence(db, doc, colleague_merges_first):
@@ -90,8 +91,8 @@ def test_edit_text_marks_the_row_holding_the_sentence(db, doc, colleague_merges_
     holder = link_holding(db, doc, store.SOURCE, named["id"])
     review.edit_text(db, doc, named["id"], "Cinq !")
     statuses = {link["id"]: link["status"] for link in store.links(db, doc)}
-    assert statuses[holder["id"]] == store.EDITED
-    assert list(statuses.values()).count(store.EDITED) == 2  # the colleague's merge too
+    assert statuses[holder["id"]] == Status.EDITED
+    assert list(statuses.values()).count(Status.EDITED) == 2  # the colleague's merge too
 
 
 def test_join_joins_the_named_sentence_with_the_next(db, doc, colleague_merges_first):

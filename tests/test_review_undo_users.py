@@ -8,12 +8,13 @@ import pytest
 
 from tests.test_review import doc, link_ids, shape, state, statuses  # noqa: F401
 from workbench import review, store
+from workbench.status import Status
 
 
 def test_undo_takes_back_your_own_change_not_a_colleagues_later_one(db, doc):  # noqa: F811
     ids = link_ids(db, doc)
     review.merge(db, doc, ids[0], review.DOWN, user="ana")
-    review.set_status(db, doc, ids[3], store.CONFIRMED, user="ben")
+    review.set_status(db, doc, ids[3], Status.CONFIRMED, user="ben")
     change = review.undo(db, doc, user="ana")
     assert change.summary == "Undid: merged rows 1 and 2 (change by ana)"
     assert shape(db, doc)[:2] == [(["Un."], ["One."]), (["Deux."], ["Two."])]
@@ -40,7 +41,7 @@ def test_undo_finds_your_rows_after_a_colleague_moved_them(db, doc):  # noqa: F8
 def test_undo_is_refused_when_a_colleague_changed_the_same_rows_since(db, doc):  # noqa: F811
     ids = link_ids(db, doc)
     review.merge(db, doc, ids[0], review.DOWN, user="ana")
-    review.set_status(db, doc, ids[0], store.CONFIRMED, user="ben")  # the merged row
+    review.set_status(db, doc, ids[0], Status.CONFIRMED, user="ben")  # the merged row
     before = state(db, doc)
     with pytest.raises(review.UndoBlocked, match="ben changed the same rows since") as caught:
         review.undo(db, doc, user="ana")
@@ -62,14 +63,14 @@ def test_redo_is_yours_too_and_refused_over_a_colleagues_change(db, doc):  # noq
     ids = link_ids(db, doc)
     review.merge(db, doc, ids[0], review.DOWN, user="ana")
     review.undo(db, doc, user="ana")
-    review.set_status(db, doc, ids[3], store.CONFIRMED, user="ben")  # another row
+    review.set_status(db, doc, ids[3], Status.CONFIRMED, user="ben")  # another row
     assert review.can_undo_redo(db, doc, "ana") == {"undo": 0, "redo": 1}
     with pytest.raises(review.ReviewError, match="nothing to redo"):
         review.redo(db, doc, user="ben")
     review.redo(db, doc, user="ana")  # Ben's edit did not drop Ana's redo
     assert len(shape(db, doc)) == 3
     review.undo(db, doc, user="ana")
-    review.set_status(db, doc, ids[1], store.EDITED, user="ben")  # a row the merge takes
+    review.set_status(db, doc, ids[1], Status.EDITED, user="ben")  # a row the merge takes
     before = state(db, doc)
     with pytest.raises(review.UndoBlocked, match="ben changed the same rows since"):
         review.redo(db, doc, user="ana")

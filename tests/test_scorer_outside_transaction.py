@@ -14,6 +14,7 @@ from workbench import review, store
 from workbench.embed import ModelLoadError
 from workbench.importing import create_aligned_document
 from workbench.review_scorer import StoredRowScorer
+from workbench.status import Status
 
 FRENCH = ["alpha beta gamma.", "delta epsilon zeta.", "eta theta iota kappa.", "lambda mu."]
 ENGLISH = ["alpha beta gamma!", "delta epsilon zeta!", "eta theta iota kappa!", "lambda mu!"]
@@ -81,4 +82,4 @@ def test_an_edit_whose_model_cannot_load_is_saved_without_a_score(db, doc):
     review.edit_text(db, doc, french[2], "eta theta iota nu.",
                      scorer=StoredRowScorer(BrokenModel()))
     row = store.links(db, doc)[2]
-    assert row["status"] == store.EDITED and row["score"] is None
+    assert row["status"] == Status.EDITED and row["score"] is None

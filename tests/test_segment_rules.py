@@ -142,6 +142,7 @@ def test_hard_wrapped_lines_are_joined():
 
 
 @pytest.mark.gold
+@pytest.mark.slow
 def test_the_benchmark_reaches_the_target_boundary_f1():
     gold = next(
         (f / "shared" / "gold" / "transread" for f in PROJECT_ROOT.parents

@@ -4,6 +4,7 @@ import pytest
 
 from tests.termdata import add_corpus
 from workbench import store, termindex
+from workbench.status import Status
 from workbench.store import migrations
 from workbench.web.urls import document_url
 
@@ -64,7 +65,7 @@ def test_choosing_a_variant_filters_the_examples(db, corpus):
 
 
 def test_filters_confirmed_only_and_one_document(db):
-    statuses = [store.CONFIRMED, store.AUTO] + [store.AUTO] * 10
+    statuses = [Status.CONFIRMED, Status.AUTO] + [Status.AUTO] * 10
     add_corpus(db, "first", statuses=statuses)
     add_corpus(db, "second")
     assert termindex.lookup(db, "accord").total == 4

@@ -22,7 +22,7 @@ How it works, in short:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -103,47 +103,49 @@ def ordered_anchors(anchors: Sequence[Link | Anchor], source_count: int,
 class AlignSettings:
     """Knobs a translator can reason about. Each one is explained in `workbench align --help`."""
 
-    max_link_size: int = 6
-    """Most sentences on one side of a link: 2 allows 1-2 and 2-1, 5 allows up to 1-5 and 5-1."""
-    max_link_total: int = 7
-    """Most sentences in one link, both sides together: 7 allows 2-5 and 3-4 but not 4-4."""
-    omission_strictness: float = 5.0
-    """How readily a sentence is left without a counterpart, 0-100. Leaving a sentence alone
-    scores like a random sentence pair of the same document at this percentile (5 = worse than
-    95% of random pairs): raise it (say to 20) for translations with many omissions or
-    additions, lower it (to 1) for faithful ones."""
-    neighbour_correction: float = 1.0
-    """How much a pair's resemblance to the surrounding sentences is subtracted from its
-    similarity (0 = none, 1 = full). It stops short, generic sentences matching everything."""
-    length_weight: float = 1.0
-    """How much a difference in length (after allowing for the language's usual ratio) counts
-    against a pair (0 = lengths are ignored)."""
-    paragraph_weight: float = 0.1
-    """How strongly paragraph breaks are respected, when known: a penalty for a link that
-    crosses a break or starts a paragraph on one side only (0 = ignore paragraphs)."""
-    stray_sentence_penalty: float = 1.0
-    """How strongly a merged link is held back when one of its sentences resembles the other
-    side less than a typical unrelated pair does: such a sentence is more likely an addition
-    or omission than part of the merge (0 = no check)."""
-    embed_windows: bool = True
-    """Embed the actual text of groups of sentences near the best path and re-check them
-    (more accurate merges; slower on a cold cache). Off: groups are scored from their
-    sentences' vectors alone."""
-    anchor_weight: float = 0.5
-    """Bonus for a link whose two sides share numbers, names and look-alike words
-    (altitudes, dates, place names, cognates), in proportion to the share of such words
-    they have in common (0 = ignore them)."""
-    unfinished_sentence_penalty: float = 0.05
-    """How strongly a link is kept from ending, on one side only, with a sentence that ends
-    with a colon, semicolon or comma ("Literature:", "He said:"): such a sentence goes on in
-    the next one, so the link most likely ends too early there (0 = no check)."""
-    search_radius: int = 10
-    """On long texts, how many sentences either side of the rough first path are searched."""
-    remove_language_offset: bool = True
-    """Subtract from each side's sentence vectors what they all have in common before comparing
-    them: the model sets every sentence of one language a little apart from the other
-    language, and removing that offset leaves the meaning to compare. Off: the model's
-    vectors as they are."""
+    max_link_size: int = field(default=6, metadata={"help": (
+        "Most sentences on one side of a link: 2 allows 1-2 and 2-1, 5 allows up to 1-5 and "
+        "5-1.")})
+    max_link_total: int = field(default=7, metadata={"help": (
+        "Most sentences in one link, both sides together: 7 allows 2-5 and 3-4 but not 4-4.")})
+    omission_strictness: float = field(default=5.0, metadata={"help": (
+        "How readily a sentence is left without a counterpart, 0-100. Leaving a sentence alone "
+        "scores like a random sentence pair of the same document at this percentile (5 = worse "
+        "than 95% of random pairs): raise it (say to 20) for translations with many omissions "
+        "or additions, lower it (to 1) for faithful ones.")})
+    neighbour_correction: float = field(default=1.0, metadata={"help": (
+        "How much a pair's resemblance to the surrounding sentences is subtracted from its "
+        "similarity (0 = none, 1 = full). It stops short, generic sentences matching "
+        "everything.")})
+    length_weight: float = field(default=1.0, metadata={"help": (
+        "How much a difference in length (after allowing for the language's usual ratio) counts "
+        "against a pair (0 = lengths are ignored).")})
+    paragraph_weight: float = field(default=0.1, metadata={"help": (
+        "How strongly paragraph breaks are respected, when known: a penalty for a link that "
+        "crosses a break or starts a paragraph on one side only (0 = ignore paragraphs).")})
+    stray_sentence_penalty: float = field(default=1.0, metadata={"help": (
+        "How strongly a merged link is held back when one of its sentences resembles the other "
+        "side less than a typical unrelated pair does: such a sentence is more likely an "
+        "addition or omission than part of the merge (0 = no check).")})
+    embed_windows: bool = field(default=True, metadata={"help": (
+        "Embed the actual text of groups of sentences near the best path and re-check them "
+        "(more accurate merges; slower on a cold cache). Off: groups are scored from their "
+        "sentences' vectors alone.")})
+    anchor_weight: float = field(default=0.5, metadata={"help": (
+        "Bonus for a link whose two sides share numbers, names and look-alike words (altitudes, "
+        "dates, place names, cognates), in proportion to the share of such words they have in "
+        "common (0 = ignore them).")})
+    unfinished_sentence_penalty: float = field(default=0.05, metadata={"help": (
+        "How strongly a link is kept from ending, on one side only, with a sentence that ends "
+        "with a colon, semicolon or comma (\"Literature:\", \"He said:\"): such a sentence goes on "
+        "in the next one, so the link most likely ends too early there (0 = no check).")})
+    search_radius: int = field(default=10, metadata={"help": (
+        "On long texts, how many sentences either side of the rough first path are searched.")})
+    remove_language_offset: bool = field(default=True, metadata={"help": (
+        "Subtract from each side's sentence vectors what they all have in common before "
+        "comparing them: the model sets every sentence of one language a little apart from the "
+        "other language, and removing that offset leaves the meaning to compare. Off: the "
+        "model's vectors as they are.")})
 
     def link_shapes(self) -> tuple[tuple[int, int], ...]:
         shapes = [(1, 0), (0, 1)]
@@ -170,20 +172,8 @@ class AlignSettings:
 
     @classmethod
     def field_help(cls) -> dict[str, str]:
-        """Each setting's explanation (the attribute docstrings above), for --help."""
-        import ast
-        import inspect
-
-        try:
-            body = ast.parse(inspect.getsource(cls)).body[0].body
-        except (OSError, TypeError):  # no source shipped: settings still work, unexplained
-            body = []
-        helps = {}
-        for node, following in zip(body, body[1:], strict=False):
-            if (isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr)
-                    and isinstance(following.value, ast.Constant)):
-                helps[node.target.id] = " ".join(following.value.value.split())
-        return {f.name: helps.get(f.name, "") for f in fields(cls)}
+        """Each setting's explanation (its field's `help` metadata), for --help and the docs."""
+        return {f.name: f.metadata["help"] for f in fields(cls)}
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from workbench.corpus import ImportRefused
 from workbench.embed import Embedder, with_cache
 from workbench.errors import DomainError, ErrorKind
 from workbench.segment import Sentence
+from workbench.status import Status
 from workbench.store.documents import document_state
 from workbench.store.rows import row_sentence
 
@@ -112,7 +113,7 @@ def document_anchors(links: list[dict], source_index: dict[int, int],
 
 def is_reviewed(link: dict) -> bool:
     """A link a person has looked at (or marked not for translation): an anchor."""
-    return link["status"] != store.AUTO
+    return link["status"] != Status.AUTO
 
 
 # --- refusals -----------------------------------------------------------------------
@@ -241,7 +242,7 @@ class StoredAlignment:
 
     def status(self, link: Link) -> str:
         """An anchor keeps its review status; every other link is automatic."""
-        return self.anchor_status.get((link.source, link.target), store.AUTO)
+        return self.anchor_status.get((link.source, link.target), Status.AUTO)
 
     def link_rows(self) -> list[dict]:
         """The new links as `store.replace_links` takes them."""

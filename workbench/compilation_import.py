@@ -34,6 +34,7 @@ from workbench.importing import (
 )
 from workbench.reimport import Changes, ReimportPlan, plan_reimport, write_reimport
 from workbench.segment import Sentence
+from workbench.status import Status
 from workbench.store.documents import compilation_documents as stored_compilation_documents
 from workbench.store.documents import stored_sentences
 from workbench.store.rows import row_sentence
@@ -157,7 +158,7 @@ def import_compilation(
                 source_path=source_path, target_path=compilation.filename, compilation=name,
             )
             if part == unmatched_name(name):  # no counterpart, by design
-                store.mark_links(db, document_id, store.EXCLUDED)
+                store.mark_links(db, document_id, Status.EXCLUDED)
             results.append(ImportResult(part, document_id, len(links), True))
     parts = results[: len(originals)]
     unmatched = results[len(originals)] if rest else None
@@ -229,7 +230,7 @@ def resplit_compilation(
                 write_reimport(db, plan)
                 changes[document_name] = plan.changes
             if document_name == rest:  # what the translator moved here has no counterpart
-                store.mark_links(db, plan.document_id, store.EXCLUDED)
+                store.mark_links(db, plan.document_id, Status.EXCLUDED)
         target = wanted[rest]
         if rest not in documents and target:
             some = next(iter(documents.values()))
@@ -238,6 +239,6 @@ def resplit_compilation(
                 source_lang=some["source_lang"], target_lang=some["target_lang"],
                 source_path=None, target_path=some["target_path"], compilation=name,
             )
-            store.mark_links(db, document_id, store.EXCLUDED)
+            store.mark_links(db, document_id, Status.EXCLUDED)
             changes[rest] = Changes(added={SOURCE: [], TARGET: [s.text for s in target]})
     return changes

@@ -26,8 +26,6 @@ from workbench.errors import DomainError, ErrorKind
 from workbench.status import REVIEWED as REVIEWED_STATUSES
 from workbench.status import Status
 
-AUTO, CONFIRMED, EDITED = Status.AUTO, Status.CONFIRMED, Status.EDITED
-
 # Region codes used when the caller names only the language, as the store does
 # ("fr", "en"). CAT projects are usually set up with a region.
 DEFAULT_REGIONS = {"fr": "fr-FR", "en": "en-GB", "de": "de-DE"}
@@ -40,7 +38,7 @@ METADATA_NS = "urn:oasis:names:tc:xliff:metadata:2.0"
 
 # XLIFF 2.0 segment states. A 1-0 pair has no target, and the standard wants
 # a target for every state but `initial`.
-XLIFF_STATES = {AUTO: "translated", CONFIRMED: "final", EDITED: "final"}
+XLIFF_STATES = {Status.AUTO: "translated", Status.CONFIRMED: "final", Status.EDITED: "final"}
 XLIFF_UNTRANSLATED_STATE = "initial"
 
 # What XML 1.0 allows (the `Char` production); everything else is dropped.
@@ -293,7 +291,7 @@ def xliff_pairs(pairs: Iterable[ExportPair]) -> list[ExportPair]:
 def xliff_state(pair: ExportPair) -> str:
     if not _has_text(pair.target):
         return XLIFF_UNTRANSLATED_STATE
-    return XLIFF_STATES.get(pair.status, XLIFF_STATES[AUTO])
+    return XLIFF_STATES.get(pair.status, XLIFF_STATES[Status.AUTO])
 
 
 def to_xliff(pairs: Iterable[ExportPair], languages: Languages) -> bytes:

@@ -19,6 +19,7 @@ from workbench.aligning import (
 )
 from workbench.embed import Embedder
 from workbench.segment import Sentence
+from workbench.status import Status
 from workbench.store.documents import rewrite_links, rewrite_sentences
 
 SOURCE, TARGET = store.SOURCE, store.TARGET
@@ -135,7 +136,7 @@ def plan_reimport(
                 changes.added[side] += [s.text for s in new[side][j1:j2]]
     def keeps(link: dict) -> bool:
         return all(i in new_index_of_id for i in link["source_ids"] + link["target_ids"]) \
-            and not (link["status"] == store.AUTO
+            and not (link["status"] == Status.AUTO
                      and not (link["source_ids"] and link["target_ids"]))
 
     placed = document_anchors(store.links(db, document_id), new_index_of_id, new_index_of_id,
@@ -164,11 +165,11 @@ def write_reimport(db: sqlite_utils.Database, plan: ReimportPlan, *,
         kept = plan.kept_by_shape.get((link.source, link.target))
         if kept is not None:
             changes.links_kept += 1
-            changes.reviewed_kept += kept["status"] != store.AUTO
+            changes.reviewed_kept += kept["status"] != Status.AUTO
             row = dict(kept)  # a link that stays keeps its id (`?link=` URLs) and review
         else:
             changes.links_realigned += 1
-            row = {"score": link.score, "status": store.AUTO}
+            row = {"score": link.score, "status": Status.AUTO}
         row["source_ids"] = [ids[SOURCE][i] for i in link.source]
         row["target_ids"] = [ids[TARGET][j] for j in link.target]
         rows.append(row)

@@ -246,11 +246,11 @@ class Edit:
         Without `status`, it is edited, unless it was not for translation: correcting
         such a row's text or sentences leaves it outside exports and progress."""
         if status is None:
-            status = store.EXCLUDED if link["status"] == store.EXCLUDED else store.EDITED
+            status = Status.EXCLUDED if link["status"] == Status.EXCLUDED else Status.EDITED
         return dict(link, status=status, updated=self.stamp, updated_by=self.user)
 
     def new_link(self, source_ids: Sequence[int], target_ids: Sequence[int],
-                 status: str = store.EDITED, score: float | None = None) -> dict:
+                 status: str = Status.EDITED, score: float | None = None) -> dict:
         return {
             "id": self.new_id("links"), "document_id": self.document_id, "position": 0,
             "source_ids": list(source_ids), "target_ids": list(target_ids), "score": score,
@@ -918,7 +918,7 @@ def _check_status(status: str) -> Status:
     return Status(status)
 
 
-def set_status(db, document_id: int, link_id: int, status: str = store.CONFIRMED,
+def set_status(db, document_id: int, link_id: int, status: str = Status.CONFIRMED,
                *, user: str | None = None, version: int | None = None) -> Change:
     """Confirm a row (or put it back to automatic, mark it edited or not for translation)."""
     status = _check_status(status)
@@ -956,10 +956,10 @@ def confirm_through(db, document_id: int, link_id: int, *, user: str | None = No
 
     def work(edit: Edit):
         position = _link(edit.db, document_id, link_id)["position"]
-        rows = edit.statuses(0, position + 1, store.AUTO)
+        rows = edit.statuses(0, position + 1, Status.AUTO)
         if not rows:
             raise ReviewError(f"rows 1–{position + 1} are all reviewed already")
-        edit.set_statuses([edit.touched(r, store.CONFIRMED) for r in rows])
+        edit.set_statuses([edit.touched(r, Status.CONFIRMED) for r in rows])
         return f"Confirmed rows 1–{position + 1} ({len(rows)} changed)", link_id
 
     return run(db, document_id, "confirm_through", work, user=user, version=version)
@@ -974,13 +974,13 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
         raise ReviewError(f"the threshold must be between 0 and 1, not {threshold}")
 
     def work(edit: Edit):
-        rows = edit.statuses(0, 1 << 62, store.AUTO, min_score=threshold)
+        rows = edit.statuses(0, 1 << 62, Status.AUTO, min_score=threshold)
         if not rows:
             raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
         scores = store_steps.link_scores(edit.db, [row["id"] for row in rows])
-        expected = expected_errors([{"status": store.AUTO, "score": scores[row["id"]]}
+        expected = expected_errors([{"status": Status.AUTO, "score": scores[row["id"]]}
                                     for row in rows])
-        edit.set_statuses([edit.touched(row, store.CONFIRMED) for row in rows])
+        edit.set_statuses([edit.touched(row, Status.CONFIRMED) for row in rows])
         return (f"Confirmed the {len(rows)} automatic row{'s' * (len(rows) != 1)} scoring "
                 f"{threshold:.2f} or more (about {expected:.1f} expected wrong)", None)
 
@@ -1000,11 +1000,11 @@ def merge(db, document_id: int, link_id: int, direction: str = DOWN, *,
         first = position if direction == DOWN else position - 1
         rows = edit.links(first, first + 2)
         upper, lower = rows
-        both_excluded = upper["status"] == lower["status"] == store.EXCLUDED
+        both_excluded = upper["status"] == lower["status"] == Status.EXCLUDED
         merged = edit.touched(dict(
             upper, source_ids=upper["source_ids"] + lower["source_ids"],
             target_ids=upper["target_ids"] + lower["target_ids"], score=None,
-        ), store.EXCLUDED if both_excluded else store.EDITED)
+        ), Status.EXCLUDED if both_excluded else Status.EDITED)
         edit.replace("links", [merged])
         return f"Merged rows {first + 1} and {first + 2}", merged["id"]
 
@@ -1096,7 +1096,7 @@ def insert_empty(db, document_id: int, link_id: int, side: str, *,
         if not _ids(link, side) or not _ids(link, other):
             raise ReviewError(f"row {position + 1} already has an empty side")
         alone = edit.touched(dict(_with_ids(link, other, []), score=None))
-        pushed = edit.new_link([], [], status=store.AUTO)
+        pushed = edit.new_link([], [], status=Status.AUTO)
         pushed = _with_ids(pushed, other, _ids(link, other))
         edit.replace("links", [alone, pushed])
         return (f"Gave the {SIDE_NAMES[side]} text of row {position + 1} an empty counterpart",
@@ -1217,14 +1217,14 @@ def realign(db, document_id: int, embedder: Embedder, settings: AlignSettings | 
         for link in planned.links:
             source_ids, target_ids = planned.sentence_ids(link)
             old = previous.get((tuple(source_ids), tuple(target_ids)))
-            if old is not None and old["status"] != store.AUTO:
+            if old is not None and old["status"] != Status.AUTO:
                 new_rows.append(old)  # an anchor, untouched
             elif old is not None and _same_score(old["score"], link.score):
                 new_rows.append(old)  # unchanged as the page shows it: no needless undo step
             elif old is not None:
                 new_rows.append(dict(old, score=link.score))
             else:
-                new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO, link.score))
+                new_rows.append(edit.new_link(source_ids, target_ids, Status.AUTO, link.score))
                 changed += 1
         edit.replace("links", new_rows)
         return f"Re-aligned the unconfirmed rows ({changed} new)", None
@@ -1236,12 +1236,12 @@ def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
     """The positions lo..hi of the automatic rows on either side of `position` (and the row
     there if it is automatic itself): what a correction at `position` can change."""
     lo = position
-    while lo > 0 and links[lo - 1]["status"] == store.AUTO:
+    while lo > 0 and links[lo - 1]["status"] == Status.AUTO:
         lo -= 1
-    hi = position + 1 if links[position]["status"] == store.AUTO else position
+    hi = position + 1 if links[position]["status"] == Status.AUTO else position
     if hi == position:  # a reviewed row: the runs before and after it
         hi = position + 1
-    while hi < len(links) and links[hi]["status"] == store.AUTO:
+    while hi < len(links) and links[hi]["status"] == Status.AUTO:
         hi += 1
     return lo, hi
 
@@ -1272,7 +1272,7 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     at = {link["id"]: position for position, link in enumerate(stored_links)}
     positions = [at[i] for i in link_ids if i in at]
     runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions)
-            if any(link["status"] == store.AUTO for link in stored_links[lo:hi])]
+            if any(link["status"] == Status.AUTO for link in stored_links[lo:hi])]
     if not runs:
         return Change(stored.version, "realign_around", "Nothing to re-align around this row",
                       None, None)
@@ -1308,7 +1308,7 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
                     new_rows.append(old if _same_score(old["score"], link.score)
                                     else dict(old, score=link.score))
                 else:
-                    new_rows.append(edit.new_link(source_ids, target_ids, store.AUTO,
+                    new_rows.append(edit.new_link(source_ids, target_ids, Status.AUTO,
                                                   link.score))
                     changed.append(new_rows[-1]["id"])
             position = hi

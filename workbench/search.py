@@ -17,6 +17,9 @@ from numba import njit
 from workbench.lexical import Anchors, band_shared, shared_count
 from workbench.similarity import (
     Band,
+    Cells,
+    KernelSide,
+    KernelWeights,
     ScoreWeights,
     Side,
     WindowVectors,
@@ -142,55 +145,48 @@ class LevelScorer:
             WindowVectors.none(len(source), self.max_size, dimension),
             WindowVectors.none(len(target), self.max_size, dimension),
         )
-        self.cells = sentence_band(band, self.max_size, len(target))
-        self.cosines = band_cosines(source.vectors, target.vectors, self.cells)
-        self.source_norms = window_norms(source.vectors, self.max_size)
-        self.target_norms = window_norms(target.vectors, self.max_size)
-        self.source_cumlen = np.concatenate([[0.0], np.cumsum(source.lengths)])
-        self.target_cumlen = np.concatenate([[0.0], np.cumsum(target.lengths)])
-        self.ratio = length_ratio(self.source_cumlen[-1], self.target_cumlen[-1])
+        cells = sentence_band(band, self.max_size, len(target))
         source_anchors = source.anchors
         target_anchors = target.anchors
-        self.shared = band_shared(source_anchors.ids, source_anchors.start, target_anchors.ids,
-                                  target_anchors.start, self.cells.lo, self.cells.hi,
-                                  self.cells.start)
-        self.source_anchor_counts = source_anchors.counts()
-        self.target_anchor_counts = target_anchors.counts()
+        shared = band_shared(source_anchors.ids, source_anchors.start, target_anchors.ids,
+                             target_anchors.start, cells.lo, cells.hi, cells.start)
+        self.cells = Cells(band_cosines(source.vectors, target.vectors, cells), shared,
+                           cells.lo, cells.hi, cells.start)
+        self.source_side = self._kernel_side(source, self.windows[0])
+        self.target_side = self._kernel_side(target, self.windows[1])
+        self.ratio = length_ratio(self.source_side.cumulative_lengths[-1],
+                                  self.target_side.cumulative_lengths[-1])
         self.skip_score = 0.0
         """Score of a 1-0 or 0-1 link in this document (set by `search`)."""
         self.best: np.ndarray | None = None
         """Best path score to each band cell (set by `search`, read by `window_candidates`)."""
 
-    def _window_arguments(self):
-        source_windows, target_windows = self.windows
-        return (self.source.vectors, self.target.vectors, source_windows.index,
-                source_windows.vectors, target_windows.index, target_windows.vectors)
+    def _kernel_side(self, side: Side, windows: WindowVectors) -> KernelSide:
+        return KernelSide(
+            vectors=side.vectors, norms=window_norms(side.vectors, self.max_size),
+            cumulative_lengths=np.concatenate([[0.0], np.cumsum(side.lengths)]),
+            paragraph_starts=side.paragraph_starts, window_index=windows.index,
+            windows=windows.vectors, anchor_counts=side.anchors.counts(),
+            unfinished=side.unfinished, wordless=side.wordless)
 
     def scores(self, skip_score: float, previous: np.ndarray | None = None) -> np.ndarray:
         """Link scores; `previous` (from the same band, no windows) saves recomputing."""
         w = self.weights
         if previous is None:
             previous = np.zeros((0, len(self.shapes)), dtype=np.float32)
-        return link_scores(
-            self.cosines, self.cells.lo, self.cells.hi, self.cells.start,
-            self.band.lo, self.band.hi, self.band.start, self.shapes,
-            self.source_norms, self.target_norms, self.source_cumlen, self.target_cumlen,
-            self.ratio, self.source.paragraph_starts, self.target.paragraph_starts,
-            w.margin_weight, w.length_weight, w.paragraph_weight, skip_score, w.member_weight,
-            w.member_floor,
-            *self._window_arguments(), previous, self.shared, self.source_anchor_counts,
-            self.target_anchor_counts, w.lexical_weight, self.source.unfinished,
-            self.target.unfinished, w.unfinished_weight, self.source.wordless,
-            self.target.wordless,
-        )
+        weights = KernelWeights(
+            margin=w.margin_weight, length=w.length_weight, paragraph=w.paragraph_weight,
+            member=w.member_weight, member_floor=w.member_floor, lexical=w.lexical_weight,
+            unfinished=w.unfinished_weight, skip_score=skip_score, length_ratio=self.ratio)
+        return link_scores(self.cells, self.band.arrays(), self.shapes, self.source_side,
+                           self.target_side, weights, previous)
 
     def parts(self, i0: int, a: int, j0: int, b: int) -> tuple[float, float, float]:
         """(cosine, neighbour cosine, length factor) of one link with both sides non-empty."""
-        cells = self.cells
-        cosine, neighbour = link_parts(
-            self.cosines, cells.lo, cells.hi, cells.start, self.source_norms,
-            self.target_norms, i0, a, j0, b, *self._window_arguments())
-        lengths = length_factor(self.source_cumlen, self.target_cumlen, self.ratio, i0, a, j0, b)
+        cosine, neighbour = link_parts(self.cells, self.source_side, self.target_side,
+                                       i0, a, j0, b)
+        lengths = length_factor(self.source_side.cumulative_lengths,
+                                self.target_side.cumulative_lengths, self.ratio, i0, a, j0, b)
         return float(cosine), float(neighbour), float(lengths)
 
 

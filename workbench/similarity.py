@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -68,6 +69,17 @@ class Band:
     @property
     def size(self) -> int:
         return int(self.start[-1])
+
+    def arrays(self) -> BandArrays:
+        return BandArrays(self.lo, self.hi, self.start)
+
+
+class BandArrays(NamedTuple):
+    """A `Band` as the numba kernels take it (they take named tuples, not dataclasses)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -175,6 +187,53 @@ class ScoreWeights:
     """Bonus for a link whose two sides share all their anchors (numbers, names, cognates)."""
     unfinished_weight: float = 0.0
     """Penalty for a link whose last sentence is unfinished on one side only."""
+
+
+class Cells(NamedTuple):
+    """What the kernels know of each sentence pair of a sentence band (see `sentence_band`)."""
+
+    cosines: np.ndarray
+    """Sentence-to-sentence cosine of each cell, flat (see `band_cosines`)."""
+    shared: np.ndarray
+    """Anchors (numbers, names, cognates) the two sentences of each cell share."""
+    lo: np.ndarray
+    hi: np.ndarray
+    start: np.ndarray
+
+
+class KernelSide(NamedTuple):
+    """One side's arrays as the kernels read them: a `Side` plus what the search derives."""
+
+    vectors: np.ndarray
+    """L2-normalised sentence vectors."""
+    norms: np.ndarray
+    """norms[i, a]: norm of the sum of sentences i .. i+a-1 (see `window_norms`)."""
+    cumulative_lengths: np.ndarray
+    """Bytes before each sentence, and the total last (length + 1 entries)."""
+    paragraph_starts: np.ndarray
+    window_index: np.ndarray
+    """`WindowVectors.index`: row of `windows` for (start, size), or -1."""
+    windows: np.ndarray
+    """`WindowVectors.vectors`: real embeddings of some multi-sentence windows."""
+    anchor_counts: np.ndarray
+    unfinished: np.ndarray
+    wordless: np.ndarray
+
+
+class KernelWeights(NamedTuple):
+    """The weights of `ScoreWeights` and the document's constants, as the kernel takes them."""
+
+    margin: float
+    length: float
+    paragraph: float
+    member: float
+    member_floor: float
+    lexical: float
+    unfinished: float
+    skip_score: float
+    """Score of a 1-0 or 0-1 link."""
+    length_ratio: float
+    """How much longer the source usually is than its translation."""
 
 
 def sentence_band(band: Band, max_size: int, columns: int) -> Band:
@@ -331,13 +390,17 @@ def _flank_sums(cosines, slo, shi, sstart, start, size, other_start, other_size,
 
 
 @njit(cache=True)
-def link_parts(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
-               source_vectors, target_vectors, source_index, source_windows,
-               target_index, target_windows):
+def link_parts(cells, source, target, i0, a, j0, b):
     """(window cosine, neighbour cosine) of source i0..i0+a-1 with target j0..j0+b-1.
 
     Uses real window embeddings when both windows have one, else sums of sentences.
+    `cells` is a `Cells`, `source` and `target` are `KernelSide`s.
     """
+    cosines, slo, shi, sstart = cells.cosines, cells.lo, cells.hi, cells.start
+    source_norms, target_norms = source.norms, target.norms
+    source_vectors, target_vectors = source.vectors, target.vectors
+    source_index, source_windows = source.window_index, source.windows
+    target_index, target_windows = target.window_index, target.windows
     if (a > 1 or b > 1) and _has_window(source_index, i0, a) \
             and _has_window(target_index, j0, b):
         return _embedded_parts(source_vectors, target_vectors, source_index, source_windows,
@@ -388,13 +451,16 @@ def _weakest_against(cosines, slo, shi, sstart, members_start, members_size, win
 
 
 @njit(cache=True)
-def weakest_member(cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
-                   source_vectors, target_vectors, source_index, source_windows,
-                   target_index, target_windows):
+def weakest_member(cells, source, target, i0, a, j0, b):
     """In a merge, the lowest cosine of one of its sentences with the other side (1.0 for 1-1).
 
     A sentence that resembles nothing on the other side is probably an addition or an
     omission swallowed by the merge."""
+    cosines, slo, shi, sstart = cells.cosines, cells.lo, cells.hi, cells.start
+    source_norms, target_norms = source.norms, target.norms
+    source_vectors, target_vectors = source.vectors, target.vectors
+    source_index, source_windows = source.window_index, source.windows
+    target_index, target_windows = target.window_index, target.windows
     weakest = 1.0
     if b > 1:
         weakest = min(weakest, _weakest_against(
@@ -478,19 +544,16 @@ def debris_misplaced(source_wordless, target_wordless, i0, a, j0, b):
 
 
 @njit(cache=True)
-def link_scores(
-    cosines, slo, shi, sstart, lo, hi, start, shapes, source_norms, target_norms,
-    source_cumlen, target_cumlen, ratio, source_starts, target_starts,
-    margin_weight, length_weight, paragraph_weight, skip_score, member_weight, member_floor,
-    source_vectors, target_vectors, source_index, source_windows, target_index, target_windows,
-    previous, shared, source_anchor_counts, target_anchor_counts, lexical_weight,
-    source_unfinished, target_unfinished, unfinished_weight, source_wordless, target_wordless,
-):
+def link_scores(cells, band, shapes, source, target, weights, previous):
     """scores[cell, shape] for the link of that shape ending at that band cell.
 
-    With `previous` (scores of the same band without window embeddings; an empty
-    array otherwise) only the links that use an embedded window are recomputed.
+    `cells` (`Cells`) are the sentence pairs the links read, `band` (`BandArrays`) the
+    link ends searched, `shapes` the (source, target) sizes, one row each; `source` and
+    `target` are `KernelSide`s and `weights` a `KernelWeights`. With `previous` (scores of
+    the same band without window embeddings; an empty array otherwise) only the links that
+    use an embedded window are recomputed.
     """
+    lo, hi, start = band.lo, band.hi, band.start
     scores = np.full((start[-1], len(shapes)), NO_LINK, dtype=np.float32)
     reuse = previous.shape[0] == scores.shape[0]
     rows = len(lo)
@@ -505,36 +568,32 @@ def link_scores(
                 if i0 < 0 or j0 < 0:
                     continue
                 if a == 0 or b == 0:
-                    scores[cell, k] = skip_score
+                    scores[cell, k] = weights.skip_score
                     continue
-                if debris_misplaced(source_wordless, target_wordless, i0, a, j0, b):
+                if debris_misplaced(source.wordless, target.wordless, i0, a, j0, b):
                     continue
-                if reuse and not ((a > 1 and source_index[i0, a] >= 0)
-                                  or (b > 1 and target_index[j0, b] >= 0)):
+                if reuse and not ((a > 1 and source.window_index[i0, a] >= 0)
+                                  or (b > 1 and target.window_index[j0, b] >= 0)):
                     scores[cell, k] = previous[cell, k]
                     continue
-                cosine, neighbour = link_parts(
-                    cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
-                    source_vectors, target_vectors, source_index, source_windows,
-                    target_index, target_windows)
+                cosine, neighbour = link_parts(cells, source, target, i0, a, j0, b)
                 if np.isnan(cosine):
                     continue
-                lengths = length_factor(source_cumlen, target_cumlen, ratio, i0, a, j0, b)
-                breaks = paragraph_breaks(source_starts, target_starts, i0, a, j0, b)
+                lengths = length_factor(source.cumulative_lengths, target.cumulative_lengths,
+                                        weights.length_ratio, i0, a, j0, b)
+                breaks = paragraph_breaks(source.paragraph_starts, target.paragraph_starts,
+                                          i0, a, j0, b)
                 scores[cell, k] = combine(
-                    cosine, neighbour, lengths, breaks, margin_weight, length_weight,
-                    paragraph_weight)
-                if member_weight > 0 and (a > 1 or b > 1):
-                    weakest = weakest_member(
-                        cosines, slo, shi, sstart, source_norms, target_norms, i0, a, j0, b,
-                        source_vectors, target_vectors, source_index, source_windows,
-                        target_index, target_windows)
-                    if weakest < member_floor:
-                        scores[cell, k] -= member_weight * (member_floor - weakest)
-                if source_unfinished[i - 1] != target_unfinished[j - 1]:
-                    scores[cell, k] -= unfinished_weight
-                if lexical_weight > 0:
-                    scores[cell, k] += lexical_weight * anchor_coverage(
-                        shared, slo, shi, sstart, source_anchor_counts,
-                        target_anchor_counts, i0, a, j0, b)
+                    cosine, neighbour, lengths, breaks, weights.margin, weights.length,
+                    weights.paragraph)
+                if weights.member > 0 and (a > 1 or b > 1):
+                    weakest = weakest_member(cells, source, target, i0, a, j0, b)
+                    if weakest < weights.member_floor:
+                        scores[cell, k] -= weights.member * (weights.member_floor - weakest)
+                if source.unfinished[i - 1] != target.unfinished[j - 1]:
+                    scores[cell, k] -= weights.unfinished
+                if weights.lexical > 0:
+                    scores[cell, k] += weights.lexical * anchor_coverage(
+                        cells.shared, cells.lo, cells.hi, cells.start, source.anchor_counts,
+                        target.anchor_counts, i0, a, j0, b)
     return scores

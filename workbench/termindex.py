@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from workbench import store
 from workbench import terms as T
+from workbench.status import Status
 from workbench.store import terms as index
 from workbench.store.terms import column_for, document_frequency, document_languages, sync
 from workbench.store.terms import pending as pending  # what `workbench terms index` reports
 
-CONFIRMED_STATUSES = (store.CONFIRMED, store.EDITED)
+CONFIRMED_STATUSES = (Status.CONFIRMED, Status.EDITED)
 # Past this many pairs, translations are worked out (and variants counted) on a
 # sample spread evenly over the corpus (a fixed hash of the link id), not on all.
 MAX_ANALYSED_HITS = 500

@@ -28,8 +28,6 @@ DEFAULT_DB_PATH = Path("alignments") / "workbench.db"
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a writer waits for another one to finish before giving up (WORKBENCH_BUSY_TIMEOUT)."""
 SOURCE, TARGET = "source", "target"
-AUTO, CONFIRMED, EDITED, EXCLUDED = (Status.AUTO, Status.CONFIRMED, Status.EDITED,
-                                     Status.EXCLUDED)
 
 
 def default_db_path() -> Path:
@@ -277,7 +275,7 @@ def list_documents(db: sqlite_utils.Database) -> list[dict]:
               (select count(*) from links l
                  where l.document_id = d.id and l.status in {sql_list(REVIEWED)}) as reviewed,
               (select count(*) from links l
-                 where l.document_id = d.id and l.status = '{EXCLUDED.value}') as excluded,
+                 where l.document_id = d.id and l.status = '{Status.EXCLUDED.value}') as excluded,
               (select h.user from history h where h.document_id = d.id
                  order by h.seq desc limit 1) as last_editor
             from documents d order by d.name
@@ -307,7 +305,7 @@ def replace_links(
             "document_id": document_id, "position": position,
             "source_ids": json.dumps(list(link["source_ids"])),
             "target_ids": json.dumps(list(link["target_ids"])),
-            "score": float(link.get("score") or 0.0), "status": link.get("status", AUTO),
+            "score": float(link.get("score") or 0.0), "status": link.get("status", Status.AUTO),
             "created": stamp, "updated": stamp, "updated_by": user,
         }
         for position, link in enumerate(links)
@@ -383,7 +381,7 @@ def status_summary(db: sqlite_utils.Database) -> dict:
 
 
 def mark_links(db: sqlite_utils.Database, document_id: int, status: Status,
-               only: Status = AUTO) -> int:
+               only: Status = Status.AUTO) -> int:
     """Give every `only` link of a document `status` (a freshly written document: no undo
     step); return how many changed."""
     cursor = db.execute(

@@ -196,7 +196,7 @@ def _correct(name: str, operation, conflict_details=None):
 @bp.post("/documents/<name>/links/<int:link_id>/status")
 def set_status(name: str, link_id: int):
     return _run(name, lambda db, doc, **kw: review.set_status(
-        db, doc, link_id, _body().get("status", store.CONFIRMED), **kw))
+        db, doc, link_id, _body().get("status", Status.CONFIRMED), **kw))
 
 
 @bp.post("/documents/<name>/range-status")
@@ -204,7 +204,7 @@ def set_status_range(name: str):
     """Rows `first`..`last` (link ids, either order) all get `status` in one undoable step."""
     return _run(name, lambda db, doc, **kw: review.set_status_range(
         db, doc, _field("first", int), _field("last", int),
-        _body().get("status", store.EXCLUDED), **kw))
+        _body().get("status", Status.EXCLUDED), **kw))
 
 
 @bp.post("/documents/<name>/links/<int:link_id>/confirm-through")
