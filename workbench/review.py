@@ -17,6 +17,7 @@ else's work. Nothing here knows about Flask.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -1277,3 +1278,154 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
 
     change = run(db, document_id, "realign_around", work, user=user, version=version)
     return replace(change, changed_links=tuple(changed)) if change.seq else change
+
+
+def set_links(db, document_id: int, links: Sequence[tuple[Sequence[int], Sequence[int]]], *,
+              status: str = store.CONFIRMED, user: str | None = None,
+              version: int | None = None, scorer: Scorer | None = None) -> Change:
+    """Pair chosen sentences by hand, as one undoable step: each of `links` (source sentence
+    ids, target sentence ids; consecutive on each side) becomes a reviewed row.
+
+    The rows that held those sentences give way; the rest of their sentences stay in
+    automatic rows, in reading order (split where a new pair now stands between them), so
+    that a re-alignment around the new pairs (`realign_around`) can place them. Reviewed rows
+    holding none of the sentences stay as they are; a pair that would cross one is refused.
+    """
+    status = _check_status(status)
+    wanted = [(list(source), list(target)) for source, target in links]
+    if not wanted or any(not source and not target for source, target in wanted):
+        raise ReviewError("give at least one pair, each with a sentence on one side at least")
+    chosen = [i for source, target in wanted for i in (*source, *target)]
+    if len(set(chosen)) != len(chosen):
+        raise ReviewError("a sentence can be in only one of the pairs")
+
+    def work(edit: Edit):
+        place = _sentence_places(edit.db, document_id, chosen)
+        pairs = []
+        for source, target in wanted:
+            for side, ids in ((store.SOURCE, source), (store.TARGET, target)):
+                if any(place[i][0] != side for i in ids):
+                    raise ReviewError(f"a sentence given as {SIDE_NAMES[side]} is not on that "
+                                      "side")
+                positions = [place[i][1] for i in ids]
+                if positions and positions != list(range(positions[0],
+                                                         positions[0] + len(positions))):
+                    raise ReviewError(f"the {SIDE_NAMES[side]} sentences of a pair must be "
+                                      "next to each other, in reading order")
+            pairs.append((source, target))
+        holders = _positions_holding(edit.db, document_id, chosen)
+        first, last = min(holders), max(holders)
+        rows = edit.links(first, last + 1)
+        new_rows = _paired_rows(edit, rows, pairs, set(chosen), status)
+        edit.replace("links", new_rows)
+        focus = next(row["id"] for row in new_rows
+                     if (row["source_ids"], row["target_ids"]) == pairs[0])
+        count = len(pairs)
+        return (f"Paired {count} row{'s' if count > 1 else ''} by hand at row {first + 1}",
+                focus)
+
+    return run(db, document_id, "set_links", work, user=user, version=version, scorer=scorer)
+
+
+def _sentence_places(db, document_id: int, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Each sentence id's side and position; NotFound for one not in the document."""
+    places: dict[int, tuple[str, int]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = list(ids[start : start + 900])
+        places.update((sentence_id, (side, position)) for sentence_id, side, position in
+                      db.execute(f"select id, side, position from sentences where document_id = "
+                                 f"? and id in ({','.join('?' * len(chunk))})",
+                                 [document_id, *chunk]))
+    missing = [i for i in ids if i not in places]
+    if missing:
+        raise NotFound(f"sentence {missing[0]} is not in this document")
+    return places
+
+
+def _positions_holding(db, document_id: int, sentence_ids: Sequence[int]) -> set[int]:
+    """The positions of the links holding any of these sentences."""
+    wanted = set(sentence_ids)
+    found = set()
+    for position, source_ids, target_ids in db.execute(
+            "select position, source_ids, target_ids from links where document_id = ?",
+            [document_id]):
+        if wanted.intersection(json.loads(source_ids)) or \
+                wanted.intersection(json.loads(target_ids)):
+            found.add(position)
+    return found
+
+
+def _paired_rows(edit: Edit, rows: list[dict], pairs: list[tuple[list[int], list[int]]],
+                 chosen: set[int], status: str) -> list[dict]:
+    """The rows of the region once the pairs stand in it (see `set_links`)."""
+    places = _sentence_places(edit.db, edit.document_id,
+                              [i for row in rows for i in row["source_ids"] + row["target_ids"]])
+    fixed = []
+    for source, target in pairs:
+        same = next((row for row in rows if row["source_ids"] == source
+                     and row["target_ids"] == target), None)
+        fixed.append(edit.touched(same, status) if same is not None
+                     else edit.new_link(source, target, status))
+    kept = [row for row in rows if row["status"] != store.AUTO
+            and not chosen.intersection(row["source_ids"] + row["target_ids"])]
+    chain = _reading_order(fixed + kept, places)
+    if chain is None:
+        raise ReviewError("these pairs cross a reviewed row or each other: pair sentences so "
+                          "that every row stays in reading order")
+    cuts = _cuts(chain, places)
+    in_chain = {row["id"] for row in chain}
+    pieces: dict[int, list[dict]] = {}  # gap between chain rows -> automatic rows, in order
+    for row in rows:
+        if row["id"] in in_chain:
+            continue
+        groups: dict[int, tuple[list[int], list[int]]] = {}
+        for index, column in enumerate(("source_ids", "target_ids")):
+            for i in row[column]:
+                if i not in chosen:
+                    gap = bisect.bisect_right(cuts[index], places[i][1])
+                    groups.setdefault(gap, ([], []))[index].append(i)
+        whole = list(groups.values()) == [(row["source_ids"], row["target_ids"])]
+        for gap in sorted(groups):
+            pieces.setdefault(gap, []).append(
+                row if whole else edit.new_link(*groups[gap], store.AUTO))
+    out = list(pieces.get(0, []))
+    for gap, row in enumerate(chain, start=1):
+        out.append(row)
+        out += pieces.get(gap, [])
+    return out
+
+
+def _reading_order(rows: list[dict], places: dict[int, tuple[str, int]]) -> list[dict] | None:
+    """`rows` (fixed: sentences pairs and kept reviewed rows) in reading order on both sides,
+    or None if that cannot be (two of them cross or overlap)."""
+    def first(row: dict, column: str) -> int:
+        return places[row[column][0]][1]
+
+    chain = sorted((row for row in rows if row["source_ids"]),
+                   key=lambda row: first(row, "source_ids"))
+    for alone in sorted((row for row in rows if not row["source_ids"]),
+                        key=lambda row: first(row, "target_ids")):
+        at = next((k for k, row in enumerate(chain) if row["target_ids"]
+                   and first(row, "target_ids") > first(alone, "target_ids")), len(chain))
+        chain.insert(at, alone)
+    for column in ("source_ids", "target_ids"):
+        positions = [places[i][1] for row in chain for i in row[column]]
+        if positions != sorted(set(positions)):
+            return None
+    return chain
+
+
+def _cuts(chain: list[dict], places: dict[int, tuple[str, int]]) -> tuple[list[int], list[int]]:
+    """For each side, where each chain row stands: a sentence left over at position p belongs
+    after the chain rows whose cut is at most p. A row with nothing on a side stands right
+    after the chain rows before it there."""
+    cuts: tuple[list[int], list[int]] = ([], [])
+    for index, column in enumerate(("source_ids", "target_ids")):
+        end = -1
+        for row in chain:
+            if row[column]:
+                cuts[index].append(places[row[column][0]][1])
+                end = places[row[column][-1]][1] + 1
+            else:
+                cuts[index].append(end)
+    return cuts
