@@ -21,7 +21,7 @@ How it works, in short:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -238,6 +238,32 @@ def align_with_evidence(
     placed = ordered_anchors(anchors, len(source), len(target))
     if not source and not target:
         return []
+    vectors = document_vectors(source, target, embedder, settings)
+    links: list[tuple[Link, Evidence]] = []
+    for i0, i1, j0, j1, anchor in _spans(placed, len(source), len(target)):
+        links += _align_span(
+            source, target, vectors.source, vectors.target, source_paragraphs,
+            target_paragraphs, (i0, i1), (j0, j1), embedder, settings, vectors.offsets,
+        )
+        if anchor is not None:
+            links.append((anchor, Evidence()))
+    return links
+
+
+@dataclass(frozen=True)
+class DocumentVectors:
+    """Each side's sentence vectors with the side's common offset (`offsets`) removed."""
+
+    source: np.ndarray
+    target: np.ndarray
+    offsets: tuple[np.ndarray, np.ndarray]
+
+
+def document_vectors(source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                     settings: AlignSettings | None = None) -> DocumentVectors:
+    """The vectors `align` compares, the offsets taken over the whole document: a stretch
+    aligned alone (`align_spans_holding`) with them is aligned as in the whole document."""
+    settings = settings or AlignSettings()
     if source and target:
         source_vectors = _encode(embedder, source)
         target_vectors = _encode(embedder, target)
@@ -248,21 +274,53 @@ def align_with_evidence(
         offsets = (language_offset(source_vectors), language_offset(target_vectors))
         source_vectors = without_offset(source_vectors, offsets[0])
         target_vectors = without_offset(target_vectors, offsets[1])
-    links: list[tuple[Link, Evidence]] = []
+    return DocumentVectors(source_vectors, target_vectors, offsets)
+
+
+def _spans(placed: Sequence[Anchor], source_count: int, target_count: int):
+    """The stretches between ordered anchors: (i0, i1, j0, j1, the anchor ending it or None)."""
     i = j = 0
     spans = []
     for anchor in placed:
         spans.append((i, anchor.source_start, j, anchor.target_start, anchor.link))
         i = anchor.source_start + len(anchor.link.source)
         j = anchor.target_start + len(anchor.link.target)
-    spans.append((i, len(source), j, len(target), None))
-    for i0, i1, j0, j1, anchor in spans:
-        links += _align_span(
-            source, target, source_vectors, target_vectors, source_paragraphs,
-            target_paragraphs, (i0, i1), (j0, j1), embedder, settings, offsets,
-        )
+    spans.append((i, source_count, j, target_count, None))
+    return spans
+
+
+def align_spans_holding(
+    source: Sequence[str],
+    target: Sequence[str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    positions: tuple[Collection[int], Collection[int]],
+    vectors: DocumentVectors | None = None,
+    source_paragraphs: Sequence[int] | None = None,
+    target_paragraphs: Sequence[int] | None = None,
+    anchors: Sequence[Link | Anchor] = (),
+) -> list[Link]:
+    """The links `align` gives, in the same order, but leaving out the stretches between
+    anchors that hold none of the source and target sentence `positions` (the anchors all
+    stay): re-aligning after a correction costs the stretches it touches, not the document.
+    `vectors` (from `document_vectors`, e.g. kept in memory between corrections) saves
+    fetching them."""
+    settings = settings or AlignSettings()
+    placed = ordered_anchors(anchors, len(source), len(target))
+    if vectors is None:
+        vectors = document_vectors(source, target, embedder, settings)
+    wanted_source, wanted_target = set(positions[0]), set(positions[1])
+    links: list[Link] = []
+    for i0, i1, j0, j1, anchor in _spans(placed, len(source), len(target)):
+        if not (wanted_source.isdisjoint(range(i0, i1))
+                and wanted_target.isdisjoint(range(j0, j1))):
+            links += [link for link, _ in _align_span(
+                source, target, vectors.source, vectors.target, source_paragraphs,
+                target_paragraphs, (i0, i1), (j0, j1), embedder, settings, vectors.offsets,
+            )]
         if anchor is not None:
-            links.append((anchor, Evidence()))
+            links.append(anchor)
     return links
 
 

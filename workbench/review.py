@@ -26,10 +26,11 @@ from typing import Protocol
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, align
+from workbench.align import AlignSettings, align, align_spans_holding
 from workbench.embed import Embedder, with_cache
 from workbench.pipeline import document_anchors
 from workbench.status import Status
+from workbench.vector_memo import VectorMemo
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = tuple(Status)
@@ -1200,13 +1201,17 @@ def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int,
 
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
-                   version: int | None = None) -> Change:
+                   version: int | None = None,
+                   memo: VectorMemo | None = None) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
     Reviewed rows are never changed. Like `realign`, the alignment is computed before the
     write transaction and the version check makes sure nothing moved meanwhile; rows that
     come out the same keep their ids. The result's `changed_links` lists the new rows.
+    Only the stretches between reviewed rows that hold those runs are aligned, with the
+    side offsets of the whole document (from `memo` when given), so the rows are those a
+    re-alignment of the whole document would give, at a fraction of its cost.
     """
     with store.snapshot(db):
         row = db.execute("select version from documents where id = ?",
@@ -1231,9 +1236,15 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     target_index = {r["id"]: j for j, r in enumerate(target)}
     anchors = [anchor for anchor, _ in document_anchors(
         stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
-    result = align(
-        [r["text"] for r in source], [r["text"] for r in target],
-        with_cache(embedder, store.SqliteEmbeddingCache(db)), settings,
+    texts = [r["text"] for r in source], [r["text"] for r in target]
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
+    result = align_spans_holding(
+        *texts, cached, settings,
+        positions=({source_index[i] for lo, hi in runs for link in stored_links[lo:hi]
+                    for i in link["source_ids"]},
+                   {target_index[j] for lo, hi in runs for link in stored_links[lo:hi]
+                    for j in link["target_ids"]}),
+        vectors=memo.vectors(*texts, cached, settings) if memo is not None else None,
         source_paragraphs=[r["paragraph"] for r in source],
         target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
     )
