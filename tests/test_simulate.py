@@ -2,7 +2,13 @@
 
 from workbench import store
 from workbench.evaluate import GoldDocument
-from workbench.simulate import missing_gold_links, realigning, review_document, simulate_review
+from workbench.simulate import (
+    missing_gold_links,
+    realigning,
+    representable_gold,
+    review_document,
+    simulate_review,
+)
 
 from .conftest import sentences
 
@@ -70,3 +76,13 @@ def test_a_gold_document_is_imported_aligned_and_reviewed_twice(db, fake_embedde
     figures = result.as_dict()
     assert figures["hand_set_per_100"] == 0 and figures["strict_f1_before"] == 1.0
     assert [d["name"] for d in store.list_documents(db)] == ["tiny"]
+
+
+def test_a_gold_link_with_a_gap_is_joined_with_the_links_in_it():
+    gold = [((0,), (0,)), ((1,), (1, 3, 4)), ((), (2,)), ((2,), (5,))]
+    assert representable_gold(gold) == [((0,), (0,)), ((1,), (1, 2, 3, 4)), ((2,), (5,))]
+    assert representable_gold(ONE_TO_ONE) == ONE_TO_ONE
+
+
+def test_a_sentence_the_gold_leaves_out_stands_alone():
+    assert representable_gold([((0,), (1,))], 2, 2) == [((0,), (1,)), ((1,), ()), ((), (0,))]

@@ -223,11 +223,47 @@ def simulate_review(db: sqlite_utils.Database, document: GoldDocument, embedder:
     (document_id,) = import_gold(db, document, embedder, settings)
     predicted = stored_as_positions(db, document_id)
     before = count_links(predicted, document.links)
+    gold = representable_gold(document.links, len(document.source), len(document.target))
     after = realigning(embedder, settings)
-    product = review_document(db, document_id, document.links, after,
+    product = review_document(db, document_id, gold, after,
                               after_confirmation=after if realign_confirmed else None)
-    return DocumentReview(document.name, before, product,
-                          missing_gold_links(predicted, document.links))
+    return DocumentReview(document.name, before, product, missing_gold_links(predicted, gold))
+
+
+def representable_gold(links: Sequence[LinkPair], source_count: int = 0,
+                       target_count: int = 0) -> list[LinkPair]:
+    """The gold as rows can hold it. Every sentence is in a row: one the gold leaves out
+    (of `source_count` and `target_count`) gets a link of its own, with nothing on the other
+    side, at the end of the list. A row's sentences are consecutive on each side, so a
+    gold link with a gap (Text+Berg has `[250]:[291, 293, 294]` beside `[]:[292]`) is joined
+    with the links of the sentences in its gap, and counts as one link (where the first of
+    them stood)."""
+    merged = [(tuple(s), tuple(t)) for s, t in links]
+    linked = ({i for s, _ in merged for i in s}, {j for _, t in merged for j in t})
+    merged += [((i,), ()) for i in range(source_count) if i not in linked[0]]
+    merged += [((), (j,)) for j in range(target_count) if j not in linked[1]]
+    changed = True
+    while changed:
+        changed = False
+        for k, (source, target) in enumerate(merged):
+            gaps = (_gap(source), _gap(target))
+            if not gaps[0] and not gaps[1]:
+                continue
+            joined = [other for other in merged if other is not merged[k] and (
+                gaps[0].intersection(other[0]) or gaps[1].intersection(other[1]))]
+            group = [merged[k], *joined]
+            first = min(merged.index(link) for link in group)
+            whole = (tuple(sorted(i for s, _ in group for i in s)),
+                     tuple(sorted(j for _, t in group for j in t)))
+            merged = [whole if index == first else link for index, link in enumerate(merged)
+                      if index == first or link not in group]
+            changed = True
+            break
+    return merged
+
+
+def _gap(positions: Sequence[int]) -> set[int]:
+    return set(range(positions[0], positions[-1] + 1)) - set(positions) if positions else set()
 
 
 def missing_gold_links(predicted: Sequence[LinkPair], gold: Sequence[LinkPair]) -> int:
