@@ -84,5 +84,10 @@ def test_a_gold_link_with_a_gap_is_joined_with_the_links_in_it():
     assert representable_gold(ONE_TO_ONE) == ONE_TO_ONE
 
 
+def test_gold_links_that_cross_are_joined():
+    gold = [((0,), (0,)), ((1,), (2,)), ((2,), (1,)), ((3,), (3,))]
+    assert representable_gold(gold) == [((0,), (0,)), ((1, 2), (1, 2)), ((3,), (3,))]
+
+
 def test_a_sentence_the_gold_leaves_out_stands_alone():
     assert representable_gold([((0,), (1,))], 2, 2) == [((0,), (1,)), ((1,), ()), ((), (0,))]

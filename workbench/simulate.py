@@ -236,8 +236,9 @@ def representable_gold(links: Sequence[LinkPair], source_count: int = 0,
     (of `source_count` and `target_count`) gets a link of its own, with nothing on the other
     side, at the end of the list. A row's sentences are consecutive on each side, so a
     gold link with a gap (Text+Berg has `[250]:[291, 293, 294]` beside `[]:[292]`) is joined
-    with the links of the sentences in its gap, and counts as one link (where the first of
-    them stood)."""
+    with the links of the sentences in its gap, and two links that cross (Text+Berg dev pairs
+    455 with 541 and 456 with 540) are joined too; each joined group counts as one link (where
+    the first of them stood)."""
     merged = [(tuple(s), tuple(t)) for s, t in links]
     linked = ({i for s, _ in merged for i in s}, {j for _, t in merged for j in t})
     merged += [((i,), ()) for i in range(source_count) if i not in linked[0]]
@@ -247,10 +248,11 @@ def representable_gold(links: Sequence[LinkPair], source_count: int = 0,
         changed = False
         for k, (source, target) in enumerate(merged):
             gaps = (_gap(source), _gap(target))
-            if not gaps[0] and not gaps[1]:
-                continue
             joined = [other for other in merged if other is not merged[k] and (
-                gaps[0].intersection(other[0]) or gaps[1].intersection(other[1]))]
+                gaps[0].intersection(other[0]) or gaps[1].intersection(other[1])
+                or _crossing(merged[k], other))]
+            if not joined:
+                continue
             group = [merged[k], *joined]
             first = min(merged.index(link) for link in group)
             whole = (tuple(sorted(i for s, _ in group for i in s)),
@@ -260,6 +262,15 @@ def representable_gold(links: Sequence[LinkPair], source_count: int = 0,
             changed = True
             break
     return merged
+
+
+def _crossing(link: LinkPair, other: LinkPair) -> bool:
+    """Two links with sentences on both sides that cross (or share a sentence)."""
+    if not (link[0] and link[1] and other[0] and other[1]):
+        return False
+    before = link[0][-1] < other[0][0] and link[1][-1] < other[1][0]
+    after = other[0][-1] < link[0][0] and other[1][-1] < link[1][0]
+    return not (before or after)
 
 
 def _gap(positions: Sequence[int]) -> set[int]:
