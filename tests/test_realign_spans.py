@@ -49,3 +49,18 @@ def test_the_memo_sees_a_changed_text(fake_embedder):
     memo.vectors(SOURCE, TARGET, fake_embedder)
     memo.vectors([*SOURCE[:-1], "le vent souffle fort"], TARGET, fake_embedder)
     assert (memo.hits, memo.misses) == (1, 2)
+
+
+def test_rows_beyond_reach_stay_as_they_are(db, fake_embedder):
+    doc, _, _ = badly_aligned(db, reviewed_at=0)
+    before = shape(db, doc)
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", reach=1)
+    after = shape(db, doc)
+    # only row 1 (French 2-3 against English 2) was within reach: its sentences are
+    # re-paired among themselves; the rows after it are untouched, wrong as they were
+    assert after[0] == before[0] and after[-3:] == before[-3:]
+    assert after[1:-3] == [([WORDS[1]], [WORDS[1]]), ([WORDS[2]], [])]
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", reach=None)
+    assert shape(db, doc) == [([t], [t]) for t in WORDS]

@@ -1188,10 +1188,23 @@ def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int, int]]:
-    """The disjoint position ranges of automatic rows next to `positions`, merged."""
+REALIGN_REACH = 40
+"""How many rows on each side of a correction `realign_around` re-aligns at most: a
+correction changes its neighbourhood, not the far end of a long unreviewed run."""
+
+
+def _runs_around(links: list[dict], positions: Sequence[int],
+                 reach: int | None = None) -> list[tuple[int, int]]:
+    """The disjoint position ranges of automatic rows next to `positions` (at most `reach`
+    rows away, if given), merged."""
     runs: list[tuple[int, int]] = []
-    for lo, hi in sorted(_automatic_run(links, p) for p in positions):
+    windows = []
+    for p in positions:
+        lo, hi = _automatic_run(links, p)
+        if reach is not None:
+            lo, hi = max(lo, p - reach), min(hi, p + reach + 1)
+        windows.append((lo, hi))
+    for lo, hi in sorted(windows):
         if runs and lo <= runs[-1][1]:
             runs[-1] = (runs[-1][0], max(hi, runs[-1][1]))
         else:
@@ -1201,16 +1214,17 @@ def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int,
 
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
-                   version: int | None = None,
-                   memo: VectorMemo | None = None) -> Change:
+                   version: int | None = None, memo: VectorMemo | None = None,
+                   reach: int | None = REALIGN_REACH) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
     Reviewed rows are never changed. Like `realign`, the alignment is computed before the
     write transaction and the version check makes sure nothing moved meanwhile; rows that
     come out the same keep their ids. The result's `changed_links` lists the new rows.
-    Only the stretches between reviewed rows that hold those runs are aligned, with the
-    side offsets of the whole document (from `memo` when given), so the rows are those a
+    Only the rows at most `reach` rows from the given ones are re-aligned (None: the whole
+    runs), the rows beyond staying fixed, with the side offsets of the whole document (from
+    `memo` when given): within reach of the nearest reviewed rows, the rows are those a
     re-alignment of the whole document would give, at a fraction of its cost.
     """
     with store.snapshot(db):
@@ -1227,15 +1241,17 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         stored_links = store.links(db, document_id)
     at = {link["id"]: position for position, link in enumerate(stored_links)}
     positions = [at[i] for i in link_ids if i in at]
-    runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions)
+    runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions, reach)
             if any(link["status"] == store.AUTO for link in stored_links[lo:hi])]
     if not runs:
         return Change(version, "realign_around", "Nothing to re-align around this row",
                       None, None)
     source_index = {r["id"]: i for i, r in enumerate(source)}
     target_index = {r["id"]: j for j, r in enumerate(target)}
+    free = {link["id"] for lo, hi in runs for link in stored_links[lo:hi]
+            if link["status"] == store.AUTO}  # beyond reach, automatic rows stay too
     anchors = [anchor for anchor, _ in document_anchors(
-        stored_links, source_index, target_index, lambda link: link["status"] != store.AUTO)]
+        stored_links, source_index, target_index, lambda link: link["id"] not in free)]
     texts = [r["text"] for r in source], [r["text"] for r in target]
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     result = align_spans_holding(
