@@ -1188,11 +1188,6 @@ def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
     return lo, hi
 
 
-REALIGN_REACH = 40
-"""How many rows on each side of a correction `realign_around` re-aligns at most: a
-correction changes its neighbourhood, not the far end of a long unreviewed run."""
-
-
 def _runs_around(links: list[dict], positions: Sequence[int],
                  reach: int | None = None) -> list[tuple[int, int]]:
     """The disjoint position ranges of automatic rows next to `positions` (at most `reach`
@@ -1215,17 +1210,19 @@ def _runs_around(links: list[dict], positions: Sequence[int],
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
                    version: int | None = None, memo: VectorMemo | None = None,
-                   reach: int | None = REALIGN_REACH) -> Change:
+                   reach: int | None = None) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
     Reviewed rows are never changed. Like `realign`, the alignment is computed before the
     write transaction and the version check makes sure nothing moved meanwhile; rows that
     come out the same keep their ids. The result's `changed_links` lists the new rows.
-    Only the rows at most `reach` rows from the given ones are re-aligned (None: the whole
-    runs), the rows beyond staying fixed, with the side offsets of the whole document (from
-    `memo` when given): within reach of the nearest reviewed rows, the rows are those a
-    re-alignment of the whole document would give, at a fraction of its cost.
+    Only the stretches between reviewed rows that hold those runs are aligned, with the
+    side offsets of the whole document (from `memo` when given), so the rows are those a
+    re-alignment of the whole document would give. With `reach`, only the automatic rows
+    at most that many rows away are re-aligned, those beyond staying as they are: quicker
+    on a long unreviewed run, but each stretch is then aligned with its own statistics
+    (length ratio, what a random pair scores), and the simulated review found it worse.
     """
     with store.snapshot(db):
         row = db.execute("select version from documents where id = ?",
