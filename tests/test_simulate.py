@@ -10,11 +10,14 @@ from workbench.simulate import (
     simulate_review,
 )
 
+from . import test_evaluate
 from .conftest import sentences
 
 WORDS = ("le chat dort", "le chien court", "la pluie tombe", "le soleil brille",
          "la mer monte", "le vent souffle", "la neige fond", "le train part")
 ONE_TO_ONE = [((k,), (k,)) for k in range(len(WORDS))]
+gold_dir = test_evaluate.gold_dir  # the eval tests' fixtures: two gold documents, a model
+fake_model = test_evaluate.fake_model
 
 
 def stored(db, rows, scores=None) -> int:
@@ -91,3 +94,25 @@ def test_gold_links_that_cross_are_joined():
 
 def test_a_sentence_the_gold_leaves_out_stands_alone():
     assert representable_gold([((0,), (1,))], 2, 2) == [((0,), (1,)), ((1,), ()), ((), (0,))]
+
+
+def test_eval_simulate_review_reports_the_figures_per_document_and_overall(runner, gold_dir,
+                                                                           fake_model):
+    import json
+
+    from workbench.cli import cli
+
+    result = runner.invoke(cli, ["eval", str(gold_dir), "--simulate-review", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"strict", "lax", "documents", "review", "seconds"}
+    figures = {"hand_set_per_100", "static_hand_set_per_100", "looks_to_995_per_100",
+               "realign_ms", "hand_set", "static_hand_set", "looks", "corrections"}
+    assert set(report["review"]) == figures
+    assert [d["name"] for d in report["documents"]] == ["set/doc", "set/other"]
+    assert all(figures <= set(d) for d in report["documents"])
+    # "other" crosses: the rows can only hold its two links as one, which the translator sets
+    other = report["documents"][1]
+    assert other["gold_links"] == 1 and other["hand_set"] == 1 and other["static_hand_set"] == 1
+    table = runner.invoke(cli, ["eval", str(gold_dir), "--simulate-review"])
+    assert table.exit_code == 0 and "all (micro-average)" in table.output
