@@ -1220,9 +1220,9 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     Only the stretches between reviewed rows that hold those runs are aligned, with the
     side offsets of the whole document (from `memo` when given), so the rows are those a
     re-alignment of the whole document would give. With `reach`, only the automatic rows
-    at most that many rows away are re-aligned, those beyond staying as they are (quicker
-    on a long unreviewed run), and each stretch is judged with the whole document's
-    statistics (its length ratio, what a random pair scores), not its own few sentences'.
+    at most that many rows away are re-aligned, those beyond staying as they are: quicker
+    on a long unreviewed run, but each stretch is then aligned with its own statistics
+    (length ratio, what a random pair scores), and the simulated review found it worse.
     """
     with store.snapshot(db):
         row = db.execute("select version from documents where id = ?",
@@ -1250,7 +1250,6 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     anchors = [anchor for anchor, _ in document_anchors(
         stored_links, source_index, target_index, lambda link: link["id"] not in free)]
     texts = [r["text"] for r in source], [r["text"] for r in target]
-    paragraphs = [r["paragraph"] for r in source], [r["paragraph"] for r in target]
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     result = align_spans_holding(
         *texts, cached, settings,
@@ -1259,10 +1258,8 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
                    {target_index[j] for lo, hi in runs for link in stored_links[lo:hi]
                     for j in link["target_ids"]}),
         vectors=memo.vectors(*texts, cached, settings) if memo is not None else None,
-        statistics=None if reach is None else (memo or VectorMemo()).statistics(
-            *texts, cached, settings, source_paragraphs=paragraphs[0],
-            target_paragraphs=paragraphs[1]),
-        source_paragraphs=paragraphs[0], target_paragraphs=paragraphs[1], anchors=anchors,
+        source_paragraphs=[r["paragraph"] for r in source],
+        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
     )
     replacements = []  # (lo, hi, the aligner's links over the run's sentences)
     for lo, hi in runs:
