@@ -1221,8 +1221,8 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     side offsets of the whole document (from `memo` when given), so the rows are those a
     re-alignment of the whole document would give. With `reach`, only the automatic rows
     at most that many rows away are re-aligned, those beyond staying as they are: quicker
-    on a long unreviewed run, but each stretch is then aligned with its own statistics
-    (length ratio, what a random pair scores), and the simulated review found it worse.
+    on a long unreviewed run, but the simulated review found it worse on one gold set out of
+    two (docs/review-simulation.md).
     """
     with store.snapshot(db):
         row = db.execute("select version from documents where id = ?",
