@@ -40,7 +40,7 @@ def test_the_memo_gives_the_same_rows_and_fetches_the_vectors_once(db, fake_embe
     review.undo(db, doc, user="ana")
     review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
                           user="ana", memo=memo)
-    assert (memo.hits, memo.misses) == (1, 1)
+    assert memo.misses == 2  # the vectors and the statistics, computed once each
 
 
 def test_the_memo_sees_a_changed_text(fake_embedder):

@@ -1250,6 +1250,7 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     anchors = [anchor for anchor, _ in document_anchors(
         stored_links, source_index, target_index, lambda link: link["id"] not in free)]
     texts = [r["text"] for r in source], [r["text"] for r in target]
+    paragraphs = [r["paragraph"] for r in source], [r["paragraph"] for r in target]
     cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
     result = align_spans_holding(
         *texts, cached, settings,
@@ -1258,8 +1259,10 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
                    {target_index[j] for lo, hi in runs for link in stored_links[lo:hi]
                     for j in link["target_ids"]}),
         vectors=memo.vectors(*texts, cached, settings) if memo is not None else None,
-        source_paragraphs=[r["paragraph"] for r in source],
-        target_paragraphs=[r["paragraph"] for r in target], anchors=anchors,
+        statistics=None if memo is None else memo.statistics(
+            *texts, cached, settings, source_paragraphs=paragraphs[0],
+            target_paragraphs=paragraphs[1]),
+        source_paragraphs=paragraphs[0], target_paragraphs=paragraphs[1], anchors=anchors,
     )
     replacements = []  # (lo, hi, the aligner's links over the run's sentences)
     for lo, hi in runs:

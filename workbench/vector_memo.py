@@ -14,7 +14,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from workbench.align import AlignSettings, DocumentVectors, document_vectors
+from workbench.align import (
+    AlignSettings,
+    DocumentVectors,
+    document_statistics,
+    document_vectors,
+)
 from workbench.embed import Embedder
 
 
@@ -36,7 +41,7 @@ class VectorMemo:
 
     def __init__(self, size: int = 8) -> None:
         self.size = size
-        self._items: OrderedDict[tuple, DocumentVectors] = OrderedDict()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -56,9 +61,33 @@ class VectorMemo:
                 self.hits += 1
                 return found
         vectors = document_vectors(source, target, embedder, settings)
+        self._keep(key, vectors)
+        return vectors
+
+    def statistics(self, source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                   settings: AlignSettings | None = None, *,
+                   source_paragraphs: Sequence[int] | None = None,
+                   target_paragraphs: Sequence[int] | None = None,
+                   ) -> tuple[tuple[float, float], float]:
+        """The document's `document_statistics`, computed once per texts and settings."""
+        settings = settings or AlignSettings()
+        key = ("statistics", getattr(embedder, "name", type(embedder).__name__), settings,
+               texts_fingerprint(source), texts_fingerprint(target),
+               tuple(source_paragraphs or ()), tuple(target_paragraphs or ()))
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        statistics = document_statistics(
+            source, target, self.vectors(source, target, embedder, settings), settings,
+            source_paragraphs=source_paragraphs, target_paragraphs=target_paragraphs)
+        self._keep(key, statistics)
+        return statistics
+
+    def _keep(self, key: tuple, value) -> None:
         with self._lock:
             self.misses += 1
-            self._items[key] = vectors
+            self._items[key] = value
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return vectors
