@@ -21,14 +21,20 @@ How it works, in short:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from workbench.confidence import link_confidence
 from workbench.embed import Embedder, EmbedderPair, window_vectors
-from workbench.search import SearchSettings, search, window_candidates
+from workbench.search import (
+    SearchSettings,
+    document_baselines,
+    length_ratio,
+    search,
+    window_candidates,
+)
 from workbench.similarity import (
     ScoreWeights,
     Side,
@@ -203,8 +209,9 @@ def align(
     """Links covering every sentence of both sides once, in order.
 
     `anchors` (confirmed links) are kept exactly as they are; the stretches
-    between them are aligned independently. A 1-0 or 0-1 anchor must be an
-    `Anchor` that says where it stands on its empty side. Paragraph numbers,
+    between them are aligned independently, each judged with the whole document's
+    statistics (`document_statistics`), not those of its own few sentences. A 1-0 or 0-1
+    anchor must be an `Anchor` that says where it stands on its empty side. Paragraph numbers,
     when given, act as soft anchors.
     """
     return [link for link, _ in align_with_evidence(
@@ -228,6 +235,36 @@ def align_with_evidence(
     placed = ordered_anchors(anchors, len(source), len(target))
     if not source and not target:
         return []
+    vectors = document_vectors(source, target, embedder, settings)
+    search_settings = _whole_document_search(  # stretches between anchors judged as the whole
+        source, target, vectors, settings, source_paragraphs, target_paragraphs,
+        None) if placed else None
+    links: list[tuple[Link, Evidence]] = []
+    for i0, i1, j0, j1, anchor in _spans(placed, len(source), len(target)):
+        links += _align_span(
+            source, target, vectors.source, vectors.target, source_paragraphs,
+            target_paragraphs, (i0, i1), (j0, j1), embedder, settings, vectors.offsets,
+            search_settings,
+        )
+        if anchor is not None:
+            links.append((anchor, Evidence()))
+    return links
+
+
+@dataclass(frozen=True)
+class DocumentVectors:
+    """Each side's sentence vectors with the side's common offset (`offsets`) removed."""
+
+    source: np.ndarray
+    target: np.ndarray
+    offsets: tuple[np.ndarray, np.ndarray]
+
+
+def document_vectors(source: Sequence[str], target: Sequence[str], embedder: Embedder,
+                     settings: AlignSettings | None = None) -> DocumentVectors:
+    """The vectors `align` compares, the offsets taken over the whole document: a stretch
+    aligned alone (`align_spans_holding`) with them is aligned as in the whole document."""
+    settings = settings or AlignSettings()
     if source and target:
         source_vectors = _encode(embedder, source)
         target_vectors = _encode(embedder, target)
@@ -238,21 +275,89 @@ def align_with_evidence(
         offsets = (language_offset(source_vectors), language_offset(target_vectors))
         source_vectors = without_offset(source_vectors, offsets[0])
         target_vectors = without_offset(target_vectors, offsets[1])
-    links: list[tuple[Link, Evidence]] = []
+    return DocumentVectors(source_vectors, target_vectors, offsets)
+
+
+def document_statistics(source: Sequence[str], target: Sequence[str], vectors: DocumentVectors,
+                        settings: AlignSettings | None = None, *,
+                        source_paragraphs: Sequence[int] | None = None,
+                        target_paragraphs: Sequence[int] | None = None,
+                        ) -> tuple[tuple[float, float], float]:
+    """What a random sentence pair of the whole document scores (`document_baselines`) and
+    its length ratio: a short stretch aligned alone with them (`align_spans_holding`'s
+    `statistics`) is judged as in the whole document, not by its own few sentences."""
+    settings = settings or AlignSettings()
+    search_settings = settings.search_settings()
+    source_side = Side.build(vectors.source, source, source_paragraphs)
+    target_side = Side.build(vectors.target, target, target_paragraphs)
+    baselines = document_baselines(source_side, target_side, search_settings.weights,
+                                   search_settings.skip_percentile,
+                                   search_settings.stray_floor_percentile)
+    return baselines, length_ratio(float(source_side.lengths.sum()),
+                                   float(target_side.lengths.sum()))
+
+
+def _whole_document_search(source, target, vectors, settings, source_paragraphs,
+                           target_paragraphs, statistics) -> SearchSettings | None:
+    """Search settings that judge any stretch with the whole document's statistics."""
+    if not source or not target:
+        return None
+    if statistics is None:
+        statistics = document_statistics(source, target, vectors, settings,
+                                         source_paragraphs=source_paragraphs,
+                                         target_paragraphs=target_paragraphs)
+    return replace(settings.search_settings(), baselines=statistics[0],
+                   length_ratio=statistics[1])
+
+
+def _spans(placed: Sequence[Anchor], source_count: int, target_count: int):
+    """The stretches between ordered anchors: (i0, i1, j0, j1, the anchor ending it or None)."""
     i = j = 0
     spans = []
     for anchor in placed:
         spans.append((i, anchor.source_start, j, anchor.target_start, anchor.link))
         i = anchor.source_start + len(anchor.link.source)
         j = anchor.target_start + len(anchor.link.target)
-    spans.append((i, len(source), j, len(target), None))
-    for i0, i1, j0, j1, anchor in spans:
-        links += _align_span(
-            source, target, source_vectors, target_vectors, source_paragraphs,
-            target_paragraphs, (i0, i1), (j0, j1), embedder, settings, offsets,
-        )
+    spans.append((i, source_count, j, target_count, None))
+    return spans
+
+
+def align_spans_holding(
+    source: Sequence[str],
+    target: Sequence[str],
+    embedder: Embedder,
+    settings: AlignSettings | None = None,
+    *,
+    positions: tuple[Collection[int], Collection[int]],
+    vectors: DocumentVectors | None = None,
+    statistics: tuple[tuple[float, float], float] | None = None,
+    source_paragraphs: Sequence[int] | None = None,
+    target_paragraphs: Sequence[int] | None = None,
+    anchors: Sequence[Link | Anchor] = (),
+) -> list[Link]:
+    """The links `align` gives, in the same order, but leaving out the stretches between
+    anchors that hold none of the source and target sentence `positions` (the anchors all
+    stay): re-aligning after a correction costs the stretches it touches, not the document.
+    `vectors` (from `document_vectors`, e.g. kept in memory between corrections) saves
+    fetching them, and `statistics` (from `document_statistics`) measuring them again."""
+    settings = settings or AlignSettings()
+    placed = ordered_anchors(anchors, len(source), len(target))
+    if vectors is None:
+        vectors = document_vectors(source, target, embedder, settings)
+    search_settings = _whole_document_search(source, target, vectors, settings,
+                                             source_paragraphs, target_paragraphs, statistics)
+    wanted_source, wanted_target = set(positions[0]), set(positions[1])
+    links: list[Link] = []
+    for i0, i1, j0, j1, anchor in _spans(placed, len(source), len(target)):
+        if not (wanted_source.isdisjoint(range(i0, i1))
+                and wanted_target.isdisjoint(range(j0, j1))):
+            links += [link for link, _ in _align_span(
+                source, target, vectors.source, vectors.target, source_paragraphs,
+                target_paragraphs, (i0, i1), (j0, j1), embedder, settings, vectors.offsets,
+                search_settings,
+            )]
         if anchor is not None:
-            links.append((anchor, Evidence()))
+            links.append(anchor)
     return links
 
 
@@ -264,6 +369,7 @@ def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
 
 def _align_span(source, target, source_vectors, target_vectors, source_paragraphs,
                 target_paragraphs, rows, columns, embedder, settings, offsets,
+                search_settings: SearchSettings | None = None,
                 ) -> list[tuple[Link, Evidence]]:
     (i0, i1), (j0, j1) = rows, columns
     n, m = i1 - i0, j1 - j0
@@ -278,7 +384,7 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
     target_side = Side.build(
         target_vectors[j0:j1], target[j0:j1],
         None if target_paragraphs is None else target_paragraphs[j0:j1])
-    search_settings = settings.search_settings()
+    search_settings = search_settings or settings.search_settings()
     path, scorer, scores = search(source_side, target_side, search_settings)
     if settings.embed_windows and any(a > 1 or b > 1 for _, a, _, b in path):
         keys = window_candidates(path, scorer, scores, WINDOW_REACH, WINDOW_SLACK)

@@ -772,8 +772,12 @@ def glossary_check(document, confirmed, as_json, db_path) -> None:
 @workers_option
 @click.option("--scheduler", metavar="ADDRESS",
               help="Align the gold documents on the workers of the Dask scheduler at ADDRESS.")
+@click.option("--simulate-review", is_flag=True,
+              help="Also review each document as a simulated translator would, until it "
+                   "equals the gold, and report the work it took (docs/review-simulation.md).")
 @aligner_options
-def eval_command(gold_dir, as_json, model, cache_path, workers, scheduler, settings) -> None:
+def eval_command(gold_dir, as_json, model, cache_path, workers, scheduler, simulate_review,
+                 settings) -> None:
     """Align every gold document under GOLD_DIR and score the links against the gold.
 
     A gold document is any folder holding `gold.links`, `src.sent` and `tgt.sent`
@@ -801,6 +805,9 @@ def eval_command(gold_dir, as_json, model, cache_path, workers, scheduler, setti
     if not documents:
         raise click.ClickException(f"no folder with gold.links under {gold_dir}")
     cache_db = store.open_db(cache_path if cache_path else ":memory:")
+    if simulate_review:
+        _simulate_review(documents, as_json, model, cache_db, settings)
+        return
     started = time.perf_counter()
     if workers > 1 or scheduler:
         from workbench.archive import evaluate_documents
@@ -841,3 +848,51 @@ def eval_command(gold_dir, as_json, model, cache_path, workers, scheduler, setti
         )
     click.echo(f"{len(results)} document(s) in {seconds:.1f} s; "
                f"{embedded} texts embedded.")
+
+
+def _simulate_review(documents, as_json: bool, model: str, cache_db, settings) -> None:
+    """`workbench eval --simulate-review`: align each gold document as an import does, in a
+    database of its own, review it with the simulated translator, print the figures."""
+    import time
+
+    from tqdm import tqdm
+
+    from workbench.embed import with_cache
+    from workbench.evaluate import total_counts
+    from workbench.simulate import review_figures, simulate_review
+
+    embedder = with_cache(with_progress(load_embedder(model)),
+                          store.SqliteEmbeddingCache(cache_db))
+    started = time.perf_counter()
+    reviews = []
+    for document in tqdm(documents, unit="doc", desc="Reviewing", disable=None):
+        reviews.append(simulate_review(store.open_db(":memory:"), document, embedder,
+                                       settings))
+    seconds = time.perf_counter() - started
+    total = total_counts(reviews_as_results(reviews)).scores()
+    if as_json:
+        click.echo(json.dumps({
+            "strict": total["strict"].as_dict(),
+            "lax": total["lax"].as_dict(),
+            "documents": [r.as_dict() for r in reviews],
+            "review": review_figures(reviews),
+            "seconds": round(seconds, 3),
+        }, indent=2))
+        return
+    click.echo(f"{'document':<40} {'strict F1':>9} {'hand-set':>9} {'static':>7} "
+               f"{'looks':>6} {'realign ms':>10}   (per 100 gold links)")
+    for name, figures, f1 in [
+            *[(r.name, review_figures([r]), r.before.scores()["strict"].f1) for r in reviews],
+            ("all (micro-average)", review_figures(reviews), total["strict"].f1)]:
+        realign = "–" if figures["realign_ms"] is None else f"{figures['realign_ms']:.0f}"
+        click.echo(f"{name:<40} {f1:>9.4f} {figures['hand_set_per_100']:>9.2f} "
+                   f"{figures['static_hand_set_per_100']:>7.2f} "
+                   f"{figures['looks_to_995_per_100']:>6.2f} {realign:>10}")
+    click.echo(f"{len(reviews)} document(s) reviewed in {seconds:.1f} s.")
+
+
+def reviews_as_results(reviews):
+    """The documents' alignments before review, as `evaluate.total_counts` takes them."""
+    from workbench.evaluate import DocumentResult
+
+    return [DocumentResult(review.name, review.before) for review in reviews]

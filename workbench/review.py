@@ -17,6 +17,7 @@ else's work. Nothing here knows about Flask.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,15 +26,16 @@ from typing import Protocol
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings
+from workbench.align import AlignSettings, align_spans_holding
 from workbench.aligning import (
     DocumentMissing,
     StaleVersion,
     StoredDocument,
     align_read,
+    document_anchors,
     read_stored,
 )
-from workbench.embed import Embedder, ModelLoadError
+from workbench.embed import Embedder, ModelLoadError, with_cache
 from workbench.errors import DomainError, ErrorKind
 from workbench.review_order import expected_errors
 from workbench.status import Status
@@ -42,6 +44,7 @@ from workbench.store import history as recorded
 from workbench.store import steps as store_steps
 from workbench.store.edits import STATUS_COLUMNS
 from workbench.store.history import DONE, UNDONE
+from workbench.vector_memo import VectorMemo
 
 SIDES = (store.SOURCE, store.TARGET)
 STATUSES = tuple(Status)
@@ -1246,10 +1249,18 @@ def _automatic_run(links: list[dict], position: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int, int]]:
-    """The disjoint position ranges of automatic rows next to `positions`, merged."""
+def _runs_around(links: list[dict], positions: Sequence[int],
+                 reach: int | None = None) -> list[tuple[int, int]]:
+    """The disjoint position ranges of automatic rows next to `positions` (at most `reach`
+    rows away, if given), merged."""
     runs: list[tuple[int, int]] = []
-    for lo, hi in sorted(_automatic_run(links, p) for p in positions):
+    windows = []
+    for p in positions:
+        lo, hi = _automatic_run(links, p)
+        if reach is not None:
+            lo, hi = max(lo, p - reach), min(hi, p + reach + 1)
+        windows.append((lo, hi))
+    for lo, hi in sorted(windows):
         if runs and lo <= runs[-1][1]:
             runs[-1] = (runs[-1][0], max(hi, runs[-1][1]))
         else:
@@ -1259,30 +1270,56 @@ def _runs_around(links: list[dict], positions: Sequence[int]) -> list[tuple[int,
 
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
-                   version: int | None = None, joins: int | None = None) -> Change:
+                   version: int | None = None, joins: int | None = None,
+                   memo: VectorMemo | None = None, reach: int | None = None) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
     Reviewed rows are never changed. Like `realign`, the alignment is computed before the
     write transaction and the version check makes sure nothing moved meanwhile; rows that
     come out the same keep their ids. The result's `changed_links` lists the new rows.
+    Only the stretches between reviewed rows that hold those runs are aligned, with the
+    side offsets of the whole document (from `memo` when given), so the rows are those a
+    re-alignment of the whole document would give. With `reach`, only the automatic rows
+    at most that many rows away are re-aligned, those beyond staying as they are: quicker
+    on a long unreviewed run, but the simulated review found it worse on one gold set out of
+    two (docs/review-simulation.md).
     """
     stored = _read_to_realign(db, document_id, version)
     stored_links = stored.links
     at = {link["id"]: position for position, link in enumerate(stored_links)}
     positions = [at[i] for i in link_ids if i in at]
-    runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions)
+    runs = [(lo, hi) for lo, hi in _runs_around(stored_links, positions, reach)
             if any(link["status"] == Status.AUTO for link in stored_links[lo:hi])]
     if not runs:
         return Change(stored.version, "realign_around", "Nothing to re-align around this row",
                       None, None)
-    planned = align_read(db, stored, embedder, settings)
+    source, target = stored.source, stored.target
     source_index, target_index = stored.source_index, stored.target_index
+    free = {link["id"] for lo, hi in runs for link in stored_links[lo:hi]
+            if link["status"] == Status.AUTO}  # beyond reach, automatic rows stay too
+    anchors = [anchor for anchor, _ in document_anchors(
+        stored_links, source_index, target_index, lambda link: link["id"] not in free)]
+    texts = [r["text"] for r in source], [r["text"] for r in target]
+    paragraphs = [r["paragraph"] for r in source], [r["paragraph"] for r in target]
+    cached = with_cache(embedder, store.SqliteEmbeddingCache(db))
+    result = align_spans_holding(
+        *texts, cached, settings,
+        positions=({source_index[i] for lo, hi in runs for link in stored_links[lo:hi]
+                    for i in link["source_ids"]},
+                   {target_index[j] for lo, hi in runs for link in stored_links[lo:hi]
+                    for j in link["target_ids"]}),
+        vectors=memo.vectors(*texts, cached, settings) if memo is not None else None,
+        statistics=None if memo is None else memo.statistics(
+            *texts, cached, settings, source_paragraphs=paragraphs[0],
+            target_paragraphs=paragraphs[1]),
+        source_paragraphs=paragraphs[0], target_paragraphs=paragraphs[1], anchors=anchors,
+    )
     replacements = []  # (lo, hi, the aligner's links over the run's sentences)
     for lo, hi in runs:
         run_source = {source_index[i] for link in stored_links[lo:hi] for i in link["source_ids"]}
         run_target = {target_index[j] for link in stored_links[lo:hi] for j in link["target_ids"]}
-        inside = [link for link in planned.links
+        inside = [link for link in result
                   if set(link.source) <= run_source and set(link.target) <= run_target
                   and (link.source or link.target)]
         covered = sorted(i for link in inside for i in link.source), \
@@ -1302,7 +1339,8 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
             previous = {(tuple(r["source_ids"]), tuple(r["target_ids"])): r
                         for r in rows[lo - first:hi - first]}
             for link in inside:
-                source_ids, target_ids = planned.sentence_ids(link)
+                source_ids = [source[i]["id"] for i in link.source]
+                target_ids = [target[j]["id"] for j in link.target]
                 old = previous.get((tuple(source_ids), tuple(target_ids)))
                 if old is not None:
                     new_rows.append(old if _same_score(old["score"], link.score)
@@ -1317,5 +1355,145 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         return f"Re-aligned the rows around the correction ({len(changed)} new)", None
 
     change = run(db, document_id, "realign_around", work, user=user,
-                 version=planned.version, joins=joins)
+                 version=stored.version, joins=joins)
     return replace(change, changed_links=tuple(changed)) if change.seq else change
+
+
+def set_links(db, document_id: int, links: Sequence[tuple[Sequence[int], Sequence[int]]], *,
+              status: str = Status.CONFIRMED, user: str | None = None,
+              version: int | None = None, scorer: Scorer | None = None) -> Change:
+    """Pair chosen sentences by hand, as one undoable step: each of `links` (source sentence
+    ids, target sentence ids; consecutive on each side) becomes a reviewed row.
+
+    The rows that held those sentences give way; the rest of their sentences stay in
+    automatic rows, in reading order (split where a new pair now stands between them), so
+    that a re-alignment around the new pairs (`realign_around`) can place them. Reviewed rows
+    holding none of the sentences stay as they are; a pair that would cross one is refused.
+    """
+    status = _check_status(status)
+    wanted = [(list(source), list(target)) for source, target in links]
+    if not wanted or any(not source and not target for source, target in wanted):
+        raise ReviewError("give at least one pair, each with a sentence on one side at least")
+    chosen = [i for source, target in wanted for i in (*source, *target)]
+    if len(set(chosen)) != len(chosen):
+        raise ReviewError("a sentence can be in only one of the pairs")
+
+    def work(edit: Edit):
+        place = _sentence_places(edit.db, document_id, chosen)
+        pairs = []
+        for source, target in wanted:
+            for side, ids in ((store.SOURCE, source), (store.TARGET, target)):
+                if any(place[i][0] != side for i in ids):
+                    raise ReviewError(f"a sentence given as {SIDE_NAMES[side]} is not on that "
+                                      "side")
+                positions = [place[i][1] for i in ids]
+                if positions and positions != list(range(positions[0],
+                                                         positions[0] + len(positions))):
+                    raise ReviewError(f"the {SIDE_NAMES[side]} sentences of a pair must be "
+                                      "next to each other, in reading order")
+            pairs.append((source, target))
+        holders = _positions_holding(edit.db, document_id, chosen)
+        first, last = min(holders), max(holders)
+        rows = edit.links(first, last + 1)
+        new_rows = _paired_rows(edit, rows, pairs, set(chosen), status)
+        edit.replace("links", new_rows)
+        focus = next(row["id"] for row in new_rows
+                     if (row["source_ids"], row["target_ids"]) == pairs[0])
+        count = len(pairs)
+        return (f"Paired {count} row{'s' if count > 1 else ''} by hand at row {first + 1}",
+                focus)
+
+    return run(db, document_id, "set_links", work, user=user, version=version, scorer=scorer)
+
+
+def _sentence_places(db, document_id: int, ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """Each sentence id's side and position; NotFound for one not in the document."""
+    places = edits.sentence_places(db, document_id, ids)
+    missing = [i for i in ids if i not in places]
+    if missing:
+        raise NotFound(f"sentence {missing[0]} is not in this document")
+    return places
+
+
+def _positions_holding(db, document_id: int, sentence_ids: Sequence[int]) -> set[int]:
+    """The positions of the links holding any of these sentences."""
+    wanted = set(sentence_ids)
+    return {position for position, source_ids, target_ids
+            in edits.link_members(db, document_id)
+            if wanted.intersection(source_ids) or wanted.intersection(target_ids)}
+
+
+def _paired_rows(edit: Edit, rows: list[dict], pairs: list[tuple[list[int], list[int]]],
+                 chosen: set[int], status: str) -> list[dict]:
+    """The rows of the region once the pairs stand in it (see `set_links`)."""
+    places = _sentence_places(edit.db, edit.document_id,
+                              [i for row in rows for i in row["source_ids"] + row["target_ids"]])
+    fixed = []
+    for source, target in pairs:
+        same = next((row for row in rows if row["source_ids"] == source
+                     and row["target_ids"] == target), None)
+        fixed.append(edit.touched(same, status) if same is not None
+                     else edit.new_link(source, target, status))
+    kept = [row for row in rows if row["status"] != Status.AUTO
+            and not chosen.intersection(row["source_ids"] + row["target_ids"])]
+    chain = _reading_order(fixed + kept, places)
+    if chain is None:
+        raise ReviewError("these pairs cross a reviewed row or each other: pair sentences so "
+                          "that every row stays in reading order")
+    cuts = _cuts(chain, places)
+    in_chain = {row["id"] for row in chain}
+    pieces: dict[int, list[dict]] = {}  # gap between chain rows -> automatic rows, in order
+    for row in rows:
+        if row["id"] in in_chain:
+            continue
+        groups: dict[int, tuple[list[int], list[int]]] = {}
+        for index, column in enumerate(("source_ids", "target_ids")):
+            for i in row[column]:
+                if i not in chosen:
+                    gap = bisect.bisect_right(cuts[index], places[i][1])
+                    groups.setdefault(gap, ([], []))[index].append(i)
+        whole = list(groups.values()) == [(row["source_ids"], row["target_ids"])]
+        for gap in sorted(groups):
+            pieces.setdefault(gap, []).append(
+                row if whole else edit.new_link(*groups[gap], Status.AUTO))
+    out = list(pieces.get(0, []))
+    for gap, row in enumerate(chain, start=1):
+        out.append(row)
+        out += pieces.get(gap, [])
+    return out
+
+
+def _reading_order(rows: list[dict], places: dict[int, tuple[str, int]]) -> list[dict] | None:
+    """`rows` (fixed: sentences pairs and kept reviewed rows) in reading order on both sides,
+    or None if that cannot be (two of them cross or overlap)."""
+    def first(row: dict, column: str) -> int:
+        return places[row[column][0]][1]
+
+    chain = sorted((row for row in rows if row["source_ids"]),
+                   key=lambda row: first(row, "source_ids"))
+    for alone in sorted((row for row in rows if not row["source_ids"]),
+                        key=lambda row: first(row, "target_ids")):
+        at = next((k for k, row in enumerate(chain) if row["target_ids"]
+                   and first(row, "target_ids") > first(alone, "target_ids")), len(chain))
+        chain.insert(at, alone)
+    for column in ("source_ids", "target_ids"):
+        positions = [places[i][1] for row in chain for i in row[column]]
+        if positions != sorted(set(positions)):
+            return None
+    return chain
+
+
+def _cuts(chain: list[dict], places: dict[int, tuple[str, int]]) -> tuple[list[int], list[int]]:
+    """For each side, where each chain row stands: a sentence left over at position p belongs
+    after the chain rows whose cut is at most p. A row with nothing on a side stands right
+    after the chain rows before it there."""
+    cuts: tuple[list[int], list[int]] = ([], [])
+    for index, column in enumerate(("source_ids", "target_ids")):
+        end = -1
+        for row in chain:
+            if row[column]:
+                cuts[index].append(places[row[column][0]][1])
+                end = places[row[column][-1]][1] + 1
+            else:
+                cuts[index].append(end)
+    return cuts

@@ -52,6 +52,12 @@ class SearchSettings:
     """Grids up to this many cells get a rough search over the whole grid (simple links
     only); larger ones a coarse-to-fine one. Either way, the full search runs in a band."""
     rough_shapes: tuple[Shape, ...] = ((1, 0), (0, 1), (1, 1), (1, 2), (2, 1))
+    baselines: tuple[float, float] | None = None
+    """(score of a 1-0 or 0-1 link, stray floor) measured on a larger text than the sides
+    searched (`document_baselines` of the whole document): a short stretch aligned alone
+    keeps the document's idea of a random pair. None: measured on the sides searched."""
+    length_ratio: float | None = None
+    """The document's length ratio, likewise (None: that of the sides searched)."""
 
 
 @njit(cache=True)
@@ -136,7 +142,7 @@ class LevelScorer:
 
     def __init__(self, source: Side, target: Side, band: Band, shapes: np.ndarray,
                  weights: ScoreWeights, windows: tuple[WindowVectors, WindowVectors] | None = None,
-                 ) -> None:
+                 ratio: float | None = None) -> None:
         self.source, self.target, self.band, self.shapes = source, target, band, shapes
         self.weights = weights
         self.max_size = int(shapes.max())
@@ -154,8 +160,8 @@ class LevelScorer:
                            cells.lo, cells.hi, cells.start)
         self.source_side = self._kernel_side(source, self.windows[0])
         self.target_side = self._kernel_side(target, self.windows[1])
-        self.ratio = length_ratio(self.source_side.cumulative_lengths[-1],
-                                  self.target_side.cumulative_lengths[-1])
+        self.ratio = ratio if ratio is not None else length_ratio(
+            self.source_side.cumulative_lengths[-1], self.target_side.cumulative_lengths[-1])
         self.skip_score = 0.0
         """Score of a 1-0 or 0-1 link in this document (set by `search`)."""
         self.best: np.ndarray | None = None
@@ -281,7 +287,8 @@ def _band_settings(settings: SearchSettings) -> SearchSettings:
     it: a run of look-alike numbers (list items, page or footnote numbers that do not
     correspond) could otherwise pull the whole band off the true path."""
     return replace(settings, shapes=settings.rough_shapes,
-                   weights=replace(settings.weights, lexical_weight=0.0))
+                   weights=replace(settings.weights, lexical_weight=0.0), baselines=None,
+                   length_ratio=None)
 
 
 def search(source: Side, target: Side, settings: SearchSettings, *,
@@ -309,10 +316,12 @@ def search(source: Side, target: Side, settings: SearchSettings, *,
         coarse_settings = _band_settings(settings)
         coarse, _, _ = search(source.halved(), target.halved(), coarse_settings)
         band = band_around(coarse, rows, columns, settings.band_radius)
-    skip, floor = document_baselines(source, target, settings.weights, settings.skip_percentile,
-                                     settings.stray_floor_percentile)
+    skip, floor = settings.baselines or document_baselines(
+        source, target, settings.weights, settings.skip_percentile,
+        settings.stray_floor_percentile)
     weights = replace(settings.weights, member_floor=floor)
-    scorer = LevelScorer(source, target, band, shapes, weights, windows)
+    scorer = LevelScorer(source, target, band, shapes, weights, windows,
+                         ratio=settings.length_ratio)
     scorer.skip_score = skip
     scores = scorer.scores(skip, previous_scores)
     best, back = best_path_back(scores, band.lo, band.hi, band.start, shapes)

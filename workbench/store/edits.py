@@ -9,7 +9,7 @@ and its `rows` (or, with `kind: status`, review columns patched in place).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import sqlite_utils
 
@@ -329,3 +329,26 @@ def finished_state(db: sqlite_utils.Database, document_id: int) -> dict:
     row = db.execute("select name, version, finished, finished_by from documents where id = ?",
                      [document_id]).fetchone()
     return dict(zip(("document", "version", "finished", "finished_by"), row, strict=True))
+
+
+def sentence_places(db: sqlite_utils.Database, document_id: int,
+                    ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """The side and position of each of `ids` that is a sentence of the document."""
+    places: dict[int, tuple[str, int]] = {}
+    ids = list(ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        places.update((sentence_id, (side, position)) for sentence_id, side, position in
+                      db.execute(f"select id, side, position from sentences where document_id = "
+                                 f"? and id in ({','.join('?' * len(chunk))})",
+                                 [document_id, *chunk]))
+    return places
+
+
+def link_members(db: sqlite_utils.Database,
+                 document_id: int) -> Iterator[tuple[int, list[int], list[int]]]:
+    """(position, source ids, target ids) of every link of the document, in no set order."""
+    for position, source_ids, target_ids in db.execute(
+            "select position, source_ids, target_ids from links where document_id = ?",
+            [document_id]):
+        yield position, json.loads(source_ids), json.loads(target_ids)

@@ -1,0 +1,66 @@
+"""Re-aligning only the stretches a correction touches gives the rows of a whole re-alignment."""
+
+from workbench import review, store
+from workbench.align import Link, align, align_spans_holding, document_vectors
+from workbench.vector_memo import VectorMemo
+
+from .test_realign_around import WORDS, badly_aligned
+from .test_review import shape
+
+SOURCE = [*WORDS, "le chat dort encore", "la pluie tombe fort", "le vent tombe"]
+TARGET = [*WORDS, "la pluie tombe fort", "le chat dort encore", "le vent tombe"]
+
+
+def test_the_stretches_holding_the_positions_are_aligned_as_in_the_whole(fake_embedder):
+    anchors = [Link((2,), (2,)), Link((6,), (7,))]
+    whole = align(SOURCE, TARGET, fake_embedder, anchors=anchors)
+    assert align_spans_holding(SOURCE, TARGET, fake_embedder, anchors=anchors,
+                               positions=(range(len(SOURCE)), ())) == whole
+    # only the middle stretch (3..5 / 3..6) and the anchors: the side offsets are still those
+    # of the whole document, so its links are exactly the whole alignment's
+    middle = align_spans_holding(SOURCE, TARGET, fake_embedder, anchors=anchors,
+                                 positions=({4}, ()))
+    inside = [link for link in whole if link.source and 3 <= link.source[0] < 6
+              or link.target and 3 <= link.target[0] < 7 and not link.source]
+    assert middle == [anchors[0], *inside, anchors[1]]
+    vectors = document_vectors(SOURCE, TARGET, fake_embedder)
+    assert align_spans_holding(SOURCE, TARGET, fake_embedder, anchors=anchors,
+                               positions=({4}, ()), vectors=vectors) == middle
+
+
+def test_the_memo_gives_the_same_rows_and_fetches_the_vectors_once(db, fake_embedder):
+    memo = VectorMemo()
+    doc, _, _ = badly_aligned(db, reviewed_at=3)
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", memo=memo)
+    with_memo = shape(db, doc)
+    review.undo(db, doc, user="ana")
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder, user="ana")
+    assert shape(db, doc) == with_memo
+    review.undo(db, doc, user="ana")
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", memo=memo)
+    assert memo.misses == 2  # the vectors and the statistics, computed once each
+
+
+def test_the_memo_sees_a_changed_text(fake_embedder):
+    memo = VectorMemo(size=1)
+    memo.vectors(SOURCE, TARGET, fake_embedder)
+    memo.vectors(SOURCE, TARGET, fake_embedder)
+    memo.vectors([*SOURCE[:-1], "le vent souffle fort"], TARGET, fake_embedder)
+    assert (memo.hits, memo.misses) == (1, 2)
+
+
+def test_rows_beyond_reach_stay_as_they_are(db, fake_embedder):
+    doc, _, _ = badly_aligned(db, reviewed_at=0)
+    before = shape(db, doc)
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", reach=1)
+    after = shape(db, doc)
+    # only row 1 (French 2-3 against English 2) was within reach: its sentences are
+    # re-paired among themselves; the rows after it are untouched, wrong as they were
+    assert after[0] == before[0] and after[-3:] == before[-3:]
+    assert after[1:-3] == [([WORDS[1]], [WORDS[1]]), ([WORDS[2]], [])]
+    review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
+                          user="ana", reach=None)
+    assert shape(db, doc) == [([t], [t]) for t in WORDS]
