@@ -667,21 +667,23 @@ def followed_by(first: Change, then: Change) -> Change:
 
 
 def realign_after(db, document_id: int, change: Change, embedder: Embedder,
-                  settings: AlignSettings | None = None, *, user: str | None = None) -> Change:
+                  settings: AlignSettings | None = None, *, user: str | None = None,
+                  memo: VectorMemo | None = None) -> Change:
     """After a correction, re-align the automatic rows around the rows it changed, joined to
     it as one undo step (`realign_around` with `joins`); both as one change.
 
     The correction stands whatever happens next: if a colleague changed the document in
     between, it was finished meanwhile, the database stayed busy or no model can embed,
-    the answer says the rows around it were not re-aligned, and why."""
+    the answer says the rows around it were not re-aligned, and why. `memo` keeps the
+    document's vectors between corrections (`realign_around`)."""
     if change.seq is None or change.links is None:
         return change
     span = change.links
-    corrected = [row["id"] for row in edits.read_region(db, document_id, "links", None, span.start,
-                                            max(span.stop_after, span.start + 1))]
+    corrected = [row["id"] for row in edits.read_region(
+        db, document_id, "links", None, span.start, max(span.stop_after, span.start + 1))]
     try:
         follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
-                                   version=change.version, joins=change.seq)
+                                   version=change.version, joins=change.seq, memo=memo)
     except (Conflict, DocumentFinished, NotFound, ModelLoadError, store.DatabaseBusy) as error:
         return replace(change, summary=f"{change.summary} (the rows around it were not "
                                        f"re-aligned: {error})")

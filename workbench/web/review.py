@@ -188,7 +188,7 @@ def _correct(name: str, operation, conflict_details=None):
     def corrected_and_realigned(db, document_id: int, **kw) -> review.Change:
         change = operation(db, document_id, **kw)
         return review.realign_after(db, document_id, change, _realign_model(),
-                                    user=kw["user"])
+                                    user=kw["user"], memo=services().vectors)
 
     return _run(name, corrected_and_realigned, conflict_details)
 

@@ -21,12 +21,14 @@ from workbench import embed, store
 from workbench.embed import DEFAULT_MODEL, Embedder, with_cache
 from workbench.review_scorer import StoredRowScorer
 from workbench.similarity_grid import document_map
+from workbench.vector_memo import VectorMemo
 
 EXTENSION_KEY = "workbench_services"
 
 
 class Services:
-    """The database path, the embedder behind one lock, the scorer and the map."""
+    """The database path, the embedder behind one lock, the scorer, the map, and the
+    vectors of the documents being reviewed."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         # The configuration is read when a service is first used: tests may set EMBEDDER
@@ -34,6 +36,9 @@ class Services:
         self._config = config
         self._lock = threading.Lock()
         self._embedder: Embedder | None = None
+        self.vectors = VectorMemo()
+        """The vectors of the documents being reviewed, kept between corrections: the
+        re-alignment after each correction then fetches nothing from the cache."""
 
     @property
     def database(self) -> str:
