@@ -25,9 +25,7 @@ def app(db_path, fake_embedder):
 @pytest.fixture
 def bad(db):
     """Six sentences a side, linked 1-1, 2-1, 1-2, 1-2, 1-0 (test_realign_around)."""
-    document_id, _, _ = badly_aligned(db)
-    db.execute("update documents set name = 'bad' where id = ?", [document_id])
-    db.conn.commit()
+    document_id, _, _ = badly_aligned(db, name="bad")
     return document_id
 
 

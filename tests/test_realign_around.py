@@ -9,10 +9,11 @@ WORDS = ("le chat dort", "le chien court", "la pluie tombe", "le soleil brille",
          "la mer monte", "le vent souffle")
 
 
-def badly_aligned(db, *, reviewed_at: int | None = None) -> tuple[int, list[dict], list[dict]]:
+def badly_aligned(db, *, reviewed_at: int | None = None,
+                  name: str = "doc") -> tuple[int, list[dict], list[dict]]:
     """Six identical sentences a side, linked 1-1 except rows 1-2 and 4-5, which are wrongly
     merged 2-1 and 1-2; the row at `reviewed_at` (by new position) is confirmed."""
-    doc = store.create_document(db, "doc", sentences(*WORDS), sentences(*WORDS))
+    doc = store.create_document(db, name, sentences(*WORDS), sentences(*WORDS))
     src = store.sentences(db, doc, store.SOURCE)
     tgt = store.sentences(db, doc, store.TARGET)
     rows = [

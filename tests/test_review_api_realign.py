@@ -24,9 +24,7 @@ def client(db_path, fake_embedder):
 
 @pytest.fixture
 def bad(db):
-    document_id, _, _ = badly_aligned(db)
-    db.execute("update documents set name = 'bad' where id = ?", [document_id])
-    db.conn.commit()
+    document_id, _, _ = badly_aligned(db, name="bad")
     return document_id
 
 
