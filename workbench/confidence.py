@@ -68,44 +68,47 @@ def boundary_margins(source: np.ndarray, target: np.ndarray,
     the neighbouring sentences a shift needs. Infinite when no shift is possible."""
     if not links:
         return []
-    quads, owners = [], []
-    for k, (s, a, t, b) in enumerate(links):
-        shifts = [(s, s + a, t, t + b),  # the link itself first
-                  (s, s + a + 1, t, t + b), (s, s + a, t, t + b + 1),
-                  (s - 1, s + a, t, t + b), (s, s + a, t - 1, t + b)]
-        if a > 1:
-            shifts += [(s, s + a - 1, t, t + b), (s + 1, s + a, t, t + b)]
-        if b > 1:
-            shifts += [(s, s + a, t, t + b - 1), (s, s + a, t + 1, t + b)]
-        for shift in shifts:
-            if shift[0] >= 0 and shift[2] >= 0 and shift[1] <= len(source) \
-                    and shift[3] <= len(target):
-                quads.append(shift)
-                owners.append(k)
-    quads_array = np.array(quads, dtype=np.int64)
-    owner = np.array(owners, dtype=np.int64)
-    source_sums, target_sums = _prefix_sums(source), _prefix_sums(target)
-    u = source_sums[quads_array[:, 1]] - source_sums[quads_array[:, 0]]
-    v = target_sums[quads_array[:, 3]] - target_sums[quads_array[:, 2]]
-    norms = np.linalg.norm(u, axis=1) * np.linalg.norm(v, axis=1)
-    cosines = np.einsum("ij,ij->i", u, v) / np.maximum(norms, 1e-12)
-    own = np.full(len(links), np.nan)
-    rival = np.full(len(links), -np.inf)
-    first = np.ones(len(owner), dtype=bool)
-    first[1:] = owner[1:] != owner[:-1]
-    own[owner[first]] = cosines[first]
-    np.maximum.at(rival, owner[~first], cosines[~first])
-    return [float(o - r) if np.isfinite(r) else math.inf for o, r in zip(own, rival, strict=True)]
+    source = np.asarray(source, dtype=np.float32)
+    target = np.asarray(target, dtype=np.float32)
+    s, a, t, b = (np.array(column, dtype=np.int64) for column in zip(*links, strict=True))
+    u = _window_sums(source, s, a)
+    v = _window_sums(target, t, b)
+    uv, uu, vv = _dots(u, v), _dots(u, u), _dots(v, v)
+    best = np.full(len(links), -np.inf)
+    # A shift adds or removes one sentence x on one side: the shifted sums' dot products
+    # follow from x's with both sums, so no shifted window is summed.
+    for positions, possible, vectors, same, other, same_norm, other_norm, sign in (
+            (s + a, s + a < len(source), source, u, v, uu, vv, 1),
+            (s - 1, s > 0, source, u, v, uu, vv, 1),
+            (s + a - 1, a > 1, source, u, v, uu, vv, -1),
+            (s, a > 1, source, u, v, uu, vv, -1),
+            (t + b, t + b < len(target), target, v, u, vv, uu, 1),
+            (t - 1, t > 0, target, v, u, vv, uu, 1),
+            (t + b - 1, b > 1, target, v, u, vv, uu, -1),
+            (t, b > 1, target, v, u, vv, uu, -1)):
+        if not possible.any():
+            continue
+        x = vectors[np.clip(positions, 0, len(vectors) - 1)]
+        shifted_norm = same_norm + sign * 2 * _dots(same, x) + _dots(x, x)
+        shifted = (uv + sign * _dots(x, other)) / np.sqrt(
+            np.maximum(shifted_norm * other_norm, 1e-24))
+        best = np.where(possible, np.maximum(best, shifted), best)
+    own = uv / np.sqrt(np.maximum(uu * vv, 1e-24))
+    return [float(o - r) if np.isfinite(r) else math.inf for o, r in zip(own, best, strict=True)]
 
 
-def _prefix_sums(vectors: np.ndarray) -> np.ndarray:
-    """Row k: the sum of the first k vectors (float64: differences of long sums stay exact)."""
-    vectors = np.asarray(vectors, dtype=np.float64)
-    width = vectors.shape[1] if vectors.ndim == 2 and len(vectors) else 1
-    sums = np.zeros((len(vectors) + 1, width))
-    if len(vectors):
-        np.cumsum(vectors, axis=0, out=sums[1:])
+def _window_sums(vectors: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The sum of each window's sentence vectors."""
+    sums = vectors[starts].copy()
+    for offset in range(1, int(sizes.max())):
+        inside = sizes > offset
+        sums[inside] += vectors[starts[inside] + offset]
     return sums
+
+
+def _dots(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Row by row dot products, in float64 (the rows are float32)."""
+    return np.einsum("ij,ij->i", first, second, dtype=np.float64)
 
 
 def _sigmoid(x: float) -> float:
