@@ -31,6 +31,7 @@ from _gold import GOLD, cached_embedder, gold_sets  # noqa: I001
 from workbench import review, simulate, store
 from workbench.evaluate import count_links
 from workbench.status import Status
+from workbench.vector_memo import VectorMemo
 
 
 def _shape(source, target) -> str:
@@ -53,6 +54,11 @@ class Recorder:
         self.before_realign: set = set()
         self.last_correction_look = -1
         self.origin: dict[int, str] = {}
+        self.gold: set = set()
+        self.repaired = 0
+        self.broke = 0
+        self.only_leftovers = False
+        self.left_over = False
 
     def start(self, db, document_id: int) -> None:
         self.origin = {row["id"]: "initial" for row in store.links(db, document_id)}
@@ -95,9 +101,11 @@ class Recorder:
             before = {r["id"] for r in store.links(db, document_id)}
             change = real(db, document_id, links, **kwargs)
             now = store.links(db, document_id)
+            self.left_over = False
             for r in now:
                 if r["id"] not in before and r["status"] == Status.AUTO:
                     self.origin[r["id"]] = "leftover"
+                    self.left_over = True
             self.before_realign = {(tuple(r["source_ids"]), tuple(r["target_ids"]))
                                    for r in now if r["status"] == Status.AUTO}
             return change
@@ -105,12 +113,25 @@ class Recorder:
 
     def after(self, real):
         def wrapped(db, document_id, link_id):
-            before = {r["id"] for r in store.links(db, document_id)}
+            rows = store.links(db, document_id)
+            before = {r["id"] for r in rows}
+            right = self._right(rows)
+            if self.only_leftovers and not self.left_over:
+                return
             real(db, document_id, link_id)
-            for r in store.links(db, document_id):
+            rows = store.links(db, document_id)
+            for r in rows:
                 if r["id"] not in before:
                     self.origin[r["id"]] = "realign"
+            now = self._right(rows)
+            self.repaired += len(now - right)
+            self.broke += len(right - now)
         return wrapped
+
+    def _right(self, rows) -> set:
+        """The automatic rows that are gold links."""
+        return {key for r in rows if r["status"] == Status.AUTO
+                and (key := (tuple(r["source_ids"]), tuple(r["target_ids"]))) in self.gold}
 
 
 ORDERS = {
@@ -121,8 +142,23 @@ ORDERS = {
 """Which of a wrong row's gold links the translator sets first (the protocol: largest)."""
 
 
-def run(documents, embedder, order: str = "largest") -> tuple[list[dict], list[dict]]:
+def realigning(embedder, reach: int | None):
+    """The editor's follow-up (`simulate.realigning`), with `reach` when given."""
+    if reach is None:
+        return simulate.realigning(embedder)
+    memo = VectorMemo()
+
+    def after(db, document_id, link_id):
+        review.realign_around(db, document_id, [link_id], embedder, None,
+                              user=simulate.REVIEWER, memo=memo, reach=reach)
+
+    return after
+
+
+def run(documents, embedder, order: str = "largest", realign: bool = True,
+        reach: int | None = None, only_leftovers: bool = False) -> tuple[list[dict], list[dict]]:
     recorder = Recorder()
+    recorder.only_leftovers = only_leftovers
     real_order, real_set_links = simulate.review_order, review.set_links
     real_covering = simulate._Gold.covering
     simulate._Gold.covering = lambda gold, row: ORDERS[order](gold, real_covering(gold, row))
@@ -137,8 +173,11 @@ def run(documents, embedder, order: str = "largest") -> tuple[list[dict], list[d
             gold = simulate.representable_gold(document.links, len(document.source),
                                                len(document.target))
             recorder.start(db, document_id)
+            recorder.gold = set(simulate._Gold(db, document_id, gold).exact)
+            recorder.repaired = recorder.broke = 0
             first = len(recorder.records)
-            after = recorder.after(simulate.realigning(embedder))
+            after = recorder.after(realigning(embedder, reach) if realign
+                                   else lambda db, document_id, link_id: None)
             result = simulate.review_document(db, document_id, gold, after)
             figures.append({
                 "name": document.name, "gold_links": result.gold_links,
@@ -147,6 +186,7 @@ def run(documents, embedder, order: str = "largest") -> tuple[list[dict], list[d
                 "strict_f1": round(count_links(predicted, document.links)
                                    .scores()["strict"].f1, 4),
                 "breakdown": dict(Counter(r["kind"] for r in recorder.records[first:])),
+                "realign_repaired": recorder.repaired, "realign_broke": recorder.broke,
             })
     finally:
         simulate.review_order, review.set_links = real_order, real_set_links
@@ -159,6 +199,12 @@ def main() -> None:
     parser.add_argument("sets", nargs="*", default=["textberg-dev"])
     parser.add_argument("--cache", default=":memory:")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-realign", dest="realign", action="store_false",
+                        help="nothing after a correction but set_links' own leftovers")
+    parser.add_argument("--reach", type=int, default=None,
+                        help="re-align only the automatic rows this close to a correction")
+    parser.add_argument("--only-leftovers", action="store_true",
+                        help="re-align only after a correction that left sentences over")
     parser.add_argument("--order", choices=sorted(ORDERS), default="largest",
                         help="which of a wrong row's gold links is set first")
     args = parser.parse_args()
@@ -166,7 +212,8 @@ def main() -> None:
     embedder = cached_embedder(path=args.cache)
     out = {}
     for name in args.sets:
-        records, figures = run(sets[name], embedder, args.order)
+        records, figures = run(sets[name], embedder, args.order, args.realign,
+                               args.reach, args.only_leftovers)
         out[name] = {
             "documents": figures,
             "kind": dict(Counter(r["kind"] for r in records)),
@@ -182,7 +229,9 @@ def main() -> None:
         for document in found["documents"]:
             print(f"  {document['name']}: hand-set {document['hand_set']} / static "
                   f"{document['static']} / gold {document['gold_links']} "
-                  f"(F1 {document['strict_f1']}) {document['breakdown']}")
+                  f"(F1 {document['strict_f1']}) {document['breakdown']}; the "
+                  f"re-alignments put {document['realign_repaired']} gold links right and "
+                  f"{document['realign_broke']} wrong")
         for key in ("kind", "kind_by_origin", "kind_by_shape"):
             print(f"  {key}:")
             for label, count in sorted(found[key].items(), key=lambda kv: -kv[1]):
