@@ -211,12 +211,13 @@ def _trusted(rows: Sequence[dict], gold: _Gold) -> bool:
 
 def realigning(embedder: Embedder, settings: AlignSettings | None = None,
                memo: VectorMemo | None = None) -> AfterCorrection:
-    """The editor's follow-up to a correction: re-align the automatic rows around it."""
+    """The editor's follow-up to a correction (`review.realign_after`): re-align the
+    automatic rows around it, taking only the changes it reaches."""
     memo = memo if memo is not None else VectorMemo()
 
     def after(db: sqlite_utils.Database, document_id: int, link_id: int) -> None:
         review.realign_around(db, document_id, [link_id], embedder, settings,
-                              user=REVIEWER, memo=memo)
+                              user=REVIEWER, memo=memo, reached_only=True)
 
     return after
 
