@@ -64,3 +64,23 @@ def test_rows_beyond_reach_stay_as_they_are(db, fake_embedder):
     review.realign_around(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder,
                           user="ana", reach=None)
     assert shape(db, doc) == [([t], [t]) for t in WORDS]
+
+
+def test_only_the_changes_a_correction_reaches_are_taken():
+    """Rows 1-5 of a run re-aligned all 1-1: the block touching the corrected row is taken,
+    the block beyond row 3 (which came out the same) is not the correction's doing."""
+    from workbench.align import Link
+    from workbench.review import changes_reaching
+
+    old = [Link((1, 2), (1,)), Link((3,), (2, 3)), Link((4,), (4,)), Link((5, 6), (5,)),
+           Link((7,), (6, 7))]
+    new = [Link((k,), (k,)) for k in range(1, 8)]
+    near_start = changes_reaching(old, new, 1, {0})  # the corrected row just before the run
+    assert [(link.source, link.target) for link in near_start] == [
+        ((1,), (1,)), ((2,), (2,)), ((3,), (3,)), ((4,), (4,)), ((5, 6), (5,)), ((7,), (6, 7))]
+    near_end = changes_reaching(old, new, 1, {6})  # the corrected row just after it
+    assert [(link.source, link.target) for link in near_end] == [
+        ((1, 2), (1,)), ((3,), (2, 3)), ((4,), (4,)), ((5,), (5,)), ((6,), (6,)),
+        ((7,), (7,))]
+    assert changes_reaching(old, new, 1, {3}) == new  # inside the run: both blocks touch it
+    assert changes_reaching(old, new, 1, {9}) == old  # out of reach: nothing changes

@@ -116,3 +116,26 @@ def test_eval_simulate_review_reports_the_figures_per_document_and_overall(runne
     assert other["gold_links"] == 1 and other["hand_set"] == 1 and other["static_hand_set"] == 1
     table = runner.invoke(cli, ["eval", str(gold_dir), "--simulate-review"])
     assert table.exit_code == 0 and "all (micro-average)" in table.output
+
+
+def test_a_wrong_rows_largest_gold_link_is_set_first(db):
+    """Row 2-3 against 2 holds two gold links, 2-2 and the 2-1 merge 3-4 against 3: the
+    translator sets the merge first, and what is left of the row is then 2-2 already (set
+    in reading order, 2-2 first, the leftovers 3 and 4 against 3 would need a second)."""
+    gold = [((0,), (0,)), ((1,), (1,)), ((2,), (2,)), ((3, 4), (3,)), ((5,), (4,)),
+            ((6,), (5,)), ((7,), (6,)), ((), (7,))]
+    rows = [((0,), (0,)), ((1,), (1,)), ((2, 3), (2,)), ((4,), (3,)), ((5,), (4,)),
+            ((6,), (5,)), ((7,), (6,)), ((), (7,))]
+    doc = stored(db, rows, [0.9, 0.9, 0.1, 0.5, 0.9, 0.9, 0.9, 0.9])
+    position = {s["id"]: s["position"] for side in (store.SOURCE, store.TARGET)
+                for s in store.sentences(db, doc, side)}
+    set_by_hand = []
+
+    def record(db, document_id, link_id):
+        link = next(r for r in store.links(db, document_id) if r["id"] == link_id)
+        set_by_hand.append((tuple(position[i] for i in link["source_ids"]),
+                            tuple(position[j] for j in link["target_ids"])))
+
+    run = review_document(db, doc, gold, record)
+    assert set_by_hand == [((3, 4), (3,))] and run.hand_set == 1
+    assert run.looks == len(gold)  # the wrong row, 2-2 confirmed, and the others

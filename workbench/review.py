@@ -26,7 +26,7 @@ from typing import Protocol
 import sqlite_utils
 
 from workbench import store
-from workbench.align import AlignSettings, align_spans_holding
+from workbench.align import AlignSettings, Link, align_spans_holding
 from workbench.aligning import (
     DocumentMissing,
     StaleVersion,
@@ -683,7 +683,8 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
         db, document_id, "links", None, span.start, max(span.stop_after, span.start + 1))]
     try:
         follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
-                                   version=change.version, joins=change.seq, memo=memo)
+                                   version=change.version, joins=change.seq, memo=memo,
+                                   reached_only=True)
     except (Conflict, DocumentFinished, NotFound, ModelLoadError, store.DatabaseBusy) as error:
         return replace(change, summary=f"{change.summary} (the rows around it were not "
                                        f"re-aligned: {error})")
@@ -1270,10 +1271,53 @@ def _runs_around(links: list[dict], positions: Sequence[int],
     return runs
 
 
+def changes_reaching(old: Sequence[Link], new: Sequence[Link], start: int,
+                     corrected: set[int]) -> list[Link]:
+    """The rows of a run once re-aligned, keeping only the changes a correction reaches.
+
+    `old` are the run's rows (the first at position `start`), `new` the aligner's rows over
+    the same sentences. Rows found in both cut them into blocks that differ; a block is
+    taken from `new` only if it holds or touches a `corrected` position with no unchanged
+    row in between. A block beyond an unchanged row is not the correction's doing (the
+    aligner searched a shorter stretch, not the whole document), and the simulated review
+    found that such changes made more rows wrong than right (docs/review-simulation.md)."""
+    same = {(link.source, link.target) for link in old} & \
+        {(link.source, link.target) for link in new}
+    out: list[Link] = []
+    k = 0  # next row of new
+    block: list[int] = []  # positions of the old rows of the current block
+
+    def close() -> None:
+        nonlocal k
+        taken = []
+        while k < len(new) and (new[k].source, new[k].target) not in same:
+            taken.append(new[k])
+            k += 1
+        if not block:  # cannot hold sentences (both sides cover the same ones): kept whole
+            out.extend(taken)
+            return
+        first, last = block[0], block[-1]
+        reached = any(p in corrected for p in range(first - 1, last + 2))
+        out.extend(taken if reached else (old[p - start] for p in block))
+        block.clear()
+
+    for position, link in enumerate(old, start=start):
+        if (link.source, link.target) in same:
+            close()
+            out.append(new[k] if (new[k].source, new[k].target) == (link.source, link.target)
+                       else link)
+            k += 1
+        else:
+            block.append(position)
+    close()
+    return out
+
+
 def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
                    settings: AlignSettings | None = None, *, user: str | None = None,
                    version: int | None = None, joins: int | None = None,
-                   memo: VectorMemo | None = None, reach: int | None = None) -> Change:
+                   memo: VectorMemo | None = None, reach: int | None = None,
+                   reached_only: bool = False) -> Change:
     """Re-align only the automatic rows next to `link_ids` (just corrected, usually), up to
     the nearest reviewed rows on each side: a correction then repairs its neighbours too.
 
@@ -1285,7 +1329,10 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     re-alignment of the whole document would give. With `reach`, only the automatic rows
     at most that many rows away are re-aligned, those beyond staying as they are: quicker
     on a long unreviewed run, but the simulated review found it worse on one gold set out of
-    two (docs/review-simulation.md).
+    two (docs/review-simulation.md). With `reached_only` (what the editor and the simulated
+    review run after a correction: `realign_after`), only the changes the correction reaches
+    are taken (`changes_reaching`); those beyond a row the re-alignment left the same stay
+    as they were.
     """
     stored = _read_to_realign(db, document_id, version)
     stored_links = stored.links
@@ -1327,7 +1374,11 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
         covered = sorted(i for link in inside for i in link.source), \
             sorted(j for link in inside for j in link.target)
         if covered == (sorted(run_source), sorted(run_target)):
-            replacements.append((lo, hi, inside))
+            old = [Link(tuple(source_index[i] for i in link["source_ids"]),
+                        tuple(target_index[j] for j in link["target_ids"]), link["score"])
+                   for link in stored_links[lo:hi]]
+            replacements.append((lo, hi, changes_reaching(old, inside, lo, set(positions))
+                                 if reached_only else inside))
     changed: list[int] = []
 
     def work(edit: Edit):

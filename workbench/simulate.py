@@ -139,10 +139,14 @@ class _Gold:
         return (tuple(row["source_ids"]), tuple(row["target_ids"])) in self.exact
 
     def covering(self, row: dict) -> list[LinkPair]:
-        """The gold links holding one of the row's sentences, in reading order."""
+        """The gold links holding one of the row's sentences, in the order the translator
+        sets them: the one with the most sentences first, reading order among equals. Set
+        first, a merge takes its sentences out of the way, and the re-alignment around it
+        is left with the smaller pieces, which it pairs more surely than it re-merges."""
         found = {self.holding[(store.SOURCE, i)] for i in row["source_ids"]} | \
             {self.holding[(store.TARGET, j)] for j in row["target_ids"]}
-        return [self.links[k] for k in sorted(found)]
+        return sorted((self.links[k] for k in sorted(found)),
+                      key=lambda link: -(len(link[0]) + len(link[1])))
 
 
 AfterCorrection = Callable[[sqlite_utils.Database, int, int], None]
@@ -154,7 +158,7 @@ def review_document(db: sqlite_utils.Database, document_id: int, gold_links: Seq
                     after_confirmation: AfterCorrection | None = None) -> ReviewRun:
     """Review the stored document until it equals the gold, as docs/review-simulation.md
     says: take the first row of `review_order`; confirm it if it is a gold link; otherwise
-    set by hand, one by one in reading order, the gold links holding its sentences, each
+    set by hand, one by one, largest first, the gold links holding its sentences, each
     followed by `after_correction` (timed), and confirm those that the product has meanwhile
     put right. Without `after_correction`, nothing happens after a correction (static)."""
     gold = _Gold(db, document_id, gold_links)
@@ -207,12 +211,13 @@ def _trusted(rows: Sequence[dict], gold: _Gold) -> bool:
 
 def realigning(embedder: Embedder, settings: AlignSettings | None = None,
                memo: VectorMemo | None = None) -> AfterCorrection:
-    """The editor's follow-up to a correction: re-align the automatic rows around it."""
+    """The editor's follow-up to a correction (`review.realign_after`): re-align the
+    automatic rows around it, taking only the changes it reaches."""
     memo = memo if memo is not None else VectorMemo()
 
     def after(db: sqlite_utils.Database, document_id: int, link_id: int) -> None:
         review.realign_around(db, document_id, [link_id], embedder, settings,
-                              user=REVIEWER, memo=memo)
+                              user=REVIEWER, memo=memo, reached_only=True)
 
     return after
 
