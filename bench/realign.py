@@ -2,7 +2,7 @@
 
 Imports the longest gold novel (most sentences) into a fresh database, as the workbench
 does, and reviews it with the simulated translator (`workbench.simulate`): after each gold
-link set by hand, `review.realign_around` re-aligns the automatic rows around it, and its
+link set by hand, `review.realign_follow_up` re-aligns the automatic rows around it, and its
 time is recorded. Prints the median (the `realign_ms` of `workbench eval --simulate-review`)
 and, measured in the same run on the same document before review, the median time of a
 whole `review.realign`, and their ratio. The vectors are warm: the import embeds every

@@ -84,3 +84,15 @@ def test_only_the_changes_a_correction_reaches_are_taken():
         ((7,), (7,))]
     assert changes_reaching(old, new, 1, {3}) == new  # inside the run: both blocks touch it
     assert changes_reaching(old, new, 1, {9}) == old  # out of reach: nothing changes
+
+
+def test_the_follow_up_to_a_correction_reaches_only_so_far(db, fake_embedder, monkeypatch):
+    """`realign_follow_up` (the editor's and the simulated review's) leaves the automatic rows
+    beyond `FOLLOW_UP_REACH` as they are: a first correction on a long unreviewed document
+    does not re-align all of it."""
+    doc, _, _ = badly_aligned(db, reviewed_at=0)
+    far = store.links(db, doc)[3:]  # the wrong 1-2 and the 1-0 after it, 3 and 4 rows away
+    monkeypatch.setattr(review, "FOLLOW_UP_REACH", 1)
+    review.realign_follow_up(db, doc, [store.links(db, doc)[0]["id"]], fake_embedder)
+    assert store.links(db, doc)[-2:] == [dict(row, position=row["position"] + 1)
+                                         for row in far]

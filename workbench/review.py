@@ -666,6 +666,26 @@ def followed_by(first: Change, then: Change) -> Change:
                   first.changed_links + then.changed_links, first.scores + then.scores)
 
 
+FOLLOW_UP_REACH = 100
+"""After a correction, the automatic rows at most this many rows away from it are
+re-aligned, those beyond standing as anchors. Only the changes the correction reaches are
+kept (`changes_reaching`), and they end within a few rows of it, so a wider reach finds the
+same rows; it only keeps the first corrections of a long unreviewed document from
+re-aligning the whole document (seconds on a novel)."""
+
+
+def realign_follow_up(db, document_id: int, link_ids: Sequence[int], embedder: Embedder,
+                      settings: AlignSettings | None = None, *, user: str | None = None,
+                      version: int | None = None, joins: int | None = None,
+                      memo: VectorMemo | None = None) -> Change:
+    """What the product runs after a correction, in the editor (`realign_after`) and in the
+    simulated review alike: `realign_around` the corrected rows, within `FOLLOW_UP_REACH`,
+    taking only the changes the correction reaches."""
+    return realign_around(db, document_id, link_ids, embedder, settings, user=user,
+                          version=version, joins=joins, memo=memo, reach=FOLLOW_UP_REACH,
+                          reached_only=True)
+
+
 def realign_after(db, document_id: int, change: Change, embedder: Embedder,
                   settings: AlignSettings | None = None, *, user: str | None = None,
                   memo: VectorMemo | None = None) -> Change:
@@ -682,9 +702,9 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
     corrected = [row["id"] for row in edits.read_region(
         db, document_id, "links", None, span.start, max(span.stop_after, span.start + 1))]
     try:
-        follow_up = realign_around(db, document_id, corrected, embedder, settings, user=user,
-                                   version=change.version, joins=change.seq, memo=memo,
-                                   reached_only=True)
+        follow_up = realign_follow_up(db, document_id, corrected, embedder, settings,
+                                      user=user, version=change.version, joins=change.seq,
+                                      memo=memo)
     except (Conflict, DocumentFinished, NotFound, ModelLoadError, store.DatabaseBusy) as error:
         return replace(change, summary=f"{change.summary} (the rows around it were not "
                                        f"re-aligned: {error})")

@@ -211,13 +211,14 @@ def _trusted(rows: Sequence[dict], gold: _Gold) -> bool:
 
 def realigning(embedder: Embedder, settings: AlignSettings | None = None,
                memo: VectorMemo | None = None) -> AfterCorrection:
-    """The editor's follow-up to a correction (`review.realign_after`): re-align the
-    automatic rows around it, taking only the changes it reaches."""
+    """The editor's follow-up to a correction (`review.realign_follow_up`, which
+    `review.realign_after` runs): re-align the automatic rows around it, taking only the
+    changes it reaches."""
     memo = memo if memo is not None else VectorMemo()
 
     def after(db: sqlite_utils.Database, document_id: int, link_id: int) -> None:
-        review.realign_around(db, document_id, [link_id], embedder, settings,
-                              user=REVIEWER, memo=memo, reached_only=True)
+        review.realign_follow_up(db, document_id, [link_id], embedder, settings,
+                                 user=REVIEWER, memo=memo)
 
     return after
 
