@@ -27,18 +27,25 @@ def run_set(documents, aligner):
     return results, total_counts(results).scores()
 
 
+def _judged_links(document, embedder):
+    """Each link the aligner gives the gold document, its evidence, and whether it is
+    exactly a gold link."""
+    pairs = align_with_evidence(
+        document.source, document.target, embedder,
+        source_paragraphs=document.source_paragraphs,
+        target_paragraphs=document.target_paragraphs)
+    predicted = [(link.source, link.target) for link, _ in pairs]
+    for (link, evidence), ok in zip(pairs, link_correctness(predicted, document.links),
+                                    strict=True):
+        yield link, evidence, ok
+
+
 def fit_confidence(sets, embedder) -> None:
     """Fit the logistic model of workbench/confidence.py on all development links pooled."""
     features, labels, omissions = [], [], []
     for documents in sets.values():
         for document in documents:
-            pairs = align_with_evidence(
-                document.source, document.target, embedder,
-                source_paragraphs=document.source_paragraphs,
-                target_paragraphs=document.target_paragraphs)
-            predicted = [(link.source, link.target) for link, _ in pairs]
-            for (link, evidence), ok in zip(pairs, link_correctness(predicted, document.links),
-                                             strict=True):
+            for link, evidence, ok in _judged_links(document, embedder):
                 if link.source and link.target:
                     features.append(link_features(len(link.source), len(link.target),
                                                   evidence.cosine, evidence.neighbour,
@@ -73,13 +80,7 @@ def fit_boundary(sets, embedder) -> None:
     for name, documents in sets.items():
         offsets, margins, labels = [], [], []
         for document in documents:
-            pairs = align_with_evidence(
-                document.source, document.target, embedder,
-                source_paragraphs=document.source_paragraphs,
-                target_paragraphs=document.target_paragraphs)
-            predicted = [(link.source, link.target) for link, _ in pairs]
-            for (link, evidence), ok in zip(pairs, link_correctness(predicted, document.links),
-                                             strict=True):
+            for link, evidence, ok in _judged_links(document, embedder):
                 if link.source and link.target:
                     shortfall = min(evidence.boundary, 0.0)
                     logit = np.log(link.score / (1 - link.score))
