@@ -1347,12 +1347,11 @@ def realign_around(db, document_id: int, link_ids: Sequence[int], embedder: Embe
     Only the stretches between reviewed rows that hold those runs are aligned, with the
     side offsets of the whole document (from `memo` when given), so the rows are those a
     re-alignment of the whole document would give. With `reach`, only the automatic rows
-    at most that many rows away are re-aligned, those beyond staying as they are: quicker
-    on a long unreviewed run, but the simulated review found it worse on one gold set out of
-    two (docs/review-simulation.md). With `reached_only` (what the editor and the simulated
-    review run after a correction: `realign_after`), only the changes the correction reaches
-    are taken (`changes_reaching`); those beyond a row the re-alignment left the same stay
-    as they were.
+    at most that many rows away are re-aligned, those beyond staying as they are (quicker on
+    a long unreviewed run). With `reached_only`, only the changes the correction reaches are
+    taken (`changes_reaching`); those beyond a row the re-alignment left the same stay as
+    they were. What the product runs after a correction takes both: `realign_follow_up`
+    (docs/review-simulation.md says why).
     """
     stored = _read_to_realign(db, document_id, version)
     stored_links = stored.links
