@@ -41,7 +41,6 @@ from workbench.review_order import expected_errors
 from workbench.status import Status
 from workbench.store import edits
 from workbench.store import history as recorded
-from workbench.store import steps as store_steps
 from workbench.store.edits import STATUS_COLUMNS
 from workbench.store.history import DONE, UNDONE
 from workbench.vector_memo import VectorMemo
@@ -613,7 +612,7 @@ def _replay(db, document_id: int, *, undo: bool, user: str | None, version: int 
             if entry is head and entry_span is not None and \
                     entry_span.stop_after > entry_span.start:  # the row put back, not what
                 focus = _link_at(db, document_id, entry_span.start)["id"]  # a later edit moved
-        if focus is not None and not store_steps.link_exists(db, focus):
+        if focus is not None and not edits.link_exists(db, focus):
             focus = _link_at(db, document_id, span.start)["id"] \
                 if span is not None and span.stop_after > span.start else None
     verb = "Undid" if undo else "Redid"
@@ -714,7 +713,7 @@ def realign_after(db, document_id: int, change: Change, embedder: Embedder,
 def _joinable(db, document_id: int, seq: int, user: str) -> int:
     """The change a new entry of `user` may complete: their own, not undone (its first
     entry, if `seq` itself completes another)."""
-    row = store_steps.entry_owner(db, document_id, seq)
+    row = recorded.entry_owner(db, document_id, seq)
     if row is None:
         raise NotFound(f"there is no change {seq} in this document's history")
     owner, state, joins = row
@@ -730,7 +729,7 @@ def _step_of(db, document_id: int, entry: dict) -> list[dict]:
     """The entries undone and redone together with `entry`: the change that starts its
     step, then those that join it, in order (only those in `entry`'s state)."""
     seq = entry["seq"] if entry.get("joins") is None else entry["joins"]
-    return store_steps.step_entries(db, document_id, seq, entry["state"]) or [entry]
+    return recorded.step_entries(db, document_id, seq, entry["state"]) or [entry]
 
 
 def _created_rows(entry: dict) -> int:
@@ -770,7 +769,7 @@ def history(db: sqlite_utils.Database, document_id: int, limit: int = 200) -> li
     steps = recorded.recent(db, document_id, limit)
     created: dict[int, int] = {}
     if steps:  # one query for the entries that join the steps listed
-        for joined in store_steps.joined_after(db, document_id, steps[-1]["seq"]):
+        for joined in recorded.joined_after(db, document_id, steps[-1]["seq"]):
             created[joined["joins"]] = created.get(joined["joins"], 0) + _created_rows(joined)
     return [_said_with_rows(step, created.get(step["seq"], 0)) for step in steps]
 
@@ -786,7 +785,7 @@ def _and_realigned(summary: str, new: int) -> str:
 
 
 def _with_joined(db, document_id: int, step: dict) -> dict:
-    joined = store_steps.joined_snapshots(db, document_id, step["seq"])
+    joined = recorded.joined_snapshots(db, document_id, step["seq"])
     return _said_with_rows(step, sum(_created_rows(entry) for entry in joined))
 
 
@@ -798,7 +797,7 @@ def last_event(db: sqlite_utils.Database, document_id: int) -> dict | None:
         return None
     joins = event.pop("joins")
     if joins is not None:
-        event = store_steps.shown_entry(db, document_id, joins) or event
+        event = recorded.shown_entry(db, document_id, joins) or event
     return _with_joined(db, document_id, event)
 
 
@@ -1003,7 +1002,7 @@ def confirm_above(db, document_id: int, threshold: float, *, user: str | None = 
         rows = edit.statuses(0, 1 << 62, Status.AUTO, min_score=threshold)
         if not rows:
             raise ReviewError(f"no automatic row scores {threshold:.2f} or more")
-        scores = store_steps.link_scores(edit.db, [row["id"] for row in rows])
+        scores = edits.link_scores(edit.db, [row["id"] for row in rows])
         expected = expected_errors([{"status": Status.AUTO, "score": scores[row["id"]]}
                                     for row in rows])
         edit.set_statuses([edit.touched(row, Status.CONFIRMED) for row in rows])

@@ -352,3 +352,25 @@ def link_members(db: sqlite_utils.Database,
             "select position, source_ids, target_ids from links where document_id = ?",
             [document_id]):
         yield position, json.loads(source_ids), json.loads(target_ids)
+
+
+def link_exists(db: sqlite_utils.Database, link_id: int) -> bool:
+    return db.execute("select 1 from links where id = ?", [link_id]).fetchone() is not None
+
+
+def link_scores(db: sqlite_utils.Database, link_ids: Sequence[int]) -> dict[int, float | None]:
+    """The score of each of `link_ids`."""
+    scores: dict[int, float | None] = {}
+    for start in range(0, len(link_ids), 900):
+        chunk = list(link_ids[start : start + 900])
+        scores.update(db.execute(f"select id, score from links where id in "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    return scores
+
+
+def review_rows(db: sqlite_utils.Database, document_id: int) -> list[dict]:
+    """Each link's id, status and score, in order: what `workbench.review_order` reads (and
+    no more: it runs after every edit of a long document)."""
+    return [{"id": link_id, "status": status, "score": score} for link_id, status, score in
+            db.execute("select id, status, score from links where document_id = ? "
+                       "order by position", [document_id])]

@@ -14,6 +14,11 @@ DONE, UNDONE, DROPPED = "done", "undone", "dropped"
 _LISTED = "seq, op, summary, user, time, state, undone_by, undone_at, focus_link"
 
 
+def _dicts(cursor) -> list[dict]:
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor]
+
+
 def _one(db: sqlite_utils.Database, sql: str, parameters: list) -> dict | None:
     rows = list(db.query(sql, parameters))
     return rows[0] if rows else None
@@ -106,3 +111,42 @@ def undo_counts(db: sqlite_utils.Database, document_id: int) -> list[tuple[str, 
         "group by 1, 2",
         [DONE, document_id, DONE, UNDONE],
     ).fetchall()
+
+
+# --- steps: an entry and the entries that join it (`joins`) ----------------------------
+
+
+def entry_owner(db: sqlite_utils.Database, document_id: int,
+                seq: int) -> tuple[str, str, int | None] | None:
+    """Who made entry `seq`, its state, and the entry it joins (None: it starts a step)."""
+    row = db.execute("select user, state, joins from history where document_id = ? and "
+                     "seq = ?", [document_id, seq]).fetchone()
+    return None if row is None else tuple(row)
+
+
+def step_entries(db: sqlite_utils.Database, document_id: int, seq: int,
+                 state: str) -> list[dict]:
+    """Entry `seq` and the entries that join it, in `state`, in order (whole rows)."""
+    return _dicts(db.execute(
+        "select * from history where document_id = ? and (seq = ? or joins = ?) and state = ? "
+        "order by seq", [document_id, seq, seq, state]))
+
+
+def joined_snapshots(db: sqlite_utils.Database, document_id: int, seq: int) -> list[dict]:
+    """The `before` and `after` of the entries that join entry `seq`."""
+    return _dicts(db.execute("select before, after from history where document_id = ? and "
+                             "joins = ?", [document_id, seq]))
+
+
+def joined_after(db: sqlite_utils.Database, document_id: int, seq: int) -> list[dict]:
+    """`joins`, `before` and `after` of every entry later than `seq` that joins another."""
+    return _dicts(db.execute(
+        "select joins, before, after from history where document_id = ? and seq > ? and "
+        "joins is not null", [document_id, seq]))
+
+
+def shown_entry(db: sqlite_utils.Database, document_id: int, seq: int) -> dict | None:
+    """Entry `seq` as the history view shows it."""
+    rows = _dicts(db.execute(f"select {_LISTED} from history where document_id = ? and "
+                             "seq = ?", [document_id, seq]))
+    return rows[0] if rows else None

@@ -19,7 +19,6 @@ from workbench.embed import Embedder
 from workbench.review_order import expected_errors, review_order
 from workbench.status import Status
 from workbench.store import edits
-from workbench.store import steps as store_steps
 from workbench.web import auth
 from workbench.web.db import get_db
 from workbench.web.errors import status_of
@@ -76,7 +75,7 @@ def review_state(db, document_id: int) -> dict:
     """What is left to review: the automatic rows, how many of them are likely wrong (the
     sum of 1 − confidence), and their ids in the order to look at them (the editor's
     "least confident" jump follows it, so a better order changes the editor too)."""
-    rows = store_steps.review_rows(db, document_id)
+    rows = edits.review_rows(db, document_id)
     return {"unreviewed": sum(row["status"] == Status.AUTO for row in rows),
             "expected_errors": round(expected_errors(rows), 3),
             "review_order": review_order(rows)}
